@@ -1,0 +1,49 @@
+/**
+ * The contract between burstlet's virtual node and the workloads and components that target it.
+ * Both halves of the package import these values from here, so they cannot drift apart.
+ */
+
+/** The taint burstlet puts on its node by default; pods opt in by tolerating it. */
+export const VIRTUAL_NODE_TAINT = {
+  key: "virtual-kubelet.io/provider",
+  value: "azure",
+  effect: "NoSchedule",
+} as const;
+
+/** Labels that keep cloud load balancers away from a node that has no machine behind it. */
+export const LOAD_BALANCER_EXCLUSION_LABELS: Readonly<Record<string, string>> = {
+  "node.kubernetes.io/exclude-from-external-load-balancers": "true",
+  "alpha.service-controller.kubernetes.io/exclude-balancer": "true",
+};
+
+/** The label that marks a node as a virtual kubelet; workloads select on it. */
+export const VIRTUAL_NODE_TYPE_LABEL = { key: "type", value: "virtual-kubelet" } as const;
+
+/** Labels burstlet sets on its node, besides `kubernetes.io/hostname`. */
+export const VIRTUAL_NODE_LABELS: Readonly<Record<string, string>> = {
+  [VIRTUAL_NODE_TYPE_LABEL.key]: VIRTUAL_NODE_TYPE_LABEL.value,
+  "kubernetes.io/role": "agent",
+  "kubernetes.io/os": "linux",
+  ...LOAD_BALANCER_EXCLUSION_LABELS,
+};
+
+/** The default name of the virtual node. */
+export const DEFAULT_NODE_NAME = "burstlet";
+
+/** Tags burstlet writes on every container group, so that groups can be adopted and collected. */
+export const TAGS = {
+  cluster: "burstlet.io/cluster",
+  node: "burstlet.io/node",
+  namespace: "burstlet.io/namespace",
+  pod: "burstlet.io/pod",
+  podUid: "burstlet.io/pod-uid",
+} as const;
+
+/** The port the kubelet API listens on by default (the kubelet's own). */
+export const DEFAULT_KUBELET_PORT = 10250;
+
+/** The port burstlet serves its own Prometheus metrics on by default. */
+export const DEFAULT_METRICS_PORT = 10255;
+
+/** ACI's resource granularity: CPU in 0.01-core steps, memory in 0.1 GB steps. */
+export const ACI_GRANULARITY = { cpuCores: 0.01, memoryGB: 0.1 } as const;
