@@ -1,0 +1,231 @@
+/**
+ * Burstlet's settings: every one can be given as a flag (`--node-name=x`) or as an environment
+ * variable (`BURSTLET_NODE_NAME=x`); flags win. `parseConfig` is pure and names the setting in every
+ * error, so a misconfigured deployment fails at start with a message a user can act on.
+ */
+import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "./constants";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface Taint {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+export interface BurstletConfig {
+  /** Name of the virtual node. */
+  readonly nodeName: string;
+  /** Identifies this cluster in container group tags, so two clusters never touch each other's groups. */
+  readonly clusterName: string;
+  /** Path to a kubeconfig; in-cluster configuration when absent. */
+  readonly kubeconfig?: string;
+  readonly subscriptionId: string;
+  /** Resource group where container groups are created. */
+  readonly resourceGroup: string;
+  /** Azure region of the container groups, e.g. `westeurope`. */
+  readonly location: string;
+  /** ARM endpoint; the public cloud's by default. */
+  readonly armEndpoint?: string;
+  /** Resource ID of a subnet delegated to ACI; container groups get private IPs there when set. */
+  readonly subnetId?: string;
+  /** Cluster DNS service IP; pods with `dnsPolicy: ClusterFirst` resolve through it when set. */
+  readonly clusterDnsIp?: string;
+  /** Resource ID of a user-assigned identity container groups use to pull private images. */
+  readonly pullIdentityId?: string;
+  /** The node's taint; `undefined` when disabled (`--taint=none`). */
+  readonly taint?: Taint;
+  /** Capacity; `undefined` fields default to the region's ACI quota when it can be read. */
+  readonly capacity: { readonly cpu?: number; readonly memoryGiB?: number; readonly pods?: number };
+  /** ARM budgets per second (refill) and burst, below ARM's per-subscription limits. */
+  readonly armBudget: {
+    readonly readsPerSecond: number;
+    readonly readBurst: number;
+    readonly writesPerSecond: number;
+    readonly writeBurst: number;
+  };
+  /** Address the kubelet API and metrics listen on. */
+  readonly listenAddress: string;
+  /** Address the API server uses to reach this kubelet (the node's InternalIP). */
+  readonly nodeAddress: string;
+  readonly kubeletPort: number;
+  readonly metricsPort: number;
+  /** TLS serving certificate and key for the kubelet API (PEM files); self-signed when absent. */
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  /** CA bundle that client certificates presented to the kubelet API must chain to. */
+  readonly clientCaFile?: string;
+  readonly logLevel: LogLevel;
+}
+
+/** Every setting: flag name, environment variable, and a one-line description (shown by `--help`). */
+export const SETTINGS = {
+  nodeName: ["node-name", "BURSTLET_NODE_NAME", `virtual node name (default ${DEFAULT_NODE_NAME})`],
+  clusterName: ["cluster-name", "BURSTLET_CLUSTER_NAME", "cluster identity written into container group tags (required)"],
+  kubeconfig: ["kubeconfig", "KUBECONFIG", "kubeconfig path; in-cluster configuration when unset"],
+  subscriptionId: ["subscription-id", "AZURE_SUBSCRIPTION_ID", "Azure subscription of the container groups (required)"],
+  resourceGroup: ["resource-group", "BURSTLET_RESOURCE_GROUP", "resource group for container groups (required)"],
+  location: ["location", "BURSTLET_LOCATION", "Azure region, e.g. westeurope (required)"],
+  armEndpoint: ["arm-endpoint", "BURSTLET_ARM_ENDPOINT", "ARM endpoint URL (default: Azure public cloud)"],
+  subnetId: ["subnet-id", "BURSTLET_SUBNET_ID", "resource ID of a subnet delegated to Microsoft.ContainerInstance/containerGroups"],
+  clusterDnsIp: ["cluster-dns-ip", "BURSTLET_CLUSTER_DNS_IP", "cluster DNS service IP for dnsPolicy ClusterFirst"],
+  pullIdentityId: ["pull-identity-id", "BURSTLET_PULL_IDENTITY_ID", "user-assigned identity resource ID for registry pulls"],
+  taint: ["taint", "BURSTLET_TAINT", `node taint key=value:effect, or "none" (default ${VIRTUAL_NODE_TAINT.key}=${VIRTUAL_NODE_TAINT.value}:${VIRTUAL_NODE_TAINT.effect})`],
+  cpu: ["cpu", "BURSTLET_CAPACITY_CPU", "node CPU capacity in cores (default: regional ACI quota)"],
+  memory: ["memory", "BURSTLET_CAPACITY_MEMORY_GIB", "node memory capacity in GiB (default: derived from quota)"],
+  pods: ["pods", "BURSTLET_CAPACITY_PODS", "node pod capacity (default: regional container group quota)"],
+  readsPerSecond: ["arm-reads-per-second", "BURSTLET_ARM_READS_PER_SECOND", "ARM read budget refill per second (default 20)"],
+  readBurst: ["arm-read-burst", "BURSTLET_ARM_READ_BURST", "ARM read budget burst (default 200)"],
+  writesPerSecond: ["arm-writes-per-second", "BURSTLET_ARM_WRITES_PER_SECOND", "ARM write budget refill per second (default 8)"],
+  writeBurst: ["arm-write-burst", "BURSTLET_ARM_WRITE_BURST", "ARM write budget burst (default 150)"],
+  listenAddress: ["listen-address", "BURSTLET_LISTEN_ADDRESS", "address to listen on (default 0.0.0.0)"],
+  nodeAddress: ["node-address", "BURSTLET_NODE_ADDRESS", "address the API server reaches this kubelet at (default: POD_IP, else 127.0.0.1)"],
+  kubeletPort: ["kubelet-port", "BURSTLET_KUBELET_PORT", `kubelet API port (default ${DEFAULT_KUBELET_PORT})`],
+  metricsPort: ["metrics-port", "BURSTLET_METRICS_PORT", `Prometheus metrics port (default ${DEFAULT_METRICS_PORT})`],
+  tlsCertFile: ["tls-cert-file", "BURSTLET_TLS_CERT_FILE", "kubelet API serving certificate (PEM); self-signed when unset"],
+  tlsKeyFile: ["tls-key-file", "BURSTLET_TLS_KEY_FILE", "kubelet API serving key (PEM)"],
+  clientCaFile: ["client-ca-file", "BURSTLET_CLIENT_CA_FILE", "CA bundle for client certificates (default: in-cluster CA when present)"],
+  logLevel: ["log-level", "BURSTLET_LOG_LEVEL", "debug, info, warn or error (default info)"],
+} as const satisfies Record<string, readonly [string, string, string]>;
+
+type SettingName = keyof typeof SETTINGS;
+
+/** A setting that is missing or malformed; the message names the flag and the variable. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Reads settings from argv (flags) and env; throws `ConfigError` listing every problem at once. */
+export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BurstletConfig {
+  const flags = parseFlags(argv);
+  const problems: string[] = [];
+  const raw = (name: SettingName): string | undefined => {
+    const [flag, variable] = SETTINGS[name];
+    const value = flags.get(flag) ?? env[variable];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  };
+  const where = (name: SettingName): string => `--${SETTINGS[name][0]} (${SETTINGS[name][1]})`;
+  const required = (name: SettingName): string => {
+    const value = raw(name);
+    if (value === undefined) problems.push(`${where(name)} is required: ${SETTINGS[name][2]}`);
+    return value ?? "";
+  };
+  const number = (name: SettingName, fallback: number | undefined, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    const min = opts.min ?? 0;
+    if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || n <= min - (opts.integer ? 1 : 0) || (opts.max !== undefined && n > opts.max)) {
+      const kind = opts.integer ? "an integer" : "a number";
+      const range = opts.max !== undefined ? ` between ${min} and ${opts.max}` : ` above ${min}`;
+      problems.push(`${where(name)} must be ${kind}${range}, got "${value}"`);
+      return fallback;
+    }
+    return n;
+  };
+
+  const unknown = [...flags.keys()].filter((f) => !Object.values(SETTINGS).some(([flag]) => flag === f));
+  for (const f of unknown) problems.push(`unknown flag --${f}; run with --help to list the settings`);
+
+  const nodeName = raw("nodeName") ?? DEFAULT_NODE_NAME;
+  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) {
+    problems.push(`${where("nodeName")} must be a DNS subdomain (lowercase letters, digits, '-' and '.'), got "${nodeName}"`);
+  }
+  const clusterName = required("clusterName");
+  const subscriptionId = required("subscriptionId");
+  if (subscriptionId && !/^[0-9a-fA-F-]{36}$/.test(subscriptionId)) {
+    problems.push(`${where("subscriptionId")} must be a subscription GUID, got "${subscriptionId}"`);
+  }
+  const resourceGroup = required("resourceGroup");
+  const location = required("location");
+  const subnetId = raw("subnetId");
+  if (subnetId && !/\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.test(subnetId)) {
+    problems.push(`${where("subnetId")} must be a subnet resource ID (…/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>), got "${subnetId}"`);
+  }
+  const armEndpoint = raw("armEndpoint");
+  if (armEndpoint && !/^https:\/\//.test(armEndpoint)) {
+    problems.push(`${where("armEndpoint")} must be an https:// URL (Azure credentials are never sent over plain HTTP), got "${armEndpoint}"`);
+  }
+  const taint = parseTaint(raw("taint"), (msg) => problems.push(`${where("taint")} ${msg}`));
+  const logLevel = raw("logLevel") ?? "info";
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) {
+    problems.push(`${where("logLevel")} must be one of debug, info, warn, error; got "${logLevel}"`);
+  }
+  const tlsCertFile = raw("tlsCertFile");
+  const tlsKeyFile = raw("tlsKeyFile");
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    problems.push(`${where("tlsCertFile")} and ${where("tlsKeyFile")} must be given together`);
+  }
+
+  const config: BurstletConfig = {
+    nodeName,
+    clusterName,
+    kubeconfig: raw("kubeconfig"),
+    subscriptionId,
+    resourceGroup,
+    location,
+    armEndpoint,
+    subnetId,
+    clusterDnsIp: raw("clusterDnsIp"),
+    pullIdentityId: raw("pullIdentityId"),
+    taint,
+    capacity: {
+      cpu: number("cpu", undefined),
+      memoryGiB: number("memory", undefined),
+      pods: number("pods", undefined, { integer: true, min: 1 }),
+    },
+    armBudget: {
+      readsPerSecond: number("readsPerSecond", 20) ?? 20,
+      readBurst: number("readBurst", 200, { integer: true, min: 1 }) ?? 200,
+      writesPerSecond: number("writesPerSecond", 8) ?? 8,
+      writeBurst: number("writeBurst", 150, { integer: true, min: 1 }) ?? 150,
+    },
+    listenAddress: raw("listenAddress") ?? "0.0.0.0",
+    nodeAddress: raw("nodeAddress") ?? env.POD_IP ?? "127.0.0.1",
+    kubeletPort: number("kubeletPort", DEFAULT_KUBELET_PORT, { integer: true, min: 0, max: 65535 }) ?? DEFAULT_KUBELET_PORT,
+    metricsPort: number("metricsPort", DEFAULT_METRICS_PORT, { integer: true, min: 0, max: 65535 }) ?? DEFAULT_METRICS_PORT,
+    tlsCertFile,
+    tlsKeyFile,
+    clientCaFile: raw("clientCaFile"),
+    logLevel: logLevel as LogLevel,
+  };
+  if (problems.length > 0) {
+    throw new ConfigError(`invalid burstlet configuration:\n  - ${problems.join("\n  - ")}`);
+  }
+  return config;
+}
+
+/** `--help` text listing every setting with its variable. */
+export function usage(): string {
+  const lines = Object.values(SETTINGS).map(([flag, variable, description]) => `  --${flag.padEnd(24)} ${variable.padEnd(32)} ${description}`);
+  return `usage: burstlet [flags]\n\nEvery flag can also be set by the environment variable beside it.\n\n${lines.join("\n")}\n`;
+}
+
+function parseFlags(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}": settings are given as --name=value`);
+    const eq = arg.indexOf("=");
+    if (eq > 0) {
+      flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith("--")) throw new ConfigError(`flag ${arg} needs a value (${arg}=value)`);
+      flags.set(arg.slice(2), next);
+      i++;
+    }
+  }
+  return flags;
+}
+
+function parseTaint(value: string | undefined, problem: (msg: string) => void): Taint | undefined {
+  if (value === undefined) return { ...VIRTUAL_NODE_TAINT };
+  if (value === "none") return undefined;
+  const match = /^([^=:]+)=([^:]*):(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(value);
+  if (!match) {
+    problem(`must be key=value:effect with effect NoSchedule, PreferNoSchedule or NoExecute, or "none"; got "${value}"`);
+    return undefined;
+  }
+  return { key: match[1], value: match[2], effect: match[3] as Taint["effect"] };
+}

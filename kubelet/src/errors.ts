@@ -1,0 +1,43 @@
+/**
+ * Typed errors shared by the whole kubelet. Callers branch on the class, never on message text.
+ */
+
+/** The thing asked for does not exist (a container group, a pod, an image tag). */
+export class NotFoundError extends Error {
+  override readonly name = "NotFoundError";
+}
+
+/** The backend asked us to slow down; `retryAfterMs` is its hint when it gave one. */
+export class ThrottledError extends Error {
+  override readonly name = "ThrottledError";
+  constructor(message: string, readonly retryAfterMs?: number) {
+    super(message);
+  }
+}
+
+/** A failure that may succeed when tried again (5xx, timeouts, resets, quota exhausted for now). */
+export class TransientError extends Error {
+  override readonly name = "TransientError";
+  constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The pod asks for something the virtual node cannot do. `field` is the path in the pod spec
+ * (e.g. `spec.volumes[0].hostPath`), so the message tells the user exactly what to change.
+ */
+export class UnsupportedError extends Error {
+  override readonly name = "UnsupportedError";
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+  }
+}
+
+/** Input that is malformed (a setting, a reference that cannot be resolved, an invalid value). */
+export class InvalidInputError extends Error {
+  override readonly name = "InvalidInputError";
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+  }
+}
