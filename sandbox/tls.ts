@@ -6,7 +6,10 @@
 import { KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as Crypto);
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+type CryptoKey = webcrypto.CryptoKey;
 
 const ALGORITHM = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -40,7 +43,7 @@ export interface CertificateRequest {
 
 /** Creates a self-signed CA. */
 export async function createCa(commonName: string, validDays = 30): Promise<CertificateAuthority> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]));
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: new x509.Name([{ CN: [commonName] }]),
@@ -59,7 +62,7 @@ export async function createCa(commonName: string, validDays = 30): Promise<Cert
 
 /** Issues a leaf certificate signed by `ca`. */
 export async function issueCert(ca: CertificateAuthority, request: CertificateRequest): Promise<KeyPairPem> {
-  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"])) as CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey(ALGORITHM, true, ["sign", "verify"]));
   const names = [...(request.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })), ...(request.ipAddresses ?? []).map((value) => ({ type: "ip" as const, value }))];
   const serverAuth = request.serverAuth ?? names.length > 0;
   const usages = [...(serverAuth ? [x509.ExtendedKeyUsage.serverAuth] : []), ...(request.clientAuth ? [x509.ExtendedKeyUsage.clientAuth] : [])];
