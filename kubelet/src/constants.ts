@@ -47,3 +47,18 @@ export const DEFAULT_METRICS_PORT = 10255;
 
 /** ACI's resource granularity: CPU in 0.01-core steps, memory in 0.1 GB steps. */
 export const ACI_GRANULARITY = { cpuCores: 0.01, memoryGB: 0.1 } as const;
+
+/**
+ * What a container gets on ACI when its pod gives neither a request nor a limit: the same defaults
+ * as ACI's own CLI and portal (1 core, 1.5 GB), since ACI has no best-effort class.
+ */
+export const ACI_DEFAULT_REQUEST = { cpuCores: 1, memoryGB: 1.5 } as const;
+
+/** ACI's hard limits per container group. */
+export const ACI_LIMITS = { containersPerGroup: 60, volumesPerGroup: 20, tagValueLength: 256 } as const;
+
+/**
+ * Pod annotation that opts a pod into a public IP when no ACI subnet is configured
+ * (`"true"`); without it a pod's ports are never exposed to the internet.
+ */
+export const ACI_PUBLIC_IP_ANNOTATION = "burstlet.io/public-ip";
