@@ -3,6 +3,8 @@
  * the ACI emulator's HTTPS endpoint and the kubelet API. ECDSA P-256 through Node's WebCrypto,
  * so generating a whole PKI takes milliseconds.
  */
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
+import "reflect-metadata";
 import { KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 
