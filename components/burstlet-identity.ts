@@ -1,0 +1,121 @@
+/**
+ * BurstletIdentity: who burstlet is in Azure. A user-assigned managed identity federated to its
+ * Kubernetes service account (workload identity: the pod trades its service account token for an
+ * Entra token, so there is no client secret anywhere), and the least privilege it needs:
+ *
+ * - Contributor on the dedicated resource group where container groups are created, and nowhere
+ *   else. No built-in role is narrower for creating, reading and deleting container groups, and a
+ *   dedicated group limits what Contributor reaches to burstlet's own groups.
+ * - Network Contributor on the ACI subnet only (joining container groups to it).
+ * - Optionally a pull identity with AcrPull on a registry, which burstlet assigns to container
+ *   groups so burst pods pull private images without a secret; burstlet gets Managed Identity
+ *   Operator on that identity only, which assigning it requires.
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as pulumi from "@pulumi/pulumi";
+import { InvalidInputError } from "../kubelet/src/errors";
+import { roleDefinitionId, serviceAccountSubject, subscriptionOf, WORKLOAD_IDENTITY_AUDIENCE, type BuiltInRole } from "./azure-ids";
+
+export interface BurstletIdentityArgs {
+  /** Resource group the identities live in. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** @default the resource group's */
+  readonly location?: pulumi.Input<string>;
+  /** Resource ID of the dedicated resource group where burstlet creates container groups. */
+  readonly containerGroupResourceGroupId: pulumi.Input<string>;
+  /** Resource ID of the subnet delegated to ACI; omit when container groups get no VNet. */
+  readonly aciSubnetId?: pulumi.Input<string>;
+  /** The cluster's OIDC issuer URL (AKS: `oidcIssuerProfile.issuerURL`). */
+  readonly oidcIssuerUrl: pulumi.Input<string>;
+  /** Namespace of burstlet's service account (plain: it is part of the trusted subject). @default "burstlet" */
+  readonly namespace?: string;
+  /** @default "burstlet" */
+  readonly serviceAccountName?: string;
+  /** A registry whose images burst pods pull: creates a pull identity with AcrPull on it. */
+  readonly pullRegistryId?: pulumi.Input<string>;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+export class BurstletIdentity extends pulumi.ComponentResource {
+  /** Client ID burstlet authenticates as (the service account's workload identity annotation). */
+  readonly clientId: pulumi.Output<string>;
+  readonly tenantId: pulumi.Output<string>;
+  readonly principalId: pulumi.Output<string>;
+  readonly identityId: pulumi.Output<string>;
+  /** Resource ID of the pull identity, when `pullRegistryId` is given. */
+  readonly pullIdentityId?: pulumi.Output<string>;
+  /** The subject the federated credential trusts: `system:serviceaccount:<ns>:<sa>`. */
+  readonly subject: string;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+
+  constructor(name: string, args: BurstletIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("burstlet:index:BurstletIdentity", name, {}, opts);
+    this.namespace = args.namespace ?? "burstlet";
+    this.serviceAccountName = args.serviceAccountName ?? "burstlet";
+    const dns = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+    for (const [field, value] of [["namespace", this.namespace], ["serviceAccountName", this.serviceAccountName]] as const) {
+      if (!dns.test(value)) throw new InvalidInputError(`BurstletIdentity "${name}": ${field}`, `must be a DNS label (lowercase letters, digits, '-'), got "${value}"`);
+    }
+    this.subject = serviceAccountSubject(this.namespace, this.serviceAccountName);
+
+    const identity = new managedidentity.UserAssignedIdentity(
+      `${name}-burstlet`,
+      { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+      { parent: this },
+    );
+    new managedidentity.FederatedIdentityCredential(
+      `${name}-federation`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        resourceName: identity.name,
+        issuer: args.oidcIssuerUrl,
+        subject: this.subject,
+        audiences: [WORKLOAD_IDENTITY_AUDIENCE],
+      },
+      { parent: this },
+    );
+
+    const grant = (suffix: string, role: BuiltInRole, principalId: pulumi.Input<string>, scope: pulumi.Input<string>, description: string): void => {
+      new authorization.RoleAssignment(
+        `${name}-${suffix}`,
+        {
+          principalId,
+          principalType: authorization.PrincipalType.ServicePrincipal,
+          roleDefinitionId: pulumi.output(scope).apply((s) => roleDefinitionId(subscriptionOf(s, `BurstletIdentity "${name}": scope of ${suffix}`), role)),
+          scope,
+          description,
+        },
+        { parent: this },
+      );
+    };
+    grant("container-groups", "contributor", identity.principalId, args.containerGroupResourceGroupId, "burstlet creates and deletes container groups in this dedicated resource group");
+    if (args.aciSubnetId !== undefined) {
+      grant("aci-subnet", "networkContributor", identity.principalId, args.aciSubnetId, "burstlet joins container groups to the ACI subnet");
+    }
+
+    if (args.pullRegistryId !== undefined) {
+      const pull = new managedidentity.UserAssignedIdentity(
+        `${name}-pull`,
+        { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+        { parent: this },
+      );
+      grant("pull-acr", "acrPull", pull.principalId, args.pullRegistryId, "burst pods pull images with this identity");
+      grant("assign-pull", "managedIdentityOperator", identity.principalId, pull.id, "burstlet assigns the pull identity to container groups");
+      this.pullIdentityId = pull.id;
+    }
+
+    this.clientId = identity.clientId;
+    this.tenantId = identity.tenantId;
+    this.principalId = identity.principalId;
+    this.identityId = identity.id;
+    this.registerOutputs({
+      clientId: this.clientId,
+      tenantId: this.tenantId,
+      principalId: this.principalId,
+      identityId: this.identityId,
+      pullIdentityId: this.pullIdentityId,
+    });
+  }
+}

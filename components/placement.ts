@@ -1,0 +1,119 @@
+/**
+ * Where a burst workload's pods may run. `virtual` pins them to the virtual node; `overflow` lets
+ * the scheduler prefer ordinary nodes and spill onto the virtual node when they are full. Pure, so
+ * the scheduling contract is tested without a cluster and reused by every component.
+ */
+import type { Taint } from "../kubelet/src/config";
+import { VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
+
+export type PlacementMode = "virtual" | "overflow";
+
+export const PLACEMENT_MODES: readonly PlacementMode[] = ["virtual", "overflow"];
+
+export const HOSTNAME_LABEL = "kubernetes.io/hostname";
+export const OS_LABEL = "kubernetes.io/os";
+
+export interface Toleration {
+  readonly key: string;
+  readonly operator: "Equal" | "Exists";
+  readonly value?: string;
+  readonly effect: string;
+}
+
+export interface NodeSelectorRequirement {
+  readonly key: string;
+  readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  readonly values?: readonly string[];
+}
+
+export interface NodeAffinity {
+  readonly requiredDuringSchedulingIgnoredDuringExecution?: {
+    readonly nodeSelectorTerms: readonly { readonly matchExpressions: readonly NodeSelectorRequirement[] }[];
+  };
+  readonly preferredDuringSchedulingIgnoredDuringExecution?: readonly {
+    readonly weight: number;
+    readonly preference: { readonly matchExpressions: readonly NodeSelectorRequirement[] };
+  }[];
+}
+
+/** What a pod spec needs to land where the mode says. Spread it into a pod spec as is. */
+export interface Placement {
+  readonly tolerations: readonly Toleration[];
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  readonly affinity?: { readonly nodeAffinity: NodeAffinity };
+}
+
+export interface VirtualNodeTarget {
+  readonly name: string;
+  /** The node's taint; `undefined` when the node is not tainted. */
+  readonly taint?: Taint;
+}
+
+/** The toleration that matches a taint exactly (key, value and effect). */
+export function tolerationFor(taint: Taint): Toleration {
+  return { key: taint.key, operator: "Equal", value: taint.value, effect: taint.effect };
+}
+
+export function placementFor(mode: PlacementMode, node: VirtualNodeTarget): Placement {
+  const tolerations = node.taint ? [tolerationFor(node.taint)] : [];
+  const notVirtual: NodeSelectorRequirement = { key: VIRTUAL_NODE_TYPE_LABEL.key, operator: "NotIn", values: [VIRTUAL_NODE_TYPE_LABEL.value] };
+  const linux: NodeSelectorRequirement = { key: OS_LABEL, operator: "In", values: ["linux"] };
+  if (mode === "virtual") {
+    return {
+      tolerations,
+      nodeSelector: { [VIRTUAL_NODE_TYPE_LABEL.key]: VIRTUAL_NODE_TYPE_LABEL.value, [HOSTNAME_LABEL]: node.name },
+    };
+  }
+  return {
+    tolerations,
+    affinity: {
+      nodeAffinity: {
+        // Ordinary Linux nodes, or this virtual node (terms are ORed); never another virtual node.
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [notVirtual, linux] },
+            { matchExpressions: [{ key: HOSTNAME_LABEL, operator: "In", values: [node.name] }] },
+          ],
+        },
+        preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [notVirtual] } }],
+      },
+    },
+  };
+}
+
+export interface TopologySpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
+  readonly labelSelector?: { readonly matchLabels?: Readonly<Record<string, string>> };
+  readonly minDomains?: number;
+  readonly matchLabelKeys?: readonly string[];
+}
+
+/**
+ * The virtual node is one node with no zone: a hard (`DoNotSchedule`) spread constraint would treat
+ * it as a single failure domain and cap a burst at `maxSkew` above the smallest ordinary domain, or
+ * exclude it outright when it lacks the topology key. Hard constraints become `ScheduleAnyway`
+ * (still spreading across ordinary nodes, never blocking the burst); `minDomains` only applies to
+ * hard constraints and is dropped. Returns the constraints and a warning per change.
+ */
+export function relaxSpreadConstraints(constraints: readonly TopologySpreadConstraint[]): {
+  constraints: TopologySpreadConstraint[];
+  warnings: string[];
+} {
+  const warnings: string[] = [];
+  const relaxed = constraints.map((c, i): TopologySpreadConstraint => {
+    if (c.whenUnsatisfiable !== "DoNotSchedule") return c;
+    warnings.push(
+      `topologySpreadConstraints[${i}] (${c.topologyKey}) relaxed from DoNotSchedule to ScheduleAnyway: the virtual node is not a failure domain and must not cap the burst`,
+    );
+    return {
+      maxSkew: c.maxSkew,
+      topologyKey: c.topologyKey,
+      whenUnsatisfiable: "ScheduleAnyway",
+      labelSelector: c.labelSelector,
+      matchLabelKeys: c.matchLabelKeys,
+    };
+  });
+  return { constraints: relaxed, warnings };
+}

@@ -1,0 +1,206 @@
+/**
+ * Pulumi mocks for the component, program and policy tests: every declared resource is recorded
+ * with its inputs, Azure resources get realistic IDs and the outputs Azure computes, and the
+ * Kubernetes objects can be read back as plain manifests (apiVersion/kind/metadata/...) that another
+ * test may send to a real API server.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const SUBSCRIPTION_ID = "00000000-1111-2222-3333-444444444444";
+export const TENANT_ID = "99999999-8888-7777-6666-555555555555";
+export const OIDC_ISSUER = "https://oidc.example.test/tenant/issuer/";
+export const TEST_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n";
+
+export interface DeclaredResource {
+  /** Pulumi type token, e.g. `azure-native:network:Subnet` or `kubernetes:batch/v1:Job`. */
+  readonly type: string;
+  /** Pulumi logical name. */
+  readonly name: string;
+  readonly id: string;
+  readonly inputs: Record<string, any>;
+  readonly state: Record<string, any>;
+  readonly provider?: string;
+}
+
+export interface DeclaredCall {
+  readonly token: string;
+  readonly inputs: Record<string, any>;
+}
+
+/** A Kubernetes object as an API server would take it. */
+export interface KubernetesManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+let recorded: DeclaredResource[] = [];
+let calls: DeclaredCall[] = [];
+
+/** The input that names each Azure resource explicitly; when absent the logical name stands in. */
+const NAME_INPUT: Record<string, string> = {
+  "azure-native:resources:ResourceGroup": "resourceGroupName",
+  "azure-native:network:VirtualNetwork": "virtualNetworkName",
+  "azure-native:network:Subnet": "subnetName",
+  "azure-native:managedidentity:UserAssignedIdentity": "resourceName",
+  "azure-native:containerservice:ManagedCluster": "resourceName",
+  "azure-native:containerregistry:Registry": "registryName",
+  "azure-native:storage:StorageAccount": "accountName",
+  "azure-native:storage:FileShare": "shareName",
+};
+const ARM_PATHS: Record<string, string> = {
+  "azure-native:network:VirtualNetwork": "Microsoft.Network/virtualNetworks",
+  "azure-native:managedidentity:UserAssignedIdentity": "Microsoft.ManagedIdentity/userAssignedIdentities",
+  "azure-native:containerservice:ManagedCluster": "Microsoft.ContainerService/managedClusters",
+  "azure-native:containerregistry:Registry": "Microsoft.ContainerRegistry/registries",
+  "azure-native:storage:StorageAccount": "Microsoft.Storage/storageAccounts",
+};
+
+function physicalName(type: string, name: string, inputs: Record<string, any>): string {
+  const explicit = NAME_INPUT[type] ? inputs[NAME_INPUT[type]] : undefined;
+  return typeof explicit === "string" ? explicit : name;
+}
+
+function armState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+  const physical = physicalName(type, name, inputs);
+  const rg = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName ?? "rg")}`;
+  const state: Record<string, any> = { ...inputs, name: physical };
+  let id = `${rg}/providers/${ARM_PATHS[type] ?? `Mock/${type.split(":").pop()}`}/${physical}`;
+  switch (type) {
+    case "azure-native:resources:ResourceGroup":
+      id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${physical}`;
+      break;
+    case "azure-native:network:Subnet":
+      id = `${rg}/providers/Microsoft.Network/virtualNetworks/${String(inputs.virtualNetworkName)}/subnets/${physical}`;
+      break;
+    case "azure-native:managedidentity:UserAssignedIdentity":
+      Object.assign(state, { principalId: `principal-${physical}`, clientId: `client-${physical}`, tenantId: TENANT_ID });
+      break;
+    case "azure-native:managedidentity:FederatedIdentityCredential":
+      id = `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${String(inputs.resourceName)}/federatedIdentityCredentials/${physical}`;
+      break;
+    case "azure-native:containerservice:ManagedCluster":
+      Object.assign(state, {
+        fqdn: `${physical}.hcp.example.test`,
+        oidcIssuerProfile: { ...(inputs.oidcIssuerProfile ?? {}), issuerURL: OIDC_ISSUER },
+        identityProfile: { kubeletidentity: { objectId: `kubelet-principal-${physical}`, clientId: `kubelet-client-${physical}`, resourceId: `${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${physical}-agentpool` } },
+      });
+      break;
+    case "azure-native:containerregistry:Registry":
+      state.loginServer = `${physical}.registry.test`;
+      break;
+    case "azure-native:authorization:RoleAssignment":
+      id = `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+      break;
+  }
+  return { id, state: { ...state, id } };
+}
+
+const mocks: pulumi.runtime.Mocks = {
+  newResource(args) {
+    const inputs = (args.inputs ?? {}) as Record<string, any>;
+    let result: { id: string; state: Record<string, any> };
+    if (args.type.startsWith("azure-native:")) {
+      result = armState(args.type, args.name, inputs);
+    } else if (args.type === "docker-build:index:Image") {
+      const tag = Array.isArray(inputs.tags) && typeof inputs.tags[0] === "string" ? inputs.tags[0] : `${args.name}:latest`;
+      const digest = "sha256:" + "ab".repeat(32);
+      result = { id: `${args.name}_id`, state: { ...inputs, digest, ref: `${tag.replace(/:[^:/]+$/, "")}@${digest}` } };
+    } else if (args.type.startsWith("kubernetes:")) {
+      const metadata = { ...(inputs.metadata ?? {}) };
+      metadata.name ??= args.name;
+      result = { id: `${String(metadata.namespace ?? "")}/${String(metadata.name)}`, state: { ...inputs, metadata } };
+    } else {
+      result = { id: `${args.name}_id`, state: inputs };
+    }
+    recorded.push({ type: args.type, name: args.name, id: result.id, inputs, state: result.state, provider: args.provider });
+    return result;
+  },
+  call(args) {
+    const inputs = (args.inputs ?? {}) as Record<string, any>;
+    calls.push({ token: args.token, inputs });
+    switch (args.token) {
+      case "azure-native:containerservice:listManagedClusterUserCredentials":
+      case "azure-native:containerservice:listManagedClusterAdminCredentials":
+        return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(TEST_KUBECONFIG).toString("base64") }] };
+      case "azure-native:authorization:getClientConfig":
+        return { subscriptionId: SUBSCRIPTION_ID, tenantId: TENANT_ID, objectId: "deployer-object-id", clientId: "deployer-client-id" };
+      case "azure-native:authorization:getClientToken":
+        return { token: "aad-access-token" };
+      case "azure-native:storage:listStorageAccountKeys":
+        return { keys: [{ keyName: "key1", value: "c3RvcmFnZS1rZXk=", permissions: "Full" }] };
+      default:
+        return inputs;
+    }
+  },
+};
+
+/** Installs the mocks (idempotent) with the project name `burstlet` and the given config. */
+export async function useMocks(config: Record<string, string> = {}, secretKeys: string[] = []): Promise<void> {
+  await pulumi.runtime.setMocks(mocks, "burstlet", "test", false);
+  pulumi.runtime.setAllConfig(config, secretKeys);
+}
+
+/**
+ * Runs `declare` (which creates resources) and returns what it declared, once every registration
+ * has been answered.
+ */
+export async function declared(declare: () => unknown): Promise<{ resources: DeclaredResource[]; calls: DeclaredCall[] }> {
+  recorded = [];
+  calls = [];
+  const result = declare();
+  if (result instanceof Promise) await result;
+  await settle();
+  return { resources: recorded, calls };
+}
+
+/** Waits until no resource registration or invoke is outstanding. */
+export async function settle(): Promise<void> {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  for (let i = 0; i < 3; i++) {
+    await settings.waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** The value of an output (known under these mocks). */
+export function valueOf<T>(output: pulumi.Input<T>): Promise<T> {
+  return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
+}
+
+/** Whether an output is marked secret. */
+export async function isSecretOutput(output: pulumi.Output<unknown>): Promise<boolean> {
+  return pulumi.isSecret(output);
+}
+
+/** Loads a Pulumi program module afresh (its top level declares resources each time). */
+export function loadProgram(path: string): Record<string, any> {
+  const resolved = require.resolve(path);
+  delete require.cache[resolved];
+  return require(resolved) as Record<string, any>;
+}
+
+export function ofType(resources: readonly DeclaredResource[], type: string): DeclaredResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+export function oneOfType(resources: readonly DeclaredResource[], type: string): DeclaredResource {
+  const found = ofType(resources, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+  return found[0];
+}
+
+/**
+ * Kubernetes objects (not patches, not providers) as plain manifests, in declaration order. Names
+ * that Pulumi would auto-generate are the logical name.
+ */
+export function kubernetesManifests(resources: readonly DeclaredResource[]): KubernetesManifest[] {
+  return resources
+    .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:") && !r.type.endsWith("Patch"))
+    .map((r) => {
+      const { apiVersion, kind, metadata, ...rest } = r.state;
+      const body = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && !k.startsWith("__")));
+      return { apiVersion: String(apiVersion), kind: String(kind), metadata: { ...(metadata as object), name: String(metadata?.name ?? r.name) }, ...body };
+    });
+}
