@@ -4,16 +4,13 @@
  */
 import type { V1Container, V1ContainerPort } from "@kubernetes/client-node";
 import type { Container, ContainerPort, InitContainerDefinition, ResourceRequirements } from "@azure/arm-containerinstance";
+import type { ImageConfig } from "../registry/image-config";
 import { expand, resolveEnv, toAciEnv, type EnvContext, type EnvValue } from "./env";
 import { translateProbe } from "./probes";
 import type { Problems } from "./problems";
 import { translateVolumeMounts } from "./volumes";
 
-/** An image's ENTRYPOINT and CMD from its config. */
-export interface ImageConfig {
-  readonly entrypoint: readonly string[];
-  readonly cmd: readonly string[];
-}
+export type { ImageConfig };
 
 export interface ContainerContext extends EnvContext {
   /** Image reference → config, for the images of containers that give `args` without `command`. */
