@@ -23,6 +23,7 @@ export interface ImageReference {
   readonly digest?: string;
 }
 
+const REGISTRY_HOST = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
@@ -50,6 +51,7 @@ export function parseImageReference(reference: string): ImageReference {
   let repository = hasRegistry ? rest.slice(slash + 1) : rest;
   if (DOCKER_HUB_ALIASES.includes(registry)) registry = DOCKER_HUB_REGISTRY;
   if (registry === DOCKER_HUB_REGISTRY && !repository.includes("/")) repository = `library/${repository}`;
+  if (!REGISTRY_HOST.test(registry)) throw new InvalidInputError("image", `"${reference}" names an invalid registry host "${registry}"`);
   if (!REPOSITORY.test(repository)) throw new InvalidInputError("image", `"${reference}" is not a valid image reference`);
   return { registry, repository, tag: tag ?? (digest ? undefined : "latest"), digest };
 }
