@@ -1,0 +1,247 @@
+/**
+ * An emulator of the `Microsoft.ContainerInstance` ARM API (api-version 2023-05-01), faithful to
+ * the REST specification in `../shared/specs/containerinstance/2023-05-01` and reached through the
+ * real `@azure/arm-containerinstance` SDK over HTTPS with bearer tokens.
+ *
+ * - Contract: every request body is validated against the spec (see `validation.ts`); responses
+ *   can be self-checked against it (`selfCheck`); ARM's error shape, 401/404/409/429 codes.
+ * - Behaviour: simulated lifecycles whose containers follow the image/command convention of
+ *   `behaviour.ts` (sleep, exit, echo, forever, unpullable images), scaled by `timeScale`.
+ * - Limits: ARM's per-subscription token buckets and ACI's create/delete windows (`throttle.ts`),
+ *   regional quotas (`catalog.ts`). Faults (`faults.ts`), a record of calls (`record.ts`), a token
+ *   endpoint standing in for Entra ID (`identity.ts`) and a control endpoint (`control.ts`).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { ContainerInstanceManagementClient, type ContainerInstanceManagementClientOptionalParams } from "@azure/arm-containerinstance";
+import type { TokenCredential } from "@azure/core-auth";
+import { ClientSecretCredential } from "@azure/identity";
+import { createCa, issueCert } from "../tls";
+import { seededRandom } from "./behaviour";
+import { DEFAULT_QUOTAS, type QuotaLimits } from "./catalog";
+import { createControlHandler } from "./control";
+import { Faults } from "./faults";
+import { MSI_TOKEN_PATH, TokenAuthority, type IdentityOptions } from "./identity";
+import { DEFAULT_TIMING, type LifecycleTiming } from "./lifecycle";
+import { CallLog, type RecordOptions } from "./record";
+import type { StoredGroup } from "./render";
+import { createRequestListener } from "./server";
+import { AciService } from "./service";
+import { loadSpec } from "./spec";
+import { ARM_DEFAULT_LIMITS, Throttle, UNLIMITED, type ThrottleLimits } from "./throttle";
+import { DEFAULT_GROUP_BOUNDS, type GroupBounds } from "./validation";
+import { normalizeLocation } from "./wire";
+
+export { ArmError } from "./errors";
+export type { FaultSettings } from "./faults";
+export type { CallRecord, BodyRecord, RecordOptions } from "./record";
+export type { StoredGroup } from "./render";
+export type { LifecycleTiming } from "./lifecycle";
+export type { ThrottleLimits, BucketLimit, WindowLimit } from "./throttle";
+export type { QuotaLimits } from "./catalog";
+export type { GroupBounds } from "./validation";
+export { ARM_DEFAULT_LIMITS, UNLIMITED } from "./throttle";
+export { loadSpec, defaultSpecDir, API_VERSION } from "./spec";
+
+export interface AciEmulatorOptions {
+  /** Port on 127.0.0.1. @default 0 (any free port) */
+  readonly port?: number;
+  /** @default "6d1e7a52-3c1b-4f0e-9a8d-5b2c4e6f7a80" */
+  readonly subscriptionId?: string;
+  /** The resource group that exists. @default "burstlet-sandbox" */
+  readonly resourceGroup?: string;
+  /** More resource groups that exist. @default [] */
+  readonly extraResourceGroups?: readonly string[];
+  /** Home region (normalised like ARM: "West Europe" → "westeurope"). @default "westeurope" */
+  readonly location?: string;
+  /** More regions the subscription may deploy to. @default [] */
+  readonly extraLocations?: readonly string[];
+  /** Seed of jitter, ids, IP addresses and random faults. @default 1 */
+  readonly seed?: number;
+  /** Multiplier of every simulated duration (0.01 = 100 times faster). @default 1 */
+  readonly timeScale?: number;
+  /** Nominal lifecycle durations in seconds. */
+  readonly timing?: Partial<LifecycleTiming>;
+  /** ARM and ACI request limits; `"unlimited"`, or a partial override of ARM's defaults (`null` = unlimited). */
+  readonly limits?: Partial<ThrottleLimits> | "unlimited";
+  /** Regional quotas; `"unlimited"`, or a partial override of 100 groups / 100 cores (`null` = unlimited). */
+  readonly quotas?: Partial<QuotaLimits> | "unlimited";
+  /** Per-group bounds (4 CPU, 16 GB, 60 containers, 20 volumes by default). */
+  readonly bounds?: Partial<GroupBounds>;
+  /** Container groups per list page. @default 100 */
+  readonly pageSize?: number;
+  /** What to keep of calls and bodies. @default everything */
+  readonly record?: RecordOptions;
+  /** Validate every response against the spec and record violations in `record.specViolations`. @default false */
+  readonly selfCheck?: boolean;
+  /** Token endpoint settings (lifetime, client id and secret, managed-identity header). */
+  readonly identity?: IdentityOptions;
+  /** Lines kept per container log. @default 10000 */
+  readonly maxLogLines?: number;
+  /** Directory for the CA certificate file. @default a fresh temporary directory, removed on close */
+  readonly stateDir?: string;
+  /** The specification directory. @default BURSTLET_ACI_SPEC_DIR, else ../shared/specs/... beside the repo */
+  readonly specDir?: string;
+}
+
+export interface AciEmulator {
+  /** `https://127.0.0.1:<port>` */
+  readonly endpoint: string;
+  /** The throwaway CA that signed the server certificate: trust this. */
+  readonly caCertPem: string;
+  readonly caCertPath: string;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly tenantId: string;
+  /** Client credentials the token endpoint accepts (for `ClientSecretCredential`). */
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /**
+   * Environment for a child process using `DefaultAzureCredential`/`ManagedIdentityCredential`
+   * (App Service managed identity source) and for burstlet's configuration.
+   */
+  readonly clientEnv: Readonly<Record<string, string>>;
+  /** A real SDK client wired to the emulator: CA trusted through an https.Agent, real credential. */
+  client(options?: ContainerInstanceManagementClientOptionalParams): ContainerInstanceManagementClient;
+  /** A real `@azure/identity` credential that obtains tokens from the emulator. */
+  credential(): TokenCredential;
+  /** An https.Agent that trusts the emulator's CA (closed with the emulator). */
+  agent(): https.Agent;
+  readonly faults: Faults;
+  readonly record: CallLog;
+  readonly tokens: TokenAuthority;
+  /** Current container groups, in creation order. */
+  groups(): ReadonlyArray<StoredGroup>;
+  /** Adds a resource group at runtime. */
+  addResourceGroup(name: string): void;
+  close(): Promise<void>;
+}
+
+const DEFAULT_SUBSCRIPTION = "6d1e7a52-3c1b-4f0e-9a8d-5b2c4e6f7a80";
+
+export async function startAciEmulator(options: AciEmulatorOptions = {}): Promise<AciEmulator> {
+  const spec = loadSpec(options.specDir);
+  const random = seededRandom(options.seed ?? 1);
+  const location = normalizeLocation(options.location ?? "westeurope");
+  const locations = [location, ...(options.extraLocations ?? []).map(normalizeLocation)];
+  const resourceGroup = options.resourceGroup ?? "burstlet-sandbox";
+  const subscriptionId = options.subscriptionId ?? DEFAULT_SUBSCRIPTION;
+  const limits: ThrottleLimits = options.limits === "unlimited" ? UNLIMITED : { ...ARM_DEFAULT_LIMITS, ...options.limits };
+  const quotas: QuotaLimits = options.quotas === "unlimited" ? { containerGroups: null, standardCores: null } : { ...DEFAULT_QUOTAS, ...options.quotas };
+
+  const ca = await createCa("burstlet ACI emulator CA");
+  const leaf = await issueCert(ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"], serverAuth: true });
+  const ownsStateDir = options.stateDir === undefined;
+  const stateDir = options.stateDir ?? mkdtempSync(path.join(os.tmpdir(), "aci-emulator-"));
+  const caCertPath = path.join(stateDir, "aci-emulator-ca.pem");
+  writeFileSync(caCertPath, ca.certPem);
+
+  let endpoint = "";
+  const faults = new Faults(random);
+  const record = new CallLog(options.record);
+  const tokens = new TokenAuthority(options.identity);
+  const service = new AciService({
+    spec,
+    endpoint: () => endpoint,
+    subscriptionId,
+    resourceGroups: [resourceGroup, ...(options.extraResourceGroups ?? [])],
+    locations,
+    tenantId: tokens.tenantId,
+    bounds: { ...DEFAULT_GROUP_BOUNDS, ...options.bounds },
+    quotas,
+    limits,
+    pageSize: options.pageSize ?? 100,
+    random,
+    lifecycle: {
+      timeScale: options.timeScale ?? 1,
+      timing: { ...DEFAULT_TIMING, ...options.timing },
+      random,
+      extraProvisioningMs: () => faults.slowProvisioningMs(),
+      maxLogLines: options.maxLogLines ?? 10_000,
+    },
+  });
+  const clientEnv = (): Record<string, string> => ({
+    IDENTITY_ENDPOINT: `${endpoint}${MSI_TOKEN_PATH}`,
+    IDENTITY_HEADER: tokens.identityHeader,
+    NODE_EXTRA_CA_CERTS: caCertPath,
+    AZURE_SUBSCRIPTION_ID: subscriptionId,
+    BURSTLET_ARM_ENDPOINT: endpoint,
+    BURSTLET_RESOURCE_GROUP: resourceGroup,
+    BURSTLET_LOCATION: location,
+  });
+  const info = (): Record<string, unknown> => ({ endpoint, subscriptionId, resourceGroup, location, caCertPath, clientEnv: clientEnv() });
+  const listener = createRequestListener({
+    endpoint: () => endpoint,
+    spec,
+    service,
+    identity: tokens,
+    faults,
+    record,
+    throttle: new Throttle({ ...limits, creates: null, groupDeletes: null }),
+    apiVersions: [spec.apiVersion],
+    homeLocation: location,
+    selfCheck: options.selfCheck ?? false,
+    control: createControlHandler({ info, faults, record, service, identity: tokens }),
+  });
+
+  const server = https.createServer({ cert: leaf.certPem, key: leaf.keyPem, keepAliveTimeout: 30_000 }, listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const agents: https.Agent[] = [];
+  const agent = (): https.Agent => {
+    const a = new https.Agent({ ca: ca.certPem, keepAlive: true, maxSockets: 64 });
+    agents.push(a);
+    return a;
+  };
+  const credential = (): TokenCredential =>
+    new ClientSecretCredential(tokens.tenantId, tokens.clientId, tokens.clientSecret, { authorityHost: endpoint, disableInstanceDiscovery: true, agent: agent() });
+  const env = clientEnv();
+
+  return {
+    endpoint,
+    caCertPem: ca.certPem,
+    caCertPath,
+    subscriptionId,
+    resourceGroup,
+    location,
+    tenantId: tokens.tenantId,
+    clientId: tokens.clientId,
+    clientSecret: tokens.clientSecret,
+    clientEnv: env,
+    client: (clientOptions = {}) =>
+      new ContainerInstanceManagementClient(credential(), subscriptionId, {
+        endpoint,
+        agent: agent(),
+        // Fast retries by default so that injected faults do not slow tests down; callers may override.
+        retryOptions: { retryDelayInMs: 50, maxRetryDelayInMs: 1000 },
+        ...clientOptions,
+      }),
+    credential,
+    agent,
+    faults,
+    record,
+    tokens,
+    groups: () => service.list(),
+    addResourceGroup: (name) => service.addResourceGroup(name),
+    close: async () => {
+      service.dispose();
+      for (const a of agents) a.destroy();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}

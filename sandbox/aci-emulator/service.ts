@@ -1,0 +1,378 @@
+/**
+ * The emulated `Microsoft.ContainerInstance` resource provider: container groups, their long-running
+ * operations, quotas and the ACI create/delete windows. Transport-free: operations take parsed
+ * requests and return status, body and headers, or throw {@link ArmError}.
+ */
+import { randomBytes } from "node:crypto";
+import { isImageAccessible } from "./behaviour";
+import * as catalog from "./catalog";
+import { armErrors, ArmError } from "./errors";
+import { GroupRuntime, type LifecycleEnv, type ProvisioningOutcome } from "./lifecycle";
+import { renderGroup, renderLogs, type StoredGroup } from "./render";
+import type { AciSpec } from "./spec";
+import { Throttle, windowLabel, type ThrottleLimits } from "./throttle";
+import { totalRequests, validateContainerGroup, validateRequestBody, type GroupBounds } from "./validation";
+import { normalizeLocation, type WireContainerGroup } from "./wire";
+
+export interface OpRequest {
+  readonly operationId: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly body: unknown;
+}
+
+export interface OpResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface ServiceConfig {
+  readonly spec: AciSpec;
+  readonly endpoint: () => string;
+  readonly subscriptionId: string;
+  readonly resourceGroups: readonly string[];
+  /** Normalised locations; the first is the emulator's home location. */
+  readonly locations: readonly string[];
+  readonly tenantId: string;
+  readonly bounds: GroupBounds;
+  readonly quotas: catalog.QuotaLimits;
+  readonly limits: ThrottleLimits;
+  readonly pageSize: number;
+  readonly lifecycle: LifecycleEnv;
+  readonly random: () => number;
+}
+
+interface AsyncOperation {
+  readonly id: string;
+  status: "InProgress" | "Succeeded" | "Failed";
+  readonly startTime: string;
+  endTime?: string;
+  error?: { code: string; message: string };
+}
+
+const MAX_FINISHED_OPERATIONS = 20_000;
+
+export class AciService {
+  private readonly groups = new Map<string, StoredGroup>();
+  private readonly operations = new Map<string, AsyncOperation>();
+  private readonly regionThrottles = new Map<string, Throttle>();
+  private readonly usage = new Map<string, catalog.RegionUsage>();
+  private readonly rgByLower: Map<string, string>;
+  private ipCounter = 0;
+
+  constructor(private readonly config: ServiceConfig) {
+    this.rgByLower = new Map(config.resourceGroups.map((rg) => [rg.toLowerCase(), rg]));
+  }
+
+  /** Current container groups, in creation order. */
+  list(): StoredGroup[] {
+    return [...this.groups.values()];
+  }
+
+  /** Adds a resource group at runtime. */
+  addResourceGroup(name: string): void {
+    this.rgByLower.set(name.toLowerCase(), name);
+  }
+
+  /** Cancels all simulation timers. */
+  dispose(): void {
+    for (const g of this.groups.values()) g.runtime.dispose();
+  }
+
+  handle(req: OpRequest): OpResponse {
+    const p = req.params;
+    if (p.subscriptionId !== undefined && p.subscriptionId.toLowerCase() !== this.config.subscriptionId.toLowerCase()) throw armErrors.subscriptionNotFound(p.subscriptionId);
+    const rg = p.resourceGroupName !== undefined ? this.resourceGroup(p.resourceGroupName) : "";
+    const name = p.containerGroupName ?? "";
+    switch (req.operationId) {
+      case "ContainerGroups_CreateOrUpdate":
+        return this.createOrUpdate(rg, name, req.body);
+      case "ContainerGroups_Get":
+        return { status: 200, body: renderGroup(this.mustGet(rg, name), { instanceView: true }) };
+      case "ContainerGroups_Update":
+        return this.update(rg, name, req.body);
+      case "ContainerGroups_Delete":
+        return this.delete(rg, name);
+      case "ContainerGroups_List":
+      case "ContainerGroups_ListByResourceGroup":
+        return this.page(req, rg);
+      case "ContainerGroups_Restart":
+        this.mustGetActive(rg, name).runtime.restart();
+        return { status: 204 };
+      case "ContainerGroups_Stop":
+        this.mustGetActive(rg, name).runtime.stop();
+        return { status: 204 };
+      case "ContainerGroups_Start":
+        return this.start(rg, name);
+      case "ContainerGroups_GetOutboundNetworkDependenciesEndpoints":
+        this.mustGet(rg, name);
+        return { status: 200, body: [] };
+      case "Containers_ListLogs":
+        return this.logs(rg, name, p.containerName ?? "", req.query);
+      case "Containers_ExecuteCommand":
+      case "Containers_Attach":
+        return this.stream(req.operationId, rg, name, p.containerName ?? "", req.body);
+      case "Location_ListUsage":
+        return { status: 200, body: catalog.usages(this.config.subscriptionId, this.location(p.location ?? ""), this.config.quotas, this.usageOf(this.location(p.location ?? ""))) };
+      case "Location_ListCapabilities":
+        return { status: 200, body: catalog.capabilities(this.location(p.location ?? ""), this.config.bounds) };
+      case "Location_ListCachedImages":
+        this.location(p.location ?? "");
+        return { status: 200, body: catalog.cachedImages() };
+      case "Operations_List":
+        return { status: 200, body: catalog.operationsList() };
+      case "AsyncOperation_Get":
+        return this.operationStatus(p.operationId ?? "");
+      default:
+        throw armErrors.badRequest("UnsupportedOperation", `The operation '${req.operationId}' is not supported by the emulator.`);
+    }
+  }
+
+  private createOrUpdate(rg: string, name: string, body: unknown): OpResponse {
+    validateRequestBody(this.config.spec, "ContainerGroups_CreateOrUpdate", body);
+    const spec = structuredClone(body) as WireContainerGroup;
+    validateContainerGroup(spec, { groupName: name, locations: this.config.locations, bounds: this.config.bounds, isImageAccessible });
+    const location = normalizeLocation(spec.location!);
+    const key = groupKey(rg, name);
+    const existing = this.groups.get(key);
+    if (existing) {
+      if (existing.runtime.provisioningState === "Deleting") throw armErrors.conflict("Conflict", `The container group '${name}' is being deleted.`);
+      if (existing.location !== location) throw armErrors.badRequest("LocationMismatch", `The location '${location}' of container group '${name}' cannot be changed from '${existing.location}'.`);
+      existing.tags = spec.tags;
+      const unchanged = JSON.stringify(existing.spec.properties) === JSON.stringify(spec.properties) && JSON.stringify(existing.spec.identity) === JSON.stringify(spec.identity);
+      existing.spec = spec;
+      if (unchanged) return { status: 200, body: renderGroup(existing, { instanceView: true }) };
+      // A changed group is redeployed; its cores are re-counted.
+      existing.runtime.dispose();
+      this.removeUsage(existing);
+      const replaced = this.store(rg, name, location, spec, existing);
+      const op = this.newOperation();
+      this.provision(replaced, op);
+      return { status: 200, body: renderGroup(replaced, { instanceView: true }), headers: this.asyncHeaders(rg, location, op) };
+    }
+    this.checkQuota(location, totalRequests(spec).cpu);
+    const admission = this.regionThrottle(location).admitCreate();
+    if (!admission.ok) throw armErrors.resourceProviderThrottled("ContainerGroupCreate", windowLabel(admission.window!), admission.retryAfterSeconds);
+    const group = this.store(rg, name, location, spec);
+    const op = this.newOperation();
+    this.provision(group, op);
+    return { status: 201, body: renderGroup(group, { instanceView: true }), headers: this.asyncHeaders(rg, location, op) };
+  }
+
+  private store(rg: string, name: string, location: string, spec: WireContainerGroup, previous?: StoredGroup): StoredGroup {
+    const id = `/subscriptions/${this.config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
+    const placeholder = new GroupRuntime(this.config.lifecycle, spec.properties, () => undefined);
+    const group: StoredGroup = {
+      id,
+      subscriptionId: this.config.subscriptionId,
+      resourceGroup: rg,
+      name,
+      location,
+      tags: spec.tags,
+      spec,
+      runtime: placeholder,
+      ip: previous?.ip,
+      principalId: previous?.principalId ?? this.uuid(),
+      tenantId: this.config.tenantId,
+      createdAt: previous?.createdAt ?? Date.now(),
+      cores: totalRequests(spec).cpu,
+    };
+    this.groups.set(groupKey(rg, name), group);
+    const u = this.usageOf(location);
+    u.groups += 1;
+    u.cores += group.cores;
+    return group;
+  }
+
+  private provision(group: StoredGroup, op: AsyncOperation): void {
+    group.runtime = new GroupRuntime(this.config.lifecycle, group.spec.properties, (outcome) => this.onProvisioned(group, op, outcome));
+    this.assignIp(group);
+    group.runtime.provision();
+  }
+
+  private onProvisioned(_group: StoredGroup, op: AsyncOperation, outcome: ProvisioningOutcome): void {
+    if (op.status !== "InProgress") return;
+    this.finish(op, outcome.status === "Succeeded" ? undefined : { code: outcome.code, message: outcome.message });
+  }
+
+  private update(rg: string, name: string, body: unknown): OpResponse {
+    validateRequestBody(this.config.spec, "ContainerGroups_Update", body);
+    const group = this.mustGet(rg, name);
+    const tags = (body as { tags?: Record<string, string> }).tags;
+    if (tags !== undefined) group.tags = { ...tags };
+    return { status: 200, body: renderGroup(group, { instanceView: true }) };
+  }
+
+  private delete(rg: string, name: string): OpResponse {
+    const group = this.groups.get(groupKey(rg, name));
+    if (!group) return { status: 204 };
+    const admission = this.regionThrottle(group.location).admitGroupDelete();
+    if (!admission.ok) throw armErrors.resourceProviderThrottled("ContainerGroupDelete", windowLabel(admission.window!), admission.retryAfterSeconds);
+    const op = this.newOperation();
+    group.runtime.beginDelete(() => {
+      if (this.groups.get(groupKey(rg, name)) === group) {
+        this.groups.delete(groupKey(rg, name));
+        this.removeUsage(group);
+      }
+      this.finish(op);
+    });
+    return { status: 202, headers: this.asyncHeaders(rg, group.location, op) };
+  }
+
+  private start(rg: string, name: string): OpResponse {
+    const group = this.mustGetActive(rg, name);
+    const op = this.newOperation();
+    this.provision(group, op);
+    return { status: 202, headers: this.asyncHeaders(rg, group.location, op) };
+  }
+
+  private page(req: OpRequest, rg: string): OpResponse {
+    const rgLower = rg.toLowerCase();
+    const all = [...this.groups.entries()].filter(([k]) => rg === "" || k.startsWith(`${rgLower}/`)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const skip = req.query.get("$skipToken");
+    const after = skip ? Buffer.from(skip, "base64url").toString("utf8") : undefined;
+    const start = after === undefined ? 0 : all.findIndex(([k]) => k > after);
+    const slice = start < 0 ? [] : all.slice(start, start + this.config.pageSize);
+    const body: Record<string, unknown> = { value: slice.map(([, g]) => renderGroup(g, { instanceView: false })) };
+    const last = slice[slice.length - 1];
+    if (last && start + slice.length < all.length) {
+      const path = rg === "" ? `/subscriptions/${this.config.subscriptionId}/providers/Microsoft.ContainerInstance/containerGroups` : `/subscriptions/${this.config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups`;
+      body.nextLink = `${this.config.endpoint()}${path}?api-version=${this.config.spec.apiVersion}&$skipToken=${Buffer.from(last[0]).toString("base64url")}`;
+    }
+    return { status: 200, body };
+  }
+
+  private logs(rg: string, name: string, containerName: string, query: URLSearchParams): OpResponse {
+    const group = this.mustGet(rg, name);
+    const c = [...group.runtime.containers, ...group.runtime.initContainers].find((r) => r.name === containerName);
+    if (!c) throw armErrors.resourceNotFound(rg, `${name}/containers/${containerName}`);
+    const tailRaw = query.get("tail");
+    const tail = tailRaw !== null ? Number.parseInt(tailRaw, 10) : undefined;
+    if (tail !== undefined && !Number.isFinite(tail)) throw armErrors.badRequest("InvalidQueryParameterValue", `The value '${tailRaw}' of query parameter 'tail' is invalid.`, "tail");
+    const timestamps = (query.get("timestamps") ?? "false").toLowerCase() === "true";
+    return { status: 200, body: { content: renderLogs(c, tail, timestamps) } };
+  }
+
+  private stream(operationId: string, rg: string, name: string, containerName: string, body: unknown): OpResponse {
+    if (operationId === "Containers_ExecuteCommand") validateRequestBody(this.config.spec, operationId, body);
+    const group = this.mustGet(rg, name);
+    const c = group.runtime.containers.find((r) => r.name === containerName);
+    if (!c) throw armErrors.resourceNotFound(rg, `${name}/containers/${containerName}`);
+    if (c.current?.state !== "Running") {
+      // Emulator wording: the service refuses exec and attach on a container that is not running.
+      throw armErrors.badRequest("ContainerGroupNotRunning", `The container '${containerName}' in container group '${name}' is not running.`);
+    }
+    const kind = operationId === "Containers_ExecuteCommand" ? "exec" : "attach";
+    const wsBase = this.config.endpoint().replace(/^https:/, "wss:");
+    return { status: 200, body: { webSocketUri: `${wsBase}/_emulator/${kind}/${encodeURIComponent(rg)}/${encodeURIComponent(name)}/${encodeURIComponent(containerName)}`, password: randomBytes(18).toString("base64url") } };
+  }
+
+  private operationStatus(id: string): OpResponse {
+    const op = this.operations.get(id);
+    if (!op) throw new ArmError(404, "OperationNotFound", `The operation '${id}' could not be found.`);
+    // ARM's asynchronous operation status resource (Azure-AsyncOperation): id, name, status, times, error.
+    return { status: 200, body: { id: op.id, name: op.id, status: op.status, startTime: op.startTime, ...(op.endTime ? { endTime: op.endTime } : {}), ...(op.error ? { error: op.error } : {}) } };
+  }
+
+  private newOperation(): AsyncOperation {
+    const op: AsyncOperation = { id: this.uuid(), status: "InProgress", startTime: new Date().toISOString() };
+    this.operations.set(op.id, op);
+    if (this.operations.size > MAX_FINISHED_OPERATIONS) {
+      for (const [id, o] of this.operations) {
+        if (this.operations.size <= MAX_FINISHED_OPERATIONS / 2) break;
+        if (o.status !== "InProgress") this.operations.delete(id);
+      }
+    }
+    return op;
+  }
+
+  private finish(op: AsyncOperation, error?: { code: string; message: string }): void {
+    op.status = error ? "Failed" : "Succeeded";
+    op.endTime = new Date().toISOString();
+    if (error) op.error = error;
+  }
+
+  private asyncHeaders(rg: string, location: string, op: AsyncOperation): Record<string, string> {
+    const url = `${this.config.endpoint()}/subscriptions/${this.config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/locations/${location}/operations/${op.id}?api-version=${this.config.spec.apiVersion}`;
+    return { "azure-asyncoperation": url };
+  }
+
+  private checkQuota(location: string, cores: number): void {
+    const u = this.usageOf(location);
+    const { containerGroups, standardCores } = this.config.quotas;
+    if (containerGroups !== null && u.groups + 1 > containerGroups) throw armErrors.quotaReached("ContainerGroups", location, containerGroups, u.groups, 1);
+    if (standardCores !== null && u.cores + cores > standardCores) throw armErrors.quotaReached("StandardCores", location, standardCores, round2(u.cores), cores);
+  }
+
+  private removeUsage(group: StoredGroup): void {
+    const u = this.usageOf(group.location);
+    u.groups -= 1;
+    u.cores = round2(u.cores - group.cores);
+  }
+
+  private usageOf(location: string): catalog.RegionUsage {
+    let u = this.usage.get(location);
+    if (!u) {
+      u = { groups: 0, cores: 0 };
+      this.usage.set(location, u);
+    }
+    return u;
+  }
+
+  private regionThrottle(location: string): Throttle {
+    let t = this.regionThrottles.get(location);
+    if (!t) {
+      t = new Throttle({ ...this.config.limits, reads: null, writes: null, deletes: null });
+      this.regionThrottles.set(location, t);
+    }
+    return t;
+  }
+
+  private assignIp(group: StoredGroup): void {
+    if (group.ip) return;
+    const props = group.spec.properties;
+    const wantsIp = (props.ipAddress?.ports.length ?? 0) > 0 || (props.subnetIds?.length ?? 0) > 0;
+    if (!wantsIp) return;
+    const n = ++this.ipCounter;
+    const isPrivate = props.ipAddress?.type === "Private" || (props.subnetIds?.length ?? 0) > 0;
+    group.ip = isPrivate ? `10.240.${(n >> 8) & 0xff}.${(n & 0xff) || 1}` : `20.${50 + ((n >> 16) & 0x3f)}.${(n >> 8) & 0xff}.${(n & 0xff) || 1}`;
+  }
+
+  private resourceGroup(name: string): string {
+    const rg = this.rgByLower.get(name.toLowerCase());
+    if (!rg) throw armErrors.resourceGroupNotFound(name);
+    return rg;
+  }
+
+  private location(raw: string): string {
+    const location = normalizeLocation(raw);
+    if (!this.config.locations.includes(location)) throw armErrors.locationNotAvailable(raw, this.config.locations);
+    return location;
+  }
+
+  private mustGet(rg: string, name: string): StoredGroup {
+    const g = this.groups.get(groupKey(rg, name));
+    if (!g) throw armErrors.resourceNotFound(rg, name);
+    return g;
+  }
+
+  private mustGetActive(rg: string, name: string): StoredGroup {
+    const g = this.mustGet(rg, name);
+    if (g.runtime.provisioningState === "Deleting") throw armErrors.conflict("Conflict", `The container group '${name}' is being deleted.`);
+    return g;
+  }
+
+  private uuid(): string {
+    const hex = Array.from({ length: 32 }, () => Math.floor(this.config.random() * 16).toString(16)).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${"89ab"[Math.floor(this.config.random() * 4)]}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  }
+}
+
+function groupKey(rg: string, name: string): string {
+  return `${rg.toLowerCase()}/${name.toLowerCase()}`;
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,220 @@
+/**
+ * The `Microsoft.ContainerInstance` 2023-05-01 REST specification, loaded once and compiled into
+ * JSON Schema validators (ajv) for request bodies and response bodies.
+ *
+ * Swagger 2.0 definitions are JSON Schema (draft 4 flavoured) plus `x-ms-*` annotations, so the
+ * spec's `definitions` are registered as one schema document and every `$ref` resolves inside it.
+ * Validators are compiled once per spec directory and cached for the life of the process.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+
+/** The API version the SDK (`@azure/arm-containerinstance` 9.1.0) speaks. */
+export const API_VERSION = "2023-05-01";
+
+const SPEC_FILE = "containerInstance.json";
+const SCHEMA_ID = "aci";
+
+/** Where the specification lives: `BURSTLET_ACI_SPEC_DIR`, else `../shared/specs/...` beside the repo. */
+export function defaultSpecDir(): string {
+  const fromEnv = process.env.BURSTLET_ACI_SPEC_DIR;
+  if (fromEnv) return path.resolve(fromEnv);
+  const repoRoot = path.resolve(__dirname, "..", "..");
+  return path.resolve(repoRoot, "../shared/specs/containerinstance/2023-05-01");
+}
+
+interface SwaggerResponse {
+  readonly schema?: { readonly $ref?: string };
+}
+interface SwaggerOperation {
+  readonly operationId: string;
+  readonly responses: Readonly<Record<string, SwaggerResponse>>;
+  readonly parameters?: ReadonlyArray<{ readonly in?: string; readonly schema?: { readonly $ref?: string } }>;
+}
+interface SwaggerDocument {
+  readonly info: { readonly version: string };
+  readonly paths: Readonly<Record<string, Readonly<Record<string, SwaggerOperation | unknown>>>>;
+  readonly definitions: Readonly<Record<string, unknown>>;
+}
+
+/** One spec example file (`x-ms-examples`), as stored beside the spec. */
+export interface SpecExample {
+  readonly file: string;
+  readonly operationId: string;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly responses: Readonly<Record<string, { readonly body?: unknown; readonly headers?: Record<string, string> }>>;
+}
+
+/** A schema violation, with the JSON path of the offending value in JSON.NET notation (`a.b[0].c`). */
+export interface SchemaViolation {
+  readonly keyword: string;
+  /** Path of the object holding the problem (for `required`, the parent object). */
+  readonly path: string;
+  /** The property at fault, when the keyword names one (`required`). */
+  readonly property?: string;
+  readonly message: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The offending value (absent for `required`). */
+  readonly value?: unknown;
+  /** The schema fragment that rejected the value. */
+  readonly schema?: Readonly<Record<string, unknown>>;
+}
+
+/** Compiled validators for one specification directory. */
+export class AciSpec {
+  readonly dir: string;
+  readonly apiVersion: string;
+  readonly document: SwaggerDocument;
+  private readonly ajv: Ajv;
+  private readonly byDefinition = new Map<string, ValidateFunction>();
+  /** operationId → HTTP status ("200", "default", ...) → definition name of the body. */
+  private readonly responseDefinitions = new Map<string, Map<string, string>>();
+  /** operationId → definition name of the request body, for operations that take one. */
+  private readonly requestDefinitions = new Map<string, string>();
+
+  constructor(dir: string) {
+    this.dir = dir;
+    this.document = JSON.parse(readFileSync(path.join(dir, SPEC_FILE), "utf8")) as SwaggerDocument;
+    this.apiVersion = this.document.info.version;
+    this.ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, verbose: true });
+    this.ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
+    this.ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
+    this.ajv.addFormat("double", { type: "number", validate: (n: number) => Number.isFinite(n) });
+    this.ajv.addFormat("date-time", (s: string) => !Number.isNaN(Date.parse(s)));
+    this.ajv.addSchema({ $id: SCHEMA_ID, definitions: this.document.definitions });
+    this.indexOperations();
+  }
+
+  /** Validator for a named definition (`ContainerGroup`, `CloudError`, ...), compiled on first use. */
+  definition(name: string): ValidateFunction {
+    let fn = this.byDefinition.get(name);
+    if (!fn) {
+      if (!(name in this.document.definitions)) throw new Error(`the specification has no definition '${name}'`);
+      fn = this.ajv.compile({ $ref: `${SCHEMA_ID}#/definitions/${name}` });
+      this.byDefinition.set(name, fn);
+    }
+    return fn;
+  }
+
+  /** Validates `value` against a definition; returns [] when valid. */
+  check(definitionName: string, value: unknown): SchemaViolation[] {
+    const fn = this.definition(definitionName);
+    return fn(value) ? [] : (fn.errors ?? []).map(toViolation);
+  }
+
+  /** Name of the definition describing the request body of `operationId`, if it takes one. */
+  requestDefinition(operationId: string): string | undefined {
+    return this.requestDefinitions.get(operationId);
+  }
+
+  /**
+   * Definition describing the response body of `operationId` for `status`, or `null` when the spec
+   * declares that status without a body; `undefined` when the spec does not declare the status at all.
+   */
+  responseDefinition(operationId: string, status: number): string | null | undefined {
+    const responses = this.responseDefinitions.get(operationId);
+    if (!responses) return undefined;
+    const key = String(status);
+    if (responses.has(key)) return responses.get(key) || null;
+    if (status >= 400 && responses.has("default")) return responses.get("default") || null;
+    return undefined;
+  }
+
+  /** Checks a response the way a contract test would: declared status, body matching its schema. */
+  checkResponse(operationId: string, status: number, body: unknown): SchemaViolation[] {
+    const definitionName = this.responseDefinition(operationId, status);
+    if (definitionName === undefined) {
+      return [{ keyword: "status", path: "", message: `status ${status} is not declared for ${operationId}`, params: {} }];
+    }
+    if (definitionName === null) {
+      return body === undefined ? [] : [{ keyword: "body", path: "", message: `status ${status} of ${operationId} has no body in the spec`, params: {} }];
+    }
+    return this.check(definitionName, body);
+  }
+
+  /** Every operationId the spec declares. */
+  operationIds(): string[] {
+    return [...this.responseDefinitions.keys()];
+  }
+
+  /** The example files stored beside the spec (only those present on disk). */
+  examples(): SpecExample[] {
+    const dir = path.join(this.dir, "examples");
+    const refs = new Map<string, string>();
+    for (const methods of Object.values(this.document.paths)) {
+      for (const op of Object.values(methods)) {
+        const operation = op as SwaggerOperation & { "x-ms-examples"?: Record<string, { $ref: string }> };
+        for (const ref of Object.values(operation["x-ms-examples"] ?? {})) refs.set(path.basename(ref.$ref), operation.operationId);
+      }
+    }
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .map((file) => {
+        const operationId = refs.get(file);
+        if (!operationId) throw new Error(`example ${file} is not referenced by any operation in ${SPEC_FILE}`);
+        const raw = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Omit<SpecExample, "file" | "operationId">;
+        return { file, operationId, parameters: raw.parameters, responses: raw.responses };
+      });
+  }
+
+  private indexOperations(): void {
+    for (const methods of Object.values(this.document.paths)) {
+      for (const [method, value] of Object.entries(methods)) {
+        if (method === "parameters") continue;
+        const op = value as SwaggerOperation;
+        const responses = new Map<string, string>();
+        for (const [status, response] of Object.entries(op.responses)) responses.set(status, refName(response.schema?.$ref) ?? "");
+        this.responseDefinitions.set(op.operationId, responses);
+        const body = (op.parameters ?? []).find((p) => p.in === "body");
+        const bodyRef = refName(body?.schema?.$ref);
+        if (bodyRef) this.requestDefinitions.set(op.operationId, bodyRef);
+      }
+    }
+  }
+}
+
+const cache = new Map<string, AciSpec>();
+
+/** The compiled spec for `dir` (default: {@link defaultSpecDir}); loaded once per directory. */
+export function loadSpec(dir: string = defaultSpecDir()): AciSpec {
+  const key = path.resolve(dir);
+  let spec = cache.get(key);
+  if (!spec) {
+    spec = new AciSpec(key);
+    cache.set(key, spec);
+  }
+  return spec;
+}
+
+function refName(ref: string | undefined): string | undefined {
+  return ref?.startsWith("#/definitions/") ? ref.slice("#/definitions/".length) : undefined;
+}
+
+/** `/properties/containers/0/name` → `properties.containers[0].name` (JSON.NET path notation). */
+export function jsonNetPath(pointer: string): string {
+  let out = "";
+  for (const raw of pointer.split("/").slice(1)) {
+    const segment = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+    out += /^\d+$/.test(segment) ? `[${segment}]` : out === "" ? segment : `.${segment}`;
+  }
+  return out;
+}
+
+function toViolation(error: ErrorObject): SchemaViolation {
+  const property = error.keyword === "required" ? String((error.params as { missingProperty?: string }).missingProperty) : undefined;
+  return {
+    keyword: error.keyword,
+    path: jsonNetPath(error.instancePath),
+    ...(property !== undefined ? { property } : {}),
+    message: error.message ?? error.keyword,
+    params: error.params as Record<string, unknown>,
+    ...(error.keyword !== "required" ? { value: error.data } : {}),
+    ...(isRecord(error.parentSchema) ? { schema: error.parentSchema } : {}),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
