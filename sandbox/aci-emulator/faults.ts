@@ -12,6 +12,8 @@ export interface FaultSettings {
   errorRate: number;
   /** Status used for injected errors: 500 (`InternalServerError`) or 503 (`ServiceUnavailable`). @default 500 */
   errorStatus: 500 | 503;
+  /** The next N requests are answered with `errorStatus` (deterministic 5xx). @default 0 */
+  failNextRequests: number;
   /** Fraction (0..1) of requests whose connection is dropped without an answer (not served). @default 0 */
   dropRate: number;
   /** The next N creates are served (the group is created) but their response is dropped. @default 0 */
@@ -27,6 +29,7 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   latencyByOperation: {},
   errorRate: 0,
   errorStatus: 500,
+  failNextRequests: 0,
   dropRate: 0,
   dropNextCreateResponses: 0,
   outage: null,
@@ -53,7 +56,7 @@ export class Faults {
     for (const key of ["errorRate", "dropRate"] as const) {
       if (!(next[key] >= 0 && next[key] <= 1)) throw new RangeError(`faults.${key} must be between 0 and 1, got ${String(next[key])}`);
     }
-    for (const key of ["latencyMs", "slowProvisioningMs", "dropNextCreateResponses"] as const) {
+    for (const key of ["latencyMs", "slowProvisioningMs", "dropNextCreateResponses", "failNextRequests"] as const) {
       if (!(next[key] >= 0)) throw new RangeError(`faults.${key} must be >= 0, got ${String(next[key])}`);
     }
     if (next.errorStatus !== 500 && next.errorStatus !== 503) throw new RangeError(`faults.errorStatus must be 500 or 503`);
@@ -78,6 +81,10 @@ export class Faults {
     const delayMs = s.latencyMs + (s.latencyByOperation[operationId] ?? 0);
     const now = Date.now();
     if (s.outage && now >= s.outage.start && now < s.outage.end) return s.outage.mode === "drop" ? { kind: "drop", delayMs } : { kind: "error", status: 503, delayMs };
+    if (s.failNextRequests > 0) {
+      s.failNextRequests -= 1;
+      return { kind: "error", status: s.errorStatus, delayMs };
+    }
     if (s.dropRate > 0 && this.random() < s.dropRate) return { kind: "drop", delayMs };
     if (s.errorRate > 0 && this.random() < s.errorRate) return { kind: "error", status: s.errorStatus, delayMs };
     return { kind: "serve", delayMs };

@@ -141,7 +141,8 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
   writeFileSync(caCertPath, ca.certPem);
 
   let endpoint = "";
-  const faults = new Faults(random);
+  // Faults draw from their own stream, so injected failures do not depend on lifecycle timing.
+  const faults = new Faults(seededRandom((options.seed ?? 1) + 7919));
   const record = new CallLog(options.record);
   const tokens = new TokenAuthority(options.identity);
   const service = new AciService({

@@ -109,11 +109,12 @@ export class GroupRuntime {
   private generation = 0;
   private initFailed = false;
 
+  /** Called when the current provisioning round ends. */
+  private onProvisioned: (outcome: ProvisioningOutcome) => void = () => undefined;
+
   constructor(
     private readonly env: LifecycleEnv,
     props: WireGroupProperties,
-    /** Called when a provisioning round ends. */
-    private readonly onProvisioned: (outcome: ProvisioningOutcome) => void,
   ) {
     this.restartPolicy = restartPolicyOf(props);
     this.containers = props.containers.map((c) => new ContainerRuntime(c.name, c.properties.image, programFor(c.properties.command), false));
@@ -134,9 +135,10 @@ export class GroupRuntime {
     return "Running";
   }
 
-  /** Starts a provisioning round: create, start after stop, or restart. */
-  provision(): void {
+  /** Starts a provisioning round (create, start after stop, restart); `onProvisioned` hears how it ended. */
+  provision(onProvisioned: (outcome: ProvisioningOutcome) => void = () => undefined): void {
     const gen = ++this.generation;
+    this.onProvisioned = onProvisioned;
     this.stopped = false;
     this.initFailed = false;
     this.provisioningState = "Pending";
@@ -146,7 +148,7 @@ export class GroupRuntime {
 
   /** Kills running containers and provisions again (the restart operation). */
   restart(): void {
-    this.kill("Killing container for restart.");
+    this.kill();
     this.provision();
   }
 
@@ -154,7 +156,7 @@ export class GroupRuntime {
   stop(): void {
     this.generation++;
     this.cancelTimers();
-    this.kill("Killing container for stop.");
+    this.kill();
     this.stopped = true;
   }
 
@@ -162,7 +164,7 @@ export class GroupRuntime {
   beginDelete(onGone: () => void): void {
     const gen = ++this.generation;
     this.cancelTimers();
-    this.kill("Killing container for delete.");
+    this.kill();
     this.provisioningState = "Deleting";
     this.after(this.scaled(this.env.timing.deleteSeconds), gen, onGone);
   }
@@ -219,6 +221,7 @@ export class GroupRuntime {
 
   private fail(code: string, message: string): void {
     this.provisioningState = "Failed";
+    this.groupEvents.add(code === "InaccessibleImage" ? "FailedPull" : "FailedInit", message, "Warning");
     this.onProvisioned({ status: "Failed", code, message });
   }
 
@@ -265,11 +268,11 @@ export class GroupRuntime {
     });
   }
 
-  private kill(message: string): void {
+  private kill(): void {
     for (const c of [...this.initContainers, ...this.containers]) {
       c.restartPending = false;
       if (c.current?.state !== "Running" && c.current?.state !== "Waiting") continue;
-      c.events.add("Killing", message);
+      c.events.add("Killing", "Killing container");
       c.previous = c.current;
       c.current = { state: "Terminated", ...(c.current.startTime ? { startTime: c.current.startTime } : {}), exitCode: 137, finishTime: new Date().toISOString(), detailStatus: "Killed" };
     }

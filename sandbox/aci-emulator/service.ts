@@ -162,7 +162,6 @@ export class AciService {
 
   private store(rg: string, name: string, location: string, spec: WireContainerGroup, previous?: StoredGroup): StoredGroup {
     const id = `/subscriptions/${this.config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/containerGroups/${name}`;
-    const placeholder = new GroupRuntime(this.config.lifecycle, spec.properties, () => undefined);
     const group: StoredGroup = {
       id,
       subscriptionId: this.config.subscriptionId,
@@ -171,7 +170,7 @@ export class AciService {
       location,
       tags: spec.tags,
       spec,
-      runtime: placeholder,
+      runtime: new GroupRuntime(this.config.lifecycle, spec.properties),
       ip: previous?.ip,
       principalId: previous?.principalId ?? this.uuid(),
       tenantId: this.config.tenantId,
@@ -185,15 +184,12 @@ export class AciService {
     return group;
   }
 
+  /** Starts a provisioning round on the group's runtime; `op` completes when it ends. */
   private provision(group: StoredGroup, op: AsyncOperation): void {
-    group.runtime = new GroupRuntime(this.config.lifecycle, group.spec.properties, (outcome) => this.onProvisioned(group, op, outcome));
     this.assignIp(group);
-    group.runtime.provision();
-  }
-
-  private onProvisioned(_group: StoredGroup, op: AsyncOperation, outcome: ProvisioningOutcome): void {
-    if (op.status !== "InProgress") return;
-    this.finish(op, outcome.status === "Succeeded" ? undefined : { code: outcome.code, message: outcome.message });
+    group.runtime.provision((outcome: ProvisioningOutcome) => {
+      if (op.status === "InProgress") this.finish(op, outcome.status === "Succeeded" ? undefined : { code: outcome.code, message: outcome.message });
+    });
   }
 
   private update(rg: string, name: string, body: unknown): OpResponse {
