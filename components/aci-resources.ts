@@ -22,8 +22,9 @@ export interface ContainerResourcesInput {
 }
 
 export interface AciContainerResources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits?: CpuMemory;
+  readonly requests: { cpu: string; memory: string };
+  /** Only the limits that were given (`cpu`, `memory`). */
+  readonly limits?: Record<string, string>;
 }
 
 export interface AciResourcePlan {

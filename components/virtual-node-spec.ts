@@ -4,8 +4,14 @@
  * environment of its Deployment. Variable names come from the kubelet's `SETTINGS`, so a renamed
  * setting breaks the build instead of a deployment.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { SETTINGS, type LogLevel, type Taint } from "../kubelet/src/config";
+import { VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
+import { WORKLOAD_IDENTITY_AUDIENCE } from "./azure-ids";
+
+/** The kubelet API's unauthenticated health endpoint (HTTPS on the kubelet port). */
+export const HEALTH_PATH = "/healthz";
 
 /** Labels on every object of a virtual node; `instance` is the node name. */
 export function burstletLabels(nodeName: string): Record<string, string> {
@@ -27,10 +33,10 @@ export const WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION = "azure.workload.identity/t
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
 export interface PolicyRule {
-  readonly apiGroups: readonly string[];
-  readonly resources: readonly string[];
-  readonly verbs: readonly string[];
-  readonly resourceNames?: readonly string[];
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
 }
 
 /**
@@ -109,7 +115,7 @@ export function burstletConfigData(s: BurstletSettings): Record<string, pulumi.I
 }
 
 /** Variables read from the pod itself rather than the configuration. */
-export function burstletPodEnv(): { name: string; valueFrom: { fieldRef: { fieldPath: string } } }[] {
+export function burstletPodEnv(): k8s.types.input.core.v1.EnvVar[] {
   return [{ name: SETTINGS.nodeAddress[1], valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }];
 }
 
@@ -117,3 +123,119 @@ export function burstletPodEnv(): { name: string; valueFrom: { fieldRef: { field
 export const FEDERATED_TOKEN_DIR = "/var/run/secrets/azure/tokens";
 export const FEDERATED_TOKEN_FILE = `${FEDERATED_TOKEN_DIR}/azure-identity-token`;
 export const AZURE_AUTHORITY_HOST = "https://login.microsoftonline.com/";
+
+export interface WorkloadIdentityWiring {
+  readonly serviceAccountAnnotations: Record<string, pulumi.Input<string>>;
+  /** Labels the pod needs (the webhook's opt-in). */
+  readonly podLabels: Record<string, string>;
+  /** Variables the Azure SDK reads, when the webhook does not inject them. */
+  readonly env: k8s.types.input.core.v1.EnvVar[];
+  /** The projected token volume and its mount, when the webhook does not inject them. */
+  readonly volumes: k8s.types.input.core.v1.Volume[];
+  readonly volumeMounts: { name: string; mountPath: string; readOnly: boolean }[];
+}
+
+/**
+ * How the pod gets its federated token: from the workload identity webhook (AKS), or from a
+ * service account token it projects itself with the audience Entra expects (any cluster whose
+ * OIDC issuer is federated).
+ */
+export function burstletWorkloadIdentity(identity: { clientId: pulumi.Input<string>; tenantId: pulumi.Input<string> }, webhook: boolean): WorkloadIdentityWiring {
+  const serviceAccountAnnotations = {
+    [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: identity.clientId,
+    [WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION]: identity.tenantId,
+  };
+  if (webhook) return { serviceAccountAnnotations, podLabels: { [WORKLOAD_IDENTITY_USE_LABEL]: "true" }, env: [], volumes: [], volumeMounts: [] };
+  return {
+    serviceAccountAnnotations,
+    podLabels: {},
+    env: [
+      { name: "AZURE_CLIENT_ID", value: identity.clientId },
+      { name: "AZURE_TENANT_ID", value: identity.tenantId },
+      { name: "AZURE_FEDERATED_TOKEN_FILE", value: FEDERATED_TOKEN_FILE },
+      { name: "AZURE_AUTHORITY_HOST", value: AZURE_AUTHORITY_HOST },
+    ],
+    volumes: [
+      {
+        name: "azure-identity-token",
+        projected: { sources: [{ serviceAccountToken: { audience: WORKLOAD_IDENTITY_AUDIENCE, expirationSeconds: 3600, path: "azure-identity-token" } }] },
+      },
+    ],
+    volumeMounts: [{ name: "azure-identity-token", mountPath: FEDERATED_TOKEN_DIR, readOnly: true }],
+  };
+}
+
+export interface PodTemplateInput {
+  readonly labels: Record<string, string>;
+  readonly configHash: pulumi.Input<string>;
+  readonly configMapName: string;
+  readonly serviceAccountName: string;
+  readonly priorityClassName: pulumi.Input<string>;
+  readonly image: pulumi.Input<string>;
+  readonly env: k8s.types.input.core.v1.EnvVar[];
+  readonly identity: WorkloadIdentityWiring;
+  readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
+  readonly kubeletPort: number;
+  readonly metricsPort: number;
+}
+
+/**
+ * burstlet's pod: kept off virtual nodes (it must never schedule onto the node it runs), non-root
+ * with a read-only root filesystem, configuration from the ConfigMap (its hash in an annotation,
+ * so a change rolls the pod), probes on the kubelet API's health endpoint.
+ */
+export function burstletPodTemplateSpec(p: PodTemplateInput): k8s.types.input.core.v1.PodTemplateSpec {
+  const probe = (failureThreshold: number): k8s.types.input.core.v1.Probe => ({
+    httpGet: { path: HEALTH_PATH, port: "kubelet-api", scheme: "HTTPS" },
+    periodSeconds: 10,
+    timeoutSeconds: 5,
+    failureThreshold,
+  });
+  return {
+    metadata: { labels: { ...p.labels, ...p.identity.podLabels }, annotations: { "burstlet.io/config-hash": p.configHash } },
+    spec: {
+      serviceAccountName: p.serviceAccountName,
+      priorityClassName: p.priorityClassName,
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: 30,
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              {
+                matchExpressions: [
+                  { key: VIRTUAL_NODE_TYPE_LABEL.key, operator: "NotIn", values: [VIRTUAL_NODE_TYPE_LABEL.value] },
+                  { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                ],
+              },
+            ],
+          },
+        },
+      },
+      containers: [
+        {
+          name: "burstlet",
+          image: p.image,
+          imagePullPolicy: "IfNotPresent",
+          envFrom: [{ configMapRef: { name: p.configMapName } }],
+          env: p.env,
+          ports: [
+            { name: "kubelet-api", containerPort: p.kubeletPort, protocol: "TCP" },
+            { name: "metrics", containerPort: p.metricsPort, protocol: "TCP" },
+          ],
+          startupProbe: { ...probe(30), periodSeconds: 2 },
+          livenessProbe: probe(3),
+          readinessProbe: probe(1),
+          resources: {
+            requests: p.resources?.requests ?? { cpu: "100m", memory: "128Mi" },
+            limits: p.resources?.limits ?? { memory: "512Mi" },
+          },
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...p.identity.volumeMounts],
+        },
+      ],
+      volumes: [{ name: "tmp", emptyDir: {} }, ...p.identity.volumes],
+    },
+  };
+}

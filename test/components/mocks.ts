@@ -20,6 +20,8 @@ export interface DeclaredResource {
   readonly inputs: Record<string, any>;
   readonly state: Record<string, any>;
   readonly provider?: string;
+  /** Inputs that were secret (dotted paths). */
+  readonly secretPaths: readonly string[];
 }
 
 export interface DeclaredCall {
@@ -37,6 +39,7 @@ export interface KubernetesManifest {
 
 let recorded: DeclaredResource[] = [];
 let calls: DeclaredCall[] = [];
+let components: DeclaredResource[] = [];
 
 /** The input that names each Azure resource explicitly; when absent the logical name stands in. */
 const NAME_INPUT: Record<string, string> = {
@@ -97,9 +100,27 @@ function armState(type: string, name: string, inputs: Record<string, any>): { id
   return { id, state: { ...state, id } };
 }
 
+/** The marker Pulumi serialises secret values with. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Input values with secrets unwrapped; `secrets` collects the dotted path of each. */
+export function unwrapSecrets(value: any, secrets: string[] = [], at = ""): any {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, secrets, `${at}[${i}]`));
+  if (value !== null && typeof value === "object") {
+    if (value[SECRET_SIG_KEY] === SECRET_SIG) {
+      secrets.push(at);
+      return unwrapSecrets(value.value, secrets, at);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, secrets, at ? `${at}.${k}` : k)]));
+  }
+  return value;
+}
+
 const mocks: pulumi.runtime.Mocks = {
   newResource(args) {
-    const inputs = (args.inputs ?? {}) as Record<string, any>;
+    const secretPaths: string[] = [];
+    const inputs = unwrapSecrets(args.inputs ?? {}, secretPaths) as Record<string, any>;
     let result: { id: string; state: Record<string, any> };
     if (args.type.startsWith("azure-native:")) {
       result = armState(args.type, args.name, inputs);
@@ -114,11 +135,13 @@ const mocks: pulumi.runtime.Mocks = {
     } else {
       result = { id: `${args.name}_id`, state: inputs };
     }
-    recorded.push({ type: args.type, name: args.name, id: result.id, inputs, state: result.state, provider: args.provider });
+    const entry = { type: args.type, name: args.name, id: result.id, inputs, state: result.state, provider: args.provider, secretPaths };
+    if (args.custom === false) components.push(entry);
+    else recorded.push(entry);
     return result;
   },
   call(args) {
-    const inputs = (args.inputs ?? {}) as Record<string, any>;
+    const inputs = unwrapSecrets(args.inputs ?? {}) as Record<string, any>;
     calls.push({ token: args.token, inputs });
     switch (args.token) {
       case "azure-native:containerservice:listManagedClusterUserCredentials":
@@ -144,15 +167,16 @@ export async function useMocks(config: Record<string, string> = {}, secretKeys: 
 
 /**
  * Runs `declare` (which creates resources) and returns what it declared, once every registration
- * has been answered.
+ * has been answered: custom resources, invokes, and component resources (kept apart).
  */
-export async function declared(declare: () => unknown): Promise<{ resources: DeclaredResource[]; calls: DeclaredCall[] }> {
+export async function declared(declare: () => unknown): Promise<{ resources: DeclaredResource[]; calls: DeclaredCall[]; components: DeclaredResource[] }> {
   recorded = [];
   calls = [];
+  components = [];
   const result = declare();
   if (result instanceof Promise) await result;
   await settle();
-  return { resources: recorded, calls };
+  return { resources: recorded, calls, components };
 }
 
 /** Waits until no resource registration or invoke is outstanding. */

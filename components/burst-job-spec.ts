@@ -1,0 +1,113 @@
+/**
+ * The Job a BurstJob declares, as a pure function: counts checked, resources rounded to what ACI
+ * grants, placement and tolerations applied, spread constraints relaxed so the virtual node is
+ * never a single failure domain, and the pod checked by the kubelet's own translation.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { InvalidInputError, UnsupportedError } from "../kubelet/src/errors";
+import { planAciResources, type CpuMemory } from "./aci-resources";
+import { relaxSpreadConstraints, type Placement, type TopologySpreadConstraint } from "./placement";
+import { virtualNodePodProblems } from "./pod-validation";
+
+/** A container of a burst pod. `command` is required: ACI cannot append args to an entrypoint. */
+export interface BurstContainer {
+  readonly name: string;
+  readonly image: pulumi.Input<string>;
+  readonly command: string[];
+  readonly args?: pulumi.Input<string>[];
+  readonly env?: k8s.types.input.core.v1.EnvVar[];
+  /** Both requests are required; they are rounded up to ACI's 0.01 core and 0.1 GB. */
+  readonly resources: { readonly requests: CpuMemory; readonly limits?: CpuMemory };
+  readonly volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
+  readonly ports?: k8s.types.input.core.v1.ContainerPort[];
+}
+
+export interface BurstJobPlanInput {
+  /** For error messages, e.g. `BurstJob "thumbnails"`. */
+  readonly context: string;
+  readonly placement: Placement;
+  readonly podLabels: Record<string, string>;
+  readonly containers: readonly BurstContainer[];
+  readonly initContainers?: readonly BurstContainer[];
+  readonly volumes?: readonly k8s.types.input.core.v1.Volume[];
+  readonly completions?: number;
+  readonly parallelism?: number;
+  readonly indexed?: boolean;
+  readonly backoffLimit?: number;
+  readonly ttlSecondsAfterFinished?: number;
+  readonly activeDeadlineSeconds?: number;
+  readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[];
+  readonly serviceAccountName?: string;
+}
+
+/** Kubernetes caps indexed Jobs at this many completions. */
+export const MAX_INDEXED_COMPLETIONS = 100_000;
+
+export interface BurstJobPlan {
+  readonly spec: k8s.types.input.batch.v1.JobSpec;
+  readonly warnings: readonly string[];
+}
+
+export function planBurstJob(input: BurstJobPlanInput): BurstJobPlan {
+  const field = (f: string): string => `${input.context}: ${f}`;
+  const completions = input.completions ?? 1;
+  const parallelism = input.parallelism ?? completions;
+  const indexed = input.indexed ?? completions > 1;
+  const wholeAtLeast = (name: string, value: number | undefined, min: number): void => {
+    if (value !== undefined && (!Number.isInteger(value) || value < min)) throw new InvalidInputError(field(name), `must be an integer of at least ${min}, got ${value}`);
+  };
+  wholeAtLeast("completions", completions, 1);
+  wholeAtLeast("parallelism", parallelism, 1);
+  wholeAtLeast("backoffLimit", input.backoffLimit, 0);
+  wholeAtLeast("ttlSecondsAfterFinished", input.ttlSecondsAfterFinished, 0);
+  wholeAtLeast("activeDeadlineSeconds", input.activeDeadlineSeconds, 1);
+  if (parallelism > completions) throw new InvalidInputError(field("parallelism"), `${parallelism} exceeds completions (${completions}); extra pods would have nothing to do`);
+  if (indexed && completions > MAX_INDEXED_COMPLETIONS) throw new InvalidInputError(field("completions"), `an indexed Job allows at most ${MAX_INDEXED_COMPLETIONS} completions, got ${completions}`);
+  if (input.containers.length === 0) throw new InvalidInputError(field("containers"), "needs at least one container");
+
+  const all = [...(input.initContainers ?? []), ...input.containers];
+  const resources = planAciResources(all.map((c) => ({ name: c.name, requests: c.resources.requests, limits: c.resources.limits })), field("containers"));
+  const spread = relaxSpreadConstraints(input.topologySpreadConstraints ?? []);
+  const toContainer = (c: BurstContainer, i: number): k8s.types.input.core.v1.Container => ({
+    name: c.name,
+    image: c.image,
+    command: c.command,
+    args: c.args,
+    env: c.env,
+    resources: resources.containers[i],
+    volumeMounts: c.volumeMounts,
+    ports: c.ports,
+  });
+  const initCount = input.initContainers?.length ?? 0;
+  const podSpec: k8s.types.input.core.v1.PodSpec = {
+    restartPolicy: "Never",
+    // burstlet cannot mount the API token volume Kubernetes would add, nor list services for links.
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    serviceAccountName: input.serviceAccountName,
+    initContainers: initCount > 0 ? (input.initContainers ?? []).map((c, i) => toContainer(c, i)) : undefined,
+    containers: input.containers.map((c, i) => toContainer(c, initCount + i)),
+    volumes: input.volumes ? [...input.volumes] : undefined,
+    tolerations: [...input.placement.tolerations],
+    nodeSelector: input.placement.nodeSelector,
+    affinity: input.placement.affinity as k8s.types.input.core.v1.Affinity | undefined,
+    topologySpreadConstraints: spread.constraints.length > 0 ? spread.constraints.map((c) => ({ ...c, labelSelector: c.labelSelector ?? { matchLabels: input.podLabels } })) as k8s.types.input.core.v1.TopologySpreadConstraint[] : undefined,
+  };
+  const problems = virtualNodePodProblems(podSpec, { requireCommand: true });
+  if (problems.length > 0) {
+    throw new UnsupportedError(field("containers"), `the virtual node cannot run this pod:\n  - ${problems.join("\n  - ")}`);
+  }
+  return {
+    spec: {
+      completions,
+      parallelism,
+      completionMode: indexed ? "Indexed" : "NonIndexed",
+      backoffLimit: input.backoffLimit,
+      ttlSecondsAfterFinished: input.ttlSecondsAfterFinished,
+      activeDeadlineSeconds: input.activeDeadlineSeconds,
+      template: { metadata: { labels: input.podLabels }, spec: podSpec },
+    },
+    warnings: [...resources.warnings, ...spread.warnings],
+  };
+}

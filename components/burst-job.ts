@@ -1,0 +1,126 @@
+/**
+ * BurstJob: a `batch/v1` Job wired for the virtual node. Its pods tolerate the node's taint and go
+ * either only to the virtual node (`virtual`) or to ordinary nodes first, spilling onto the virtual
+ * node (`overflow`); they request what ACI will grant (with a warning when rounding changes a
+ * value) and use only what a container group can run, checked when the component is constructed.
+ * Many items fan out as an indexed Job: pod `i` gets `JOB_COMPLETION_INDEX=i`.
+ *
+ * The node a Job bursts onto must be excluded from cloud load balancers: burstlet's own node
+ * carries the labels; for a virtual node burstlet did not register, the labels are applied with a
+ * server-side `NodePatch` that owns only those fields.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Taint } from "../kubelet/src/config";
+import { LOAD_BALANCER_EXCLUSION_LABELS } from "../kubelet/src/constants";
+import { InvalidInputError } from "../kubelet/src/errors";
+import { planBurstJob, type BurstContainer } from "./burst-job-spec";
+import { PLACEMENT_MODES, placementFor, type PlacementMode, type TopologySpreadConstraint, type VirtualNodeTarget } from "./placement";
+import { VirtualNode } from "./virtual-node";
+
+/** A virtual node that burstlet did not register (e.g. another virtual kubelet): labelled here. */
+export interface ForeignVirtualNode {
+  readonly name: string;
+  /** @default none: the node is not tainted */
+  readonly taint?: Taint;
+}
+
+export interface BurstJobArgs {
+  /** The cluster. @default the ambient provider */
+  readonly provider?: k8s.Provider;
+  /** Where the Job bursts: a `VirtualNode`, or a node burstlet did not register. */
+  readonly virtualNode: VirtualNode | ForeignVirtualNode;
+  /** `virtual`: only the virtual node; `overflow`: ordinary nodes first. @default "virtual" */
+  readonly placement?: PlacementMode;
+  /** @default "default" */
+  readonly namespace?: pulumi.Input<string>;
+  /** Name of the Job object. @default auto-named, so a changed template replaces the Job */
+  readonly jobName?: string;
+  readonly containers: BurstContainer[];
+  readonly initContainers?: BurstContainer[];
+  /** emptyDir, secret, configMap, projected, downwardAPI or azureFile volumes. */
+  readonly volumes?: k8s.types.input.core.v1.Volume[];
+  /** How many pods must succeed (items to process when indexed). @default 1 */
+  readonly completions?: number;
+  /** Pods at once. @default completions */
+  readonly parallelism?: number;
+  /** Indexed completion: each pod gets `JOB_COMPLETION_INDEX`. @default completions > 1 */
+  readonly indexed?: boolean;
+  /** @default 3 */
+  readonly backoffLimit?: number;
+  /** Delete the finished Job after this long. @default 86400 (a day) */
+  readonly ttlSecondsAfterFinished?: number;
+  readonly activeDeadlineSeconds?: number;
+  readonly labels?: Record<string, string>;
+  /** Hard (`DoNotSchedule`) constraints are relaxed to `ScheduleAnyway`, with a warning. */
+  readonly topologySpreadConstraints?: TopologySpreadConstraint[];
+  /** @default the namespace's default (its token is not mounted) */
+  readonly serviceAccountName?: string;
+  /** Make `pulumi up` wait until the Job succeeds. @default false: submit and return */
+  readonly waitForCompletion?: boolean;
+}
+
+export class BurstJob extends pulumi.ComponentResource {
+  readonly jobName: pulumi.Output<string>;
+  readonly namespace: pulumi.Output<string>;
+  /** What rounding and relaxing changed (also reported as Pulumi warnings). */
+  readonly warnings: readonly string[];
+  readonly target: VirtualNodeTarget;
+
+  constructor(name: string, args: BurstJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("burstlet:index:BurstJob", name, {}, opts);
+    const context = `BurstJob "${name}"`;
+    const mode = args.placement ?? "virtual";
+    if (!PLACEMENT_MODES.includes(mode)) throw new InvalidInputError(`${context}: placement`, `must be "virtual" or "overflow", got "${String(mode)}"`);
+    const node = args.virtualNode;
+    if (!(node instanceof VirtualNode) && !node.name) throw new InvalidInputError(`${context}: virtualNode.name`, "is required for a virtual node burstlet did not register");
+    this.target = node instanceof VirtualNode ? node.target : { name: node.name, taint: node.taint };
+    const podLabels = { "app.kubernetes.io/name": name, "burstlet.io/burst-job": name, ...(args.labels ?? {}) };
+
+    const plan = planBurstJob({
+      context,
+      placement: placementFor(mode, this.target),
+      podLabels,
+      containers: args.containers,
+      initContainers: args.initContainers,
+      volumes: args.volumes,
+      completions: args.completions,
+      parallelism: args.parallelism,
+      indexed: args.indexed,
+      backoffLimit: args.backoffLimit ?? 3,
+      ttlSecondsAfterFinished: args.ttlSecondsAfterFinished ?? 86_400,
+      activeDeadlineSeconds: args.activeDeadlineSeconds,
+      topologySpreadConstraints: args.topologySpreadConstraints,
+      serviceAccountName: args.serviceAccountName,
+    });
+    this.warnings = plan.warnings;
+    for (const warning of plan.warnings) void pulumi.log.warn(`${context}: ${warning}`, this);
+
+    const child = { parent: this, provider: args.provider };
+    const dependsOn: pulumi.Resource[] = [];
+    if (node instanceof VirtualNode) {
+      dependsOn.push(node);
+    } else {
+      dependsOn.push(
+        new k8s.core.v1.NodePatch(
+          `${name}-lb-exclusion`,
+          { metadata: { name: node.name, labels: { ...LOAD_BALANCER_EXCLUSION_LABELS }, annotations: { "pulumi.com/patchForce": "true" } } },
+          // The patch owns only these labels; on delete they are left for the node's owner.
+          { ...child, retainOnDelete: true },
+        ),
+      );
+    }
+    const annotations: Record<string, string> = args.waitForCompletion ? {} : { "pulumi.com/skipAwait": "true" };
+    const job = new k8s.batch.v1.Job(
+      `${name}-job`,
+      {
+        metadata: { name: args.jobName, namespace: args.namespace ?? "default", labels: podLabels, annotations },
+        spec: plan.spec,
+      },
+      { ...child, dependsOn },
+    );
+    this.jobName = job.metadata.name;
+    this.namespace = job.metadata.namespace;
+    this.registerOutputs({ jobName: this.jobName, namespace: this.namespace });
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * VirtualNode: burstlet on any Kubernetes cluster reachable through a provider (AKS or not). A
+ * namespace, a service account federated to burstlet's Azure identity, least-privilege RBAC, the
+ * configuration, and one burstlet replica that registers the virtual node. Outputs what a workload
+ * needs to land there: the node's name, its taint and ready-made placements.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import type { LogLevel, Taint } from "../kubelet/src/config";
+import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
+import { InvalidInputError } from "../kubelet/src/errors";
+import { placementFor, type Placement, type VirtualNodeTarget } from "./placement";
+import { declareBurstletRbac } from "./virtual-node-rbac";
+import {
+  burstletConfigData,
+  burstletLabels,
+  burstletPodEnv,
+  burstletPodTemplateSpec,
+  burstletWorkloadIdentity,
+  type BurstletSettings,
+} from "./virtual-node-spec";
+
+export interface VirtualNodeArgs {
+  /** The cluster. @default the ambient provider */
+  readonly provider?: k8s.Provider;
+  /** The burstlet image (e.g. `KubeletImage.imageRef`). */
+  readonly image: pulumi.Input<string>;
+  /** Name of the virtual node (a plain DNS subdomain). @default "burstlet" */
+  readonly nodeName?: string;
+  /** @default "burstlet" */
+  readonly namespace?: string;
+  /** Create the namespace (with the `restricted` pod security level). @default true */
+  readonly createNamespace?: boolean;
+  /** @default "burstlet" */
+  readonly serviceAccountName?: string;
+  /** Written into container group tags, so two clusters never touch each other's groups. */
+  readonly clusterName: pulumi.Input<string>;
+  readonly subscriptionId: pulumi.Input<string>;
+  /** The dedicated resource group where container groups are created. */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Azure region of the container groups. */
+  readonly location: pulumi.Input<string>;
+  /** Subnet delegated to ACI: burst pods get private addresses in it. @default no VNet */
+  readonly subnetId?: pulumi.Input<string>;
+  /** Cluster DNS service IP, so burst pods resolve cluster names. @default none */
+  readonly clusterDnsIp?: pulumi.Input<string>;
+  /** User-assigned identity container groups pull private images with. @default none */
+  readonly pullIdentityId?: pulumi.Input<string>;
+  /** burstlet's Azure identity (e.g. from `BurstletIdentity`). */
+  readonly identity: { readonly clientId: pulumi.Input<string>; readonly tenantId: pulumi.Input<string> };
+  /**
+   * Let the workload identity webhook inject the token (AKS with workload identity on). When
+   * false, the Deployment projects the service account token itself, for clusters without it.
+   * @default true
+   */
+  readonly workloadIdentityWebhook?: boolean;
+  /** The node's taint, or "none". @default virtual-kubelet.io/provider=azure:NoSchedule */
+  readonly taint?: Taint | "none";
+  /** What the node advertises. @default the region's ACI quota */
+  readonly capacity?: BurstletSettings["capacity"];
+  /** burstlet's own resources. @default requests 100m / 128Mi, limit 512Mi */
+  readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
+  /** An existing priority class; @default one is created so burstlet is not preempted by workloads */
+  readonly priorityClassName?: string;
+  /** @default "info" */
+  readonly logLevel?: LogLevel;
+}
+
+export class VirtualNode extends pulumi.ComponentResource {
+  /** The node name, resolved once burstlet's Deployment is available. */
+  readonly nodeName: pulumi.Output<string>;
+  /** The node's taint (`undefined` when untainted). */
+  readonly taint: Taint | undefined;
+  /** Name and taint, for `BurstJob` and `placementFor`. */
+  readonly target: VirtualNodeTarget;
+  /** Pod spec fragments: `virtual` only runs on this node; `overflow` prefers ordinary nodes. */
+  readonly placement: { readonly virtual: Placement; readonly overflow: Placement };
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+
+  constructor(name: string, args: VirtualNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("burstlet:index:VirtualNode", name, {}, opts);
+    const field = (f: string): string => `VirtualNode "${name}": ${f}`;
+    const nodeName = args.nodeName ?? DEFAULT_NODE_NAME;
+    if (!/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(nodeName)) {
+      throw new InvalidInputError(field("nodeName"), `must be a DNS name of at most 63 characters (lowercase letters, digits, '-', '.'), got "${nodeName}"`);
+    }
+    this.namespace = args.namespace ?? "burstlet";
+    this.serviceAccountName = args.serviceAccountName ?? "burstlet";
+    for (const [f, value] of [["namespace", this.namespace], ["serviceAccountName", this.serviceAccountName]] as const) {
+      if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) throw new InvalidInputError(field(f), `must be a DNS label, got "${value}"`);
+    }
+    this.taint = args.taint === "none" ? undefined : (args.taint ?? { ...VIRTUAL_NODE_TAINT });
+    if (this.taint && (!this.taint.key || !["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(this.taint.effect))) {
+      throw new InvalidInputError(field("taint"), `needs a key and an effect of NoSchedule, PreferNoSchedule or NoExecute, got ${JSON.stringify(this.taint)}`);
+    }
+    const child = { parent: this, provider: args.provider };
+    const labels = burstletLabels(nodeName);
+    const objectName = nodeName === DEFAULT_NODE_NAME ? DEFAULT_NODE_NAME : `burstlet-${nodeName}`;
+
+    const namespace = args.createNamespace === false
+      ? undefined
+      : new k8s.core.v1.Namespace(`${name}-namespace`, {
+          metadata: { name: this.namespace, labels: { ...labels, "pod-security.kubernetes.io/enforce": "restricted" } },
+        }, child);
+    const dependsOnNamespace = { ...child, dependsOn: namespace ? [namespace] : [] };
+    const webhook = args.workloadIdentityWebhook ?? true;
+    const identity = burstletWorkloadIdentity(args.identity, webhook);
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
+      metadata: { name: this.serviceAccountName, namespace: this.namespace, labels, annotations: identity.serviceAccountAnnotations },
+    }, dependsOnNamespace);
+    const rbac = declareBurstletRbac({ name, objectName, nodeName, namespace: this.namespace, serviceAccountName: this.serviceAccountName, labels }, dependsOnNamespace);
+
+    const settings: BurstletSettings = {
+      nodeName,
+      clusterName: args.clusterName,
+      subscriptionId: args.subscriptionId,
+      resourceGroupName: args.resourceGroupName,
+      location: args.location,
+      subnetId: args.subnetId,
+      clusterDnsIp: args.clusterDnsIp,
+      pullIdentityId: args.pullIdentityId,
+      taint: this.taint,
+      capacity: args.capacity,
+      logLevel: args.logLevel,
+    };
+    const data = burstletConfigData(settings);
+    const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: objectName, namespace: this.namespace, labels }, data }, dependsOnNamespace);
+    const configHash = pulumi.output(data).apply((d) => createHash("sha256").update(JSON.stringify(Object.entries(d).sort())).digest("hex").slice(0, 16));
+
+    const priorityClassName = args.priorityClassName ?? new k8s.scheduling.v1.PriorityClass(`${name}-priority`, {
+      metadata: { name: objectName === DEFAULT_NODE_NAME ? "burstlet" : objectName, labels },
+      value: 1_000_000,
+      globalDefault: false,
+      preemptionPolicy: "PreemptLowerPriority",
+      description: "burstlet runs the virtual node: workloads must not preempt it",
+    }, child).metadata.name;
+
+    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
+      metadata: { name: objectName, namespace: this.namespace, labels },
+      spec: {
+        replicas: 1,
+        // Two replicas for one node would fight over it: the old one stops before the new one starts.
+        strategy: { type: "Recreate" },
+        selector: { matchLabels: { "app.kubernetes.io/name": labels["app.kubernetes.io/name"], "app.kubernetes.io/instance": nodeName } },
+        template: burstletPodTemplateSpec({
+          labels,
+          configHash,
+          configMapName: objectName,
+          serviceAccountName: this.serviceAccountName,
+          priorityClassName,
+          image: args.image,
+          env: [...burstletPodEnv(), ...identity.env],
+          identity,
+          resources: args.resources,
+          kubeletPort: DEFAULT_KUBELET_PORT,
+          metricsPort: DEFAULT_METRICS_PORT,
+        }),
+      },
+    }, { ...child, dependsOn: [serviceAccount, config, ...rbac] });
+
+    this.nodeName = deployment.metadata.apply(() => nodeName);
+    this.target = { name: nodeName, taint: this.taint };
+    this.placement = { virtual: placementFor("virtual", this.target), overflow: placementFor("overflow", this.target) };
+    this.registerOutputs({ nodeName: this.nodeName, namespace: this.namespace });
+  }
+}

@@ -1,0 +1,122 @@
+import assert from "node:assert/strict";
+import { SETTINGS } from "../../kubelet/src/config";
+import { VirtualNode, type VirtualNodeArgs } from "../../components/virtual-node";
+import { declared, kubernetesManifests, ofType, oneOfType, SUBSCRIPTION_ID, useMocks, valueOf } from "./mocks";
+
+const subnetId = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/aci`;
+const args: VirtualNodeArgs = {
+  image: "burstlet:test",
+  clusterName: "demo",
+  subscriptionId: SUBSCRIPTION_ID,
+  resourceGroupName: "burst-aci",
+  location: "westeurope",
+  subnetId,
+  clusterDnsIp: "10.0.0.10",
+  identity: { clientId: "client-id", tenantId: "tenant-id" },
+  capacity: { pods: 200 },
+};
+
+describe("VirtualNode", () => {
+  before(() => useMocks());
+
+  it("declares namespace, service account, RBAC, configuration, priority class and the Deployment", async () => {
+    let node!: VirtualNode;
+    const { resources } = await declared(() => (node = new VirtualNode("vn", args)));
+    const kinds = kubernetesManifests(resources).map((m) => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`);
+    assert.deepEqual(kinds.sort(), [
+      "ClusterRole//burstlet",
+      "ClusterRoleBinding//burstlet",
+      "ConfigMap/burstlet/burstlet",
+      "Deployment/burstlet/burstlet",
+      "Namespace//burstlet",
+      "PriorityClass//burstlet",
+      "Role/kube-node-lease/burstlet",
+      "RoleBinding/kube-node-lease/burstlet",
+      "ServiceAccount/burstlet/burstlet",
+    ]);
+    assert.equal(await valueOf(node.nodeName), "burstlet");
+    assert.deepEqual(node.taint, { key: "virtual-kubelet.io/provider", value: "azure", effect: "NoSchedule" });
+    assert.deepEqual(node.placement.virtual.nodeSelector, { type: "virtual-kubelet", "kubernetes.io/hostname": "burstlet" });
+  });
+
+  it("annotates the service account for workload identity and opts the pod in", async () => {
+    const { resources } = await declared(() => new VirtualNode("vn", args));
+    const sa = oneOfType(resources, "kubernetes:core/v1:ServiceAccount");
+    assert.deepEqual(sa.inputs.metadata.annotations, { "azure.workload.identity/client-id": "client-id", "azure.workload.identity/tenant-id": "tenant-id" });
+    const pod = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.template;
+    assert.equal(pod.metadata.labels["azure.workload.identity/use"], "true");
+    assert.equal(pod.spec.serviceAccountName, "burstlet");
+  });
+
+  it("runs one replica with Recreate, probes, resources and a priority class, off virtual nodes", async () => {
+    const { resources } = await declared(() => new VirtualNode("vn", args));
+    const spec = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec;
+    assert.equal(spec.replicas, 1);
+    assert.deepEqual(spec.strategy, { type: "Recreate" });
+    const pod = spec.template.spec;
+    assert.equal(pod.priorityClassName, "burstlet");
+    assert.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0], { key: "type", operator: "NotIn", values: ["virtual-kubelet"] });
+    const [container] = pod.containers;
+    assert.equal(container.image, "burstlet:test");
+    assert.ok(container.livenessProbe.httpGet && container.readinessProbe.httpGet && container.startupProbe.httpGet);
+    assert.deepEqual(container.resources.requests, { cpu: "100m", memory: "128Mi" });
+    assert.equal(container.securityContext.readOnlyRootFilesystem, true);
+    assert.deepEqual(container.ports.map((p: { containerPort: number }) => p.containerPort), [10250, 10255]);
+  });
+
+  it("sets the kubelet's settings under the variable names the kubelet reads", async () => {
+    const { resources } = await declared(() => new VirtualNode("vn", args));
+    const data = oneOfType(resources, "kubernetes:core/v1:ConfigMap").inputs.data;
+    assert.deepEqual(data, {
+      [SETTINGS.nodeName[1]]: "burstlet",
+      [SETTINGS.clusterName[1]]: "demo",
+      [SETTINGS.subscriptionId[1]]: SUBSCRIPTION_ID,
+      [SETTINGS.resourceGroup[1]]: "burst-aci",
+      [SETTINGS.location[1]]: "westeurope",
+      [SETTINGS.taint[1]]: "virtual-kubelet.io/provider=azure:NoSchedule",
+      [SETTINGS.subnetId[1]]: subnetId,
+      [SETTINGS.clusterDnsIp[1]]: "10.0.0.10",
+      [SETTINGS.pods[1]]: "200",
+    });
+    const container = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0];
+    assert.deepEqual(container.envFrom, [{ configMapRef: { name: "burstlet" } }]);
+    assert.deepEqual(container.env, [{ name: SETTINGS.nodeAddress[1], valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]);
+  });
+
+  it("grants exactly what burstlet needs: get-only on secrets, its own node and lease by name", async () => {
+    const { resources } = await declared(() => new VirtualNode("vn", { ...args, nodeName: "aci-1" }));
+    const rules = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").inputs.rules as { resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+    const covered = new Set(rules.flatMap((r) => r.resources));
+    for (const resource of ["nodes", "nodes/status", "pods", "pods/status", "events", "secrets", "configmaps", "tokenreviews", "subjectaccessreviews"]) {
+      assert.ok(covered.has(resource), `${resource} is granted`);
+    }
+    assert.equal(covered.size, 9, "nothing else is granted");
+    assert.deepEqual(rules.filter((r) => r.resources.includes("secrets")).flatMap((r) => r.verbs), ["get"]);
+    assert.ok(rules.every((r) => !r.verbs.includes("*") && !r.resources.includes("*")));
+    assert.deepEqual(rules.find((r) => r.resources.includes("nodes/status"))?.resourceNames, ["aci-1"]);
+    const lease = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role");
+    assert.equal(lease.inputs.metadata.namespace, "kube-node-lease");
+    assert.deepEqual(lease.inputs.rules[1].resourceNames, ["aci-1"]);
+    const binding = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
+    assert.deepEqual(binding.inputs.subjects, [{ kind: "ServiceAccount", name: "burstlet", namespace: "burstlet" }]);
+    assert.equal(binding.inputs.metadata.name, "burstlet-aci-1");
+  });
+
+  it("projects the federated token itself on clusters without the webhook", async () => {
+    const { resources } = await declared(() => new VirtualNode("vn", { ...args, workloadIdentityWebhook: false, createNamespace: false, priorityClassName: "system-cluster-critical", taint: "none" }));
+    assert.equal(ofType(resources, "kubernetes:core/v1:Namespace").length, 0);
+    assert.equal(ofType(resources, "kubernetes:scheduling.k8s.io/v1:PriorityClass").length, 0);
+    const pod = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.template;
+    assert.equal(pod.metadata.labels["azure.workload.identity/use"], undefined);
+    assert.equal(pod.spec.priorityClassName, "system-cluster-critical");
+    const names = pod.spec.containers[0].env.map((e: { name: string }) => e.name);
+    assert.ok(["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"].every((n) => names.includes(n)));
+    assert.equal(pod.spec.volumes[1].projected.sources[0].serviceAccountToken.audience, "api://AzureADTokenExchange");
+    assert.equal(oneOfType(resources, "kubernetes:core/v1:ConfigMap").inputs.data[SETTINGS.taint[1]], "none");
+  });
+
+  it("names the field in validation errors", () => {
+    assert.throws(() => new VirtualNode("bad", { ...args, nodeName: "Not_A_Name" }), /VirtualNode "bad": nodeName: must be a DNS name/);
+    assert.throws(() => new VirtualNode("bad", { ...args, namespace: "a.b" }), /VirtualNode "bad": namespace: must be a DNS label/);
+  });
+});
