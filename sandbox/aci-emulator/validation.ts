@@ -45,14 +45,17 @@ export function validateRequestBody(spec: AciSpec, operationId: string, body: un
   if (first) throw violationToError(first);
 }
 
-/** The JSON.NET message ARM would give for a schema violation. */
+/**
+ * The JSON.NET message ARM would give for a schema violation. ARM also appends the line and
+ * position in the raw body; the emulator names the path only.
+ */
 export function violationToError(v: SchemaViolation): ArmError {
   if (v.keyword === "required") {
     const target = v.path === "" ? v.property! : `${v.path}.${v.property!}`;
-    return armErrors.invalidRequestContent(`Required property '${v.property!}' not found in JSON. Path '${v.path}'`, target);
+    return armErrors.invalidRequestContent(`Required property '${v.property!}' not found in JSON. Path '${v.path}'.`, target);
   }
   const typeName = dotnetTypeName(v.schema);
-  return armErrors.invalidRequestContent(`Error converting value ${JSON.stringify(v.value)} to type '${typeName}'. Path '${v.path}'`, v.path);
+  return armErrors.invalidRequestContent(`Error converting value ${JSON.stringify(v.value)} to type '${typeName}'. Path '${v.path}'.`, v.path);
 }
 
 function dotnetTypeName(schema: Readonly<Record<string, unknown>> | undefined): string {
