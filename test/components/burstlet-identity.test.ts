@@ -28,7 +28,7 @@ describe("BurstletIdentity", () => {
     const { resources } = await declared(() => {
       new BurstletIdentity("id", { resourceGroupName: "rg", containerGroupResourceGroupId: rgId, aciSubnetId: subnetId, oidcIssuerUrl: OIDC_ISSUER });
     });
-    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r) => [r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId, r.inputs.principalType]);
+    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r): unknown[] => [r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId, r.inputs.principalType]);
     assert.deepEqual(grants, [
       [role("b24988ac-6180-42a0-ab88-20f7382dd24c"), rgId, "principal-id-burstlet", "ServicePrincipal"],
       [role("4d97b98b-1d4f-4787-a291-c67834d212e7"), subnetId, "principal-id-burstlet", "ServicePrincipal"],
@@ -41,7 +41,7 @@ describe("BurstletIdentity", () => {
       id = new BurstletIdentity("id", { resourceGroupName: "rg", containerGroupResourceGroupId: rgId, oidcIssuerUrl: OIDC_ISSUER, pullRegistryId: registryId });
     });
     const pullIdentityId = await valueOf(id.pullIdentityId!);
-    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r) => [r.name, r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId]);
+    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r): unknown[] => [r.name, r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId]);
     assert.deepEqual(grants.slice(1), [
       ["id-pull-acr", role("7f951dda-4ed3-4680-a7ca-43fe172d538d"), registryId, "principal-id-pull"],
       ["id-assign-pull", role("f1a07417-d97a-45cb-824c-7a7467783830"), pullIdentityId, "principal-id-burstlet"],

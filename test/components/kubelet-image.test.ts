@@ -1,23 +1,14 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { KubeletImage } from "../../components/kubelet-image";
+import { stubRegistryExchange } from "./fetch-stub";
 import { declared, ofType, oneOfType, SUBSCRIPTION_ID, useMocks, valueOf } from "./mocks";
 
 const root = path.resolve(__dirname, "../..");
 
 describe("KubeletImage", () => {
-  const realFetch = globalThis.fetch;
-  const exchanges: string[] = [];
-  before(async () => {
-    await useMocks();
-    globalThis.fetch = (async (url: string) => {
-      exchanges.push(url);
-      return new Response(JSON.stringify({ refresh_token: "registry-refresh-token" }), { status: 200 });
-    }) as typeof fetch;
-  });
-  after(() => {
-    globalThis.fetch = realFetch;
-  });
+  const exchanges = stubRegistryExchange().urls;
+  before(() => useMocks());
 
   it("passes a given image reference through and declares nothing", async () => {
     let image!: KubeletImage;
@@ -55,7 +46,7 @@ describe("KubeletImage", () => {
     const id = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/shared/providers/Microsoft.ContainerRegistry/registries/corp`;
     const { resources } = await declared(() => new KubeletImage("img", { build: { registry: { id, loginServer: "corp.registry.test" } } }));
     assert.equal(ofType(resources, "azure-native:containerregistry:Registry").length, 0);
-    assert.match(oneOfType(resources, "docker-build:index:Image").inputs.tags[0], /^corp\.registry\.test\/burstlet:\d+\.\d+\.\d+/);
+    assert.match(String(oneOfType(resources, "docker-build:index:Image").inputs.tags[0]), /^corp\.registry\.test\/burstlet:\d+\.\d+\.\d+/);
   });
 
   it("requires exactly one of image or build", () => {

@@ -5,6 +5,11 @@
  * test may send to a real API server.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+
+/** Declared inputs are arbitrary JSON; assertions read them freely. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
 
 export const SUBSCRIPTION_ID = "00000000-1111-2222-3333-444444444444";
 export const TENANT_ID = "99999999-8888-7777-6666-555555555555";
@@ -17,8 +22,8 @@ export interface DeclaredResource {
   /** Pulumi logical name. */
   readonly name: string;
   readonly id: string;
-  readonly inputs: Record<string, any>;
-  readonly state: Record<string, any>;
+  readonly inputs: Record<string, Json>;
+  readonly state: Record<string, Json>;
   readonly provider?: string;
   /** Inputs that were secret (dotted paths). */
   readonly secretPaths: readonly string[];
@@ -26,7 +31,7 @@ export interface DeclaredResource {
 
 export interface DeclaredCall {
   readonly token: string;
-  readonly inputs: Record<string, any>;
+  readonly inputs: Record<string, Json>;
 }
 
 /** A Kubernetes object as an API server would take it. */
@@ -60,15 +65,15 @@ const ARM_PATHS: Record<string, string> = {
   "azure-native:storage:StorageAccount": "Microsoft.Storage/storageAccounts",
 };
 
-function physicalName(type: string, name: string, inputs: Record<string, any>): string {
+function physicalName(type: string, name: string, inputs: Record<string, Json>): string {
   const explicit = NAME_INPUT[type] ? inputs[NAME_INPUT[type]] : undefined;
   return typeof explicit === "string" ? explicit : name;
 }
 
-function armState(type: string, name: string, inputs: Record<string, any>): { id: string; state: Record<string, any> } {
+function armState(type: string, name: string, inputs: Record<string, Json>): { id: string; state: Record<string, Json> } {
   const physical = physicalName(type, name, inputs);
   const rg = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${String(inputs.resourceGroupName ?? "rg")}`;
-  const state: Record<string, any> = { ...inputs, name: physical };
+  const state: Record<string, Json> = { ...inputs, name: physical };
   let id = `${rg}/providers/${ARM_PATHS[type] ?? `Mock/${type.split(":").pop()}`}/${physical}`;
   switch (type) {
     case "azure-native:resources:ResourceGroup":
@@ -105,14 +110,15 @@ const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Input values with secrets unwrapped; `secrets` collects the dotted path of each. */
-export function unwrapSecrets(value: any, secrets: string[] = [], at = ""): any {
-  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, secrets, `${at}[${i}]`));
+export function unwrapSecrets(value: unknown, secrets: string[] = [], at = ""): Json {
+  if (Array.isArray(value)) return value.map((v: unknown, i) => unwrapSecrets(v, secrets, `${at}[${i}]`) as unknown);
   if (value !== null && typeof value === "object") {
-    if (value[SECRET_SIG_KEY] === SECRET_SIG) {
+    const record = value as Record<string, unknown>;
+    if (record[SECRET_SIG_KEY] === SECRET_SIG) {
       secrets.push(at);
-      return unwrapSecrets(value.value, secrets, at);
+      return unwrapSecrets(record.value, secrets, at);
     }
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, secrets, at ? `${at}.${k}` : k)]));
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrapSecrets(v, secrets, at ? `${at}.${k}` : k) as unknown]));
   }
   return value;
 }
@@ -120,8 +126,8 @@ export function unwrapSecrets(value: any, secrets: string[] = [], at = ""): any 
 const mocks: pulumi.runtime.Mocks = {
   newResource(args) {
     const secretPaths: string[] = [];
-    const inputs = unwrapSecrets(args.inputs ?? {}, secretPaths) as Record<string, any>;
-    let result: { id: string; state: Record<string, any> };
+    const inputs = unwrapSecrets(args.inputs ?? {}, secretPaths) as Record<string, Json>;
+    let result: { id: string; state: Record<string, Json> };
     if (args.type.startsWith("azure-native:")) {
       result = armState(args.type, args.name, inputs);
     } else if (args.type === "docker-build:index:Image") {
@@ -141,7 +147,7 @@ const mocks: pulumi.runtime.Mocks = {
     return result;
   },
   call(args) {
-    const inputs = unwrapSecrets(args.inputs ?? {}) as Record<string, any>;
+    const inputs = unwrapSecrets(args.inputs ?? {}) as Record<string, Json>;
     calls.push({ token: args.token, inputs });
     switch (args.token) {
       case "azure-native:containerservice:listManagedClusterUserCredentials":
@@ -181,9 +187,10 @@ export async function declared(declare: () => unknown): Promise<{ resources: Dec
 
 /** Waits until no resource registration or invoke is outstanding. */
 export async function settle(): Promise<void> {
-  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+  // `waitForRPCs` is internal to the SDK: it resolves once every outstanding RPC has completed.
+  const rpcs = settings as unknown as { waitForRPCs(): Promise<void> };
   for (let i = 0; i < 3; i++) {
-    await settings.waitForRPCs();
+    await rpcs.waitForRPCs();
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -199,10 +206,12 @@ export async function isSecretOutput(output: pulumi.Output<unknown>): Promise<bo
 }
 
 /** Loads a Pulumi program module afresh (its top level declares resources each time). */
-export function loadProgram(path: string): Record<string, any> {
+export function loadProgram(path: string): Record<string, Json> {
   const resolved = require.resolve(path);
   delete require.cache[resolved];
-  return require(resolved) as Record<string, any>;
+  // A fresh require re-runs the program's top level (an import is cached and runs once).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(resolved) as Record<string, Json>;
 }
 
 export function ofType(resources: readonly DeclaredResource[], type: string): DeclaredResource[] {

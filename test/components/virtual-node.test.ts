@@ -61,7 +61,7 @@ describe("VirtualNode", () => {
     assert.ok(container.livenessProbe.httpGet && container.readinessProbe.httpGet && container.startupProbe.httpGet);
     assert.deepEqual(container.resources.requests, { cpu: "100m", memory: "128Mi" });
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
-    assert.deepEqual(container.ports.map((p: { containerPort: number }) => p.containerPort), [10250, 10255]);
+    assert.deepEqual((container.ports as { containerPort: number }[]).map((p) => p.containerPort), [10250, 10255]);
   });
 
   it("sets the kubelet's settings under the variable names the kubelet reads", async () => {
@@ -109,7 +109,7 @@ describe("VirtualNode", () => {
     const pod = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.template;
     assert.equal(pod.metadata.labels["azure.workload.identity/use"], undefined);
     assert.equal(pod.spec.priorityClassName, "system-cluster-critical");
-    const names = pod.spec.containers[0].env.map((e: { name: string }) => e.name);
+    const names = (pod.spec.containers[0].env as { name: string }[]).map((e) => e.name);
     assert.ok(["AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_FEDERATED_TOKEN_FILE"].every((n) => names.includes(n)));
     assert.equal(pod.spec.volumes[1].projected.sources[0].serviceAccountToken.audience, "api://AzureADTokenExchange");
     assert.equal(oneOfType(resources, "kubernetes:core/v1:ConfigMap").inputs.data[SETTINGS.taint[1]], "none");

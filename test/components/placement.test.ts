@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { placementFor, relaxSpreadConstraints, tolerationFor } from "../../components/placement";
+import { VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
+
+const node = { name: "burstlet", taint: VIRTUAL_NODE_TAINT };
+
+describe("placement", () => {
+  it("tolerates exactly the node's taint", () => {
+    assert.deepEqual(tolerationFor(VIRTUAL_NODE_TAINT), { key: "virtual-kubelet.io/provider", operator: "Equal", value: "azure", effect: "NoSchedule" });
+    assert.deepEqual(placementFor("virtual", { name: "n" }).tolerations, [], "an untainted node needs no toleration");
+  });
+
+  it("virtual: selects this virtual node by type and hostname", () => {
+    const p = placementFor("virtual", node);
+    assert.deepEqual(p.nodeSelector, { type: "virtual-kubelet", "kubernetes.io/hostname": "burstlet" });
+    assert.equal(p.affinity, undefined);
+  });
+
+  it("overflow: ordinary Linux nodes or this virtual node, ordinary ones preferred", () => {
+    const affinity = placementFor("overflow", node).affinity!.nodeAffinity;
+    const terms = affinity.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
+    assert.equal(terms.length, 2);
+    assert.deepEqual(terms[0].matchExpressions.map((e) => `${e.key} ${e.operator} ${e.values?.join()}`), ["type NotIn virtual-kubelet", "kubernetes.io/os In linux"]);
+    assert.deepEqual(terms[1].matchExpressions, [{ key: "kubernetes.io/hostname", operator: "In", values: ["burstlet"] }]);
+    assert.equal(affinity.preferredDuringSchedulingIgnoredDuringExecution![0].weight, 100);
+  });
+
+  it("relaxes only hard spread constraints", () => {
+    const { constraints, warnings } = relaxSpreadConstraints([
+      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway" },
+      { maxSkew: 2, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", minDomains: 3 },
+    ]);
+    assert.deepEqual(constraints.map((c) => c.whenUnsatisfiable), ["ScheduleAnyway", "ScheduleAnyway"]);
+    assert.equal(constraints[1].maxSkew, 2);
+    assert.equal(constraints[1].minDomains, undefined);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /topologySpreadConstraints\[1\]/);
+  });
+});
