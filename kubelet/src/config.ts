@@ -55,6 +55,8 @@ export interface BurstletConfig {
   readonly tlsKeyFile?: string;
   /** CA bundle that client certificates presented to the kubelet API must chain to. */
   readonly clientCaFile?: string;
+  /** Registries reached over plain HTTP when resolving image entrypoints (e.g. `127.0.0.1:5000`). */
+  readonly insecureRegistries: readonly string[];
   readonly logLevel: LogLevel;
 }
 
@@ -85,6 +87,7 @@ export const SETTINGS = {
   tlsCertFile: ["tls-cert-file", "BURSTLET_TLS_CERT_FILE", "kubelet API serving certificate (PEM); self-signed when unset"],
   tlsKeyFile: ["tls-key-file", "BURSTLET_TLS_KEY_FILE", "kubelet API serving key (PEM)"],
   clientCaFile: ["client-ca-file", "BURSTLET_CLIENT_CA_FILE", "CA bundle for client certificates (default: in-cluster CA when present)"],
+  insecureRegistries: ["insecure-registries", "BURSTLET_INSECURE_REGISTRIES", "comma-separated registries reached over plain HTTP (testing only)"],
   logLevel: ["log-level", "BURSTLET_LOG_LEVEL", "debug, info, warn or error (default info)"],
 } as const satisfies Record<string, readonly [string, string, string]>;
 
@@ -187,6 +190,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     tlsCertFile,
     tlsKeyFile,
     clientCaFile: raw("clientCaFile"),
+    insecureRegistries: (raw("insecureRegistries") ?? "").split(",").map((r) => r.trim()).filter(Boolean),
     logLevel: logLevel as LogLevel,
   };
   if (problems.length > 0) {

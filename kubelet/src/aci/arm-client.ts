@@ -1,0 +1,159 @@
+/**
+ * The ARM edge: `@azure/arm-containerinstance` behind token buckets for reads and writes sized
+ * under ARM's per-subscription limits. Every HTTP attempt (LRO polls and SDK retries included) takes
+ * a token; a 429 pauses the whole bucket for its `Retry-After`, so one throttled pod slows the client,
+ * not just itself. Failures come out typed: `NotFoundError`, `ThrottledError`, `TransientError`
+ * (5xx, timeouts, resets, quota exhausted for now) and `UnsupportedError` (ACI refused the group).
+ */
+import type { Agent } from "node:https";
+import type { TokenCredential } from "@azure/core-auth";
+import { type ContainerGroup, ContainerInstanceManagementClient, type Usage } from "@azure/arm-containerinstance";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { TokenBucket } from "../util/token-bucket";
+
+export interface ArmBudget {
+  readonly readsPerSecond: number;
+  readonly readBurst: number;
+  readonly writesPerSecond: number;
+  readonly writeBurst: number;
+}
+
+export interface ArmClientOptions {
+  readonly credential: TokenCredential;
+  readonly subscriptionId: string;
+  readonly resourceGroup: string;
+  readonly location: string;
+  readonly budget: ArmBudget;
+  /** ARM endpoint; the public cloud's when absent. */
+  readonly endpoint?: string;
+  /** An https agent (e.g. one trusting a private CA). */
+  readonly agent?: Agent;
+  /** Called after every HTTP attempt (for metrics). */
+  readonly onCall?: (call: { method: string; kind: "read" | "write"; status: number | "error"; ms: number }) => void;
+}
+
+/** ACI error codes that mean "not now" rather than "never". */
+const QUOTA_CODES = new Set(["ContainerGroupQuotaReached", "StandardCoresQuotaReached", "QuotaExceeded", "ResourceRequestsThrottled", "ServiceUnavailable", "RegistryErrorResponse", "Conflict", "AnotherOperationInProgress"]);
+
+export class ArmClient {
+  readonly reads: TokenBucket;
+  readonly writes: TokenBucket;
+  readonly counts = { reads: 0, writes: 0, throttled: 0 };
+  private readonly sdk: ContainerInstanceManagementClient;
+
+  constructor(private readonly options: ArmClientOptions) {
+    this.reads = new TokenBucket(options.budget.readsPerSecond, options.budget.readBurst);
+    this.writes = new TokenBucket(options.budget.writesPerSecond, options.budget.writeBurst);
+    this.sdk = new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
+      endpoint: options.endpoint,
+      agent: options.agent,
+      retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
+      additionalPolicies: [{ policy: this.budgetPolicy(), position: "perRetry" }],
+    });
+  }
+
+  async get(name: string): Promise<ContainerGroup> {
+    return this.call(`get ${name}`, () => this.sdk.containerGroups.get(this.options.resourceGroup, name));
+  }
+
+  /** Sends the create; resolves when ARM accepted it (provisioning goes on; read status to follow it). */
+  async create(name: string, group: ContainerGroup): Promise<void> {
+    await this.call(`create ${name}`, async () => {
+      const poller = await this.sdk.containerGroups.beginCreateOrUpdate(this.options.resourceGroup, name, group);
+      return poller.getOperationState();
+    });
+  }
+
+  /** Deletes and waits until ARM reports the group gone; a missing group is not an error. */
+  async delete(name: string): Promise<void> {
+    try {
+      await this.call(`delete ${name}`, async () => {
+        const poller = await this.sdk.containerGroups.beginDelete(this.options.resourceGroup, name, { updateIntervalInMs: 1_000 });
+        return poller.pollUntilDone();
+      });
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
+  }
+
+  /** Every container group of the resource group (list results carry no instance view). */
+  async list(): Promise<ContainerGroup[]> {
+    return this.call("list", async () => {
+      const groups: ContainerGroup[] = [];
+      for await (const g of this.sdk.containerGroups.listByResourceGroup(this.options.resourceGroup)) groups.push(g);
+      return groups;
+    });
+  }
+
+  async logs(name: string, container: string, tail?: number, timestamps?: boolean): Promise<string> {
+    const answer = await this.call(`logs ${name}/${container}`, () => this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps }));
+    return answer.content ?? "";
+  }
+
+  async usages(): Promise<Usage[]> {
+    return this.call("usages", async () => {
+      const usages: Usage[] = [];
+      for await (const u of this.sdk.location.listUsage(this.options.location)) usages.push(u);
+      return usages;
+    });
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw classify(what, err);
+    }
+  }
+
+  private budgetPolicy(): PipelinePolicy {
+    return {
+      name: "burstletArmBudget",
+      sendRequest: async (request, next) => {
+        const kind = request.method === "GET" || request.url.includes("/listLogs") ? "read" : "write";
+        await (kind === "read" ? this.reads : this.writes).take();
+        if (kind === "read") this.counts.reads++;
+        else this.counts.writes++;
+        const started = Date.now();
+        try {
+          const response = await next(request);
+          if (response.status === 429) {
+            this.counts.throttled++;
+            const retryAfterMs = retryAfter(response.headers.get("retry-after"));
+            (kind === "read" ? this.reads : this.writes).pause(retryAfterMs ?? 1_000);
+          }
+          this.options.onCall?.({ method: request.method, kind, status: response.status, ms: Date.now() - started });
+          return response;
+        } catch (err) {
+          this.options.onCall?.({ method: request.method, kind, status: "error", ms: Date.now() - started });
+          throw err;
+        }
+      },
+    };
+  }
+}
+
+function retryAfter(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+/** Turns an SDK failure into one of the kubelet's typed errors. */
+export function classify(what: string, err: unknown): Error {
+  const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(n: string): string | undefined } } };
+  const status = e.statusCode;
+  const code = e.code ?? "";
+  const message = `${what}: ${e.message ?? String(err)}`;
+  if (status === 404 || code === "ResourceNotFound") return new NotFoundError(message);
+  if (status === 429) return new ThrottledError(message, retryAfter(e.response?.headers?.get("retry-after")));
+  if (status === undefined || status >= 500 || status === 408 || status === 409 || QUOTA_CODES.has(code)) {
+    return new TransientError(message, undefined, { cause: err });
+  }
+  if (status === 401 || status === 403) return new TransientError(`${message} (credentials rejected)`, undefined, { cause: err });
+  if (status === 400) return new UnsupportedError("spec", `Azure Container Instances refused the container group: ${e.message ?? code}`);
+  return new TransientError(message, undefined, { cause: err });
+}

@@ -1,0 +1,139 @@
+/**
+ * Follows the status of the pods that run in ACI without a fixed per-pod poll: the read budget goes
+ * where it matters. Pods that are starting or changed recently are read soon; steady running pods
+ * are read at most every `steadyMs` (bounded staleness); finished pods are never read again.
+ * Changes are pushed to the controller; it never polls.
+ */
+import type { V1Pod } from "@kubernetes/client-node";
+import { NotFoundError } from "../errors";
+import type { Logger } from "../log";
+import type { PodEvent, PodStatusUpdate } from "../provider/provider";
+import { canonicalJson } from "../util/canonical";
+
+export interface StatusTrackerOptions {
+  /** Reads a pod's current status from the backend. */
+  readonly read: (pod: V1Pod) => Promise<PodStatusUpdate & { readonly eventKeys: readonly string[] }>;
+  readonly log: Logger;
+  /** Interval for pods that are starting or changed within `recentMs`. @default 2_000 */
+  readonly activeMs?: number;
+  /** Interval for steady pods: the bound on status staleness. @default 30_000 */
+  readonly steadyMs?: number;
+  /** How long after a change a pod counts as active. @default 20_000 */
+  readonly recentMs?: number;
+  /** Reads in flight at once. @default 16 */
+  readonly maxInFlight?: number;
+  /** How often due pods are looked for. @default 200 */
+  readonly tickMs?: number;
+}
+
+interface Tracked {
+  pod: V1Pod;
+  due: number;
+  lastReadAt: number;
+  changedAt: number;
+  inFlight: boolean;
+  lastStatus?: string;
+  seenEvents: Set<string>;
+}
+
+export class StatusTracker {
+  private readonly tracked = new Map<string, Tracked>();
+  private listener: (update: PodStatusUpdate) => void = () => undefined;
+  private inFlight = 0;
+  /** Reads done (for metrics and benchmarks). */
+  reads = 0;
+
+  constructor(private readonly options: StatusTrackerOptions) {}
+
+  onChange(listener: (update: PodStatusUpdate) => void): void {
+    this.listener = listener;
+  }
+
+  /** Starts following a pod; it is read soon. */
+  track(pod: V1Pod): void {
+    const uid = pod.metadata!.uid!;
+    const existing = this.tracked.get(uid);
+    if (existing) {
+      existing.pod = pod;
+      return;
+    }
+    const now = Date.now();
+    this.tracked.set(uid, { pod, due: now, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set() });
+  }
+
+  untrack(uid: string): void {
+    this.tracked.delete(uid);
+  }
+
+  get size(): number {
+    return this.tracked.size;
+  }
+
+  /** The oldest status among tracked pods, in seconds. */
+  maxStalenessSeconds(now = Date.now()): number {
+    let oldest = now;
+    for (const t of this.tracked.values()) oldest = Math.min(oldest, t.lastReadAt);
+    return (now - oldest) / 1000;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const tick = this.options.tickMs ?? 200;
+    while (!signal.aborted) {
+      this.dispatch();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, tick);
+        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+
+  /** Starts reads for due pods, most urgent first, within the in-flight bound. */
+  private dispatch(): void {
+    const max = this.options.maxInFlight ?? 16;
+    if (this.inFlight >= max) return;
+    const now = Date.now();
+    const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).sort((a, b) => a.due - b.due);
+    for (const t of due.slice(0, max - this.inFlight)) void this.read(t);
+  }
+
+  private async read(t: Tracked): Promise<void> {
+    t.inFlight = true;
+    this.inFlight++;
+    const uid = t.pod.metadata!.uid!;
+    try {
+      const update = await this.options.read(t.pod);
+      this.reads++;
+      const now = Date.now();
+      t.lastReadAt = now;
+      const statusJson = canonicalJson(update.status);
+      const fresh = update.eventKeys.map((key, i) => ({ key, event: update.events[i] })).filter((e) => !t.seenEvents.has(e.key));
+      for (const e of fresh) t.seenEvents.add(e.key);
+      const changed = statusJson !== t.lastStatus;
+      if (changed) {
+        t.lastStatus = statusJson;
+        t.changedAt = now;
+      }
+      if (changed || fresh.length > 0) {
+        const events: PodEvent[] = fresh.map((e) => e.event);
+        if (this.tracked.get(uid) === t) this.listener({ ...update, events });
+      }
+      const phase = update.status.phase;
+      if (phase === "Succeeded" || phase === "Failed") {
+        this.tracked.delete(uid);
+        return;
+      }
+      const active = phase === "Pending" || now - t.changedAt < (this.options.recentMs ?? 20_000);
+      t.due = now + (active ? (this.options.activeMs ?? 2_000) : (this.options.steadyMs ?? 30_000));
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        this.options.log.debug("container group not found while tracking; will look again", { uid });
+      } else {
+        this.options.log.debug("status read failed; will retry", { uid, error: err });
+      }
+      t.due = Date.now() + (this.options.activeMs ?? 2_000);
+    } finally {
+      t.inFlight = false;
+      this.inFlight--;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Posts Kubernetes Events about pods, as the kubelet does (source component `burstlet`, host = the
+ * node). Repeats of the same reason and message for the same pod within a short window are
+ * aggregated into one Event with a count instead of flooding the API server.
+ */
+import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
+import type { Logger } from "../log";
+import { isNotFound } from "../util/kube-errors";
+
+export interface EventInput {
+  readonly reason: string;
+  readonly message: string;
+  readonly type: "Normal" | "Warning";
+  readonly container?: string;
+}
+
+interface Posted {
+  readonly name: string;
+  count: number;
+  at: number;
+}
+
+export class EventRecorder {
+  private readonly core: CoreV1Api;
+  private readonly posted = new Map<string, Posted>();
+
+  constructor(kubeConfig: KubeConfig, private readonly nodeName: string, private readonly log: Logger, private readonly windowMs = 10 * 60_000) {
+    this.core = kubeConfig.makeApiClient(CoreV1Api);
+  }
+
+  /** Records an event; never throws (an event that cannot be posted is logged, not retried). */
+  async record(pod: V1Pod, event: EventInput): Promise<void> {
+    const namespace = pod.metadata?.namespace ?? "default";
+    const uid = pod.metadata?.uid ?? "";
+    const key = `${uid}\u0000${event.reason}\u0000${event.message}`;
+    const now = Date.now();
+    const before = this.posted.get(key);
+    try {
+      if (before && now - before.at < this.windowMs) {
+        before.count++;
+        before.at = now;
+        await this.core.patchNamespacedEvent({
+          namespace,
+          name: before.name,
+          body: [
+            { op: "replace", path: "/count", value: before.count },
+            { op: "replace", path: "/lastTimestamp", value: new Date(now).toISOString() },
+          ],
+        });
+        return;
+      }
+      const body: CoreV1Event = {
+        metadata: { generateName: `${pod.metadata?.name ?? "pod"}.`, namespace },
+        involvedObject: {
+          apiVersion: "v1",
+          kind: "Pod",
+          namespace,
+          name: pod.metadata?.name,
+          uid,
+          resourceVersion: pod.metadata?.resourceVersion,
+          fieldPath: event.container ? `spec.containers{${event.container}}` : undefined,
+        },
+        reason: event.reason,
+        message: event.message,
+        type: event.type,
+        count: 1,
+        firstTimestamp: new Date(now),
+        lastTimestamp: new Date(now),
+        source: { component: "burstlet", host: this.nodeName },
+        reportingComponent: "burstlet",
+        reportingInstance: this.nodeName,
+      };
+      const created = await this.core.createNamespacedEvent({ namespace, body });
+      this.posted.set(key, { name: created.metadata.name!, count: 1, at: now });
+      if (this.posted.size > 10_000) this.prune(now);
+    } catch (err) {
+      if (isNotFound(err)) this.posted.delete(key);
+      this.log.warn("could not post event", { pod: `${namespace}/${pod.metadata?.name}`, reason: event.reason, error: err });
+    }
+  }
+
+  /** Forgets a pod's events (it is gone). */
+  forget(uid: string): void {
+    for (const key of this.posted.keys()) if (key.startsWith(`${uid}\u0000`)) this.posted.delete(key);
+  }
+
+  private prune(now: number): void {
+    for (const [key, p] of this.posted) if (now - p.at >= this.windowMs) this.posted.delete(key);
+  }
+}

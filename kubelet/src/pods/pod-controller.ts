@@ -1,0 +1,218 @@
+/**
+ * Runs the pods bound to the virtual node. Level-triggered: informer handlers and provider pushes
+ * only enqueue `namespace/name` keys; workers re-read the cache and reconcile idempotently.
+ *
+ * Two queues, named by the way data flows:
+ * - `fromKubernetes`: a pod changed in the API server → create, or delete, its backing.
+ * - `statusFromProvider`: the backend saw a pod change → write `pods/status` if anything changed.
+ */
+import { CoreV1Api, type KubeConfig, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
+import { InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import type { Logger } from "../log";
+import type { PodProvider, PodStatusUpdate } from "../provider/provider";
+import { canonicalJson } from "../util/canonical";
+import { isConflict, isNotFound } from "../util/kube-errors";
+import { EventRecorder } from "./event-recorder";
+import { PodInformer, podKey, splitKey } from "./pod-informer";
+import { WorkQueue } from "./work-queue";
+
+export interface PodControllerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly nodeName: string;
+  readonly provider: PodProvider;
+  readonly log: Logger;
+  /** @default 8 */
+  readonly workers?: number;
+  /** How often backing whose pod is gone is collected. @default 60_000 */
+  readonly gcIntervalMs?: number;
+}
+
+const TERMINAL = new Set(["Succeeded", "Failed"]);
+
+export class PodController {
+  readonly fromKubernetes = new WorkQueue({ name: "fromKubernetes" });
+  readonly statusFromProvider = new WorkQueue({ name: "statusFromProvider", rate: { perSecond: 50, burst: 200 } });
+  private readonly informer: PodInformer;
+  private readonly core: CoreV1Api;
+  private readonly events: EventRecorder;
+  /** Pod UIDs whose backing exists (created or adopted) in this process's lifetime. */
+  private readonly created = new Set<string>();
+  /** The UID last seen under each key, so a vanished pod's backing can still be deleted. */
+  private readonly known = new Map<string, string>();
+  private readonly pendingStatus = new Map<string, PodStatusUpdate>();
+  private readonly log: Logger;
+
+  constructor(private readonly options: PodControllerOptions) {
+    this.log = options.log;
+    this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.events = new EventRecorder(options.kubeConfig, options.nodeName, options.log);
+    this.informer = new PodInformer(options.kubeConfig, options.nodeName, options.log, (key) => this.fromKubernetes.add(key));
+    options.provider.onStatusChange((update) => {
+      const key = podKey(update.namespace, update.name);
+      this.pendingStatus.set(key, update);
+      this.statusFromProvider.add(key);
+    });
+  }
+
+  /** Lists pods into the cache (call before `run`), so adoption and GC see every pod. */
+  async sync(): Promise<void> {
+    await this.informer.start();
+  }
+
+  /** Deletes backing whose pod no longer exists; returns how many were deleted. */
+  async collectGarbage(): Promise<number> {
+    const live = new Set(this.informer.list().map((p) => p.metadata?.uid));
+    let deleted = 0;
+    for (const backend of await this.options.provider.listPods()) {
+      if (live.has(backend.uid)) continue;
+      this.log.info("deleting container group of a pod that no longer exists", { pod: `${backend.namespace}/${backend.name}`, uid: backend.uid });
+      await this.options.provider.deleteBackendPod(backend);
+      this.options.provider.untrack(backend.uid);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /** Reconciles until `signal` aborts. Running backing is left alone when it does. */
+  async run(signal: AbortSignal): Promise<void> {
+    for (const pod of this.informer.list()) this.fromKubernetes.add(podKey(pod.metadata!.namespace!, pod.metadata!.name!));
+    const workers = this.options.workers ?? 8;
+    const onError = (queue: string) => (key: string, err: unknown) => this.log.warn("reconcile failed; will retry", { queue, pod: key, error: err });
+    const gc = this.gcLoop(signal);
+    await Promise.all([
+      this.fromKubernetes.run(workers, (key) => this.reconcile(key), signal, onError("fromKubernetes")),
+      this.statusFromProvider.run(Math.max(2, workers / 2), (key) => this.writeStatus(key), signal, onError("statusFromProvider")),
+      gc,
+    ]);
+    await this.informer.stop();
+  }
+
+  private async gcLoop(signal: AbortSignal): Promise<void> {
+    const every = this.options.gcIntervalMs ?? 60_000;
+    while (!signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, every);
+        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      if (signal.aborted) return;
+      await this.collectGarbage().catch((err: unknown) => this.log.warn("garbage collection failed; will try again", { error: err }));
+    }
+  }
+
+  /** Brings the backend in line with one pod. */
+  private async reconcile(key: string): Promise<void> {
+    const { namespace, name } = splitKey(key);
+    const cached = this.informer.get(namespace, name);
+    const knownUid = this.known.get(key);
+    if (!cached || (knownUid && cached.metadata?.uid !== knownUid)) {
+      // The pod is gone (or replaced by a new one with the same name): its backing must go too.
+      if (knownUid) await this.deleteBacking({ namespace, name, uid: knownUid });
+      if (!cached) return;
+    }
+    const pod = structuredClone(cached);
+    const uid = pod.metadata!.uid!;
+    this.known.set(key, uid);
+
+    if (pod.metadata?.deletionTimestamp) return this.finishDeletion(key, pod);
+    if (TERMINAL.has(pod.status?.phase ?? "")) {
+      this.options.provider.untrack(uid);
+      return;
+    }
+    if (this.created.has(uid)) return;
+    try {
+      const result = await this.options.provider.createPod(pod);
+      this.created.add(uid);
+      this.options.provider.track(pod);
+      this.fromKubernetes.forget(key);
+      this.log.info(result.adopted ? "adopted existing container group" : "created container group", { pod: key, uid });
+      for (const note of result.notes) await this.events.record(pod, { reason: "ResourcesAdjusted", message: note, type: "Normal" });
+    } catch (err) {
+      await this.handleCreateError(key, pod, err);
+    }
+  }
+
+  private async handleCreateError(key: string, pod: V1Pod, err: unknown): Promise<void> {
+    if (err instanceof UnsupportedError) {
+      this.log.warn("pod cannot run on the virtual node", { pod: key, field: err.field, error: err.message });
+      await this.events.record(pod, { reason: "ProviderFailed", message: err.message, type: "Warning" });
+      await this.setStatus(pod, { ...pod.status, phase: "Failed", reason: "ProviderFailed", message: err.message });
+      return;
+    }
+    if (err instanceof InvalidInputError) {
+      await this.events.record(pod, { reason: "CreateContainerConfigError", message: err.message, type: "Warning" });
+      throw err;
+    }
+    if (err instanceof ThrottledError || err instanceof TransientError) {
+      const retryIn = this.fromKubernetes.addRateLimited(key, err.retryAfterMs ?? 0);
+      const message = `waiting for Azure Container Instances (${err.message}); retrying in ${Math.round(retryIn / 1000)} s`;
+      await this.events.record(pod, { reason: "ProviderWaiting", message, type: "Warning" });
+      return;
+    }
+    throw err;
+  }
+
+  /** Deletion honours the grace period: the backing goes first, then the pod, by UID precondition. */
+  private async finishDeletion(key: string, pod: V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    await this.options.provider.deletePod(pod);
+    this.options.provider.untrack(uid);
+    this.created.delete(uid);
+    try {
+      await this.core.deleteNamespacedPod({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid } } });
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+    this.events.forget(uid);
+    this.fromKubernetes.forget(key);
+    this.log.info("deleted pod and its container group", { pod: key, uid });
+  }
+
+  private async deleteBacking(backend: { namespace: string; name: string; uid: string }): Promise<void> {
+    await this.options.provider.deleteBackendPod(backend);
+    this.options.provider.untrack(backend.uid);
+    this.created.delete(backend.uid);
+    this.events.forget(backend.uid);
+    this.known.delete(podKey(backend.namespace, backend.name));
+  }
+
+  /** Writes what the backend observed, if it is news to the API server. */
+  private async writeStatus(key: string): Promise<void> {
+    const update = this.pendingStatus.get(key);
+    const { namespace, name } = splitKey(key);
+    const cached = this.informer.get(namespace, name);
+    if (!update || !cached || cached.metadata?.uid !== update.uid) {
+      this.pendingStatus.delete(key);
+      return;
+    }
+    const pod = structuredClone(cached);
+    for (const event of update.events) await this.events.record(pod, event);
+    if (TERMINAL.has(pod.status?.phase ?? "")) {
+      this.pendingStatus.delete(key);
+      return;
+    }
+    await this.setStatus(pod, update.status);
+    if (this.pendingStatus.get(key) === update) this.pendingStatus.delete(key);
+  }
+
+  /** Replaces `pods/status` only when something changed; a conflict is retried from the fresh cache. */
+  private async setStatus(pod: V1Pod, status: V1PodStatus): Promise<void> {
+    const merged: V1PodStatus = { ...status, qosClass: pod.status?.qosClass ?? status.qosClass };
+    if (canonicalJson(merged) === canonicalJson(pod.status)) return;
+    try {
+      await this.core.replaceNamespacedPodStatus({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { ...pod, status: merged } });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+  }
+
+  /** Used by tests and the kubelet API: the cached pod. */
+  getPod(namespace: string, name: string): V1Pod | undefined {
+    return this.informer.get(namespace, name);
+  }
+
+  listPods(): readonly V1Pod[] {
+    return this.informer.list();
+  }
+}
+
