@@ -15,6 +15,8 @@ export const SUBSCRIPTION_ID = "00000000-1111-2222-3333-444444444444";
 export const TENANT_ID = "99999999-8888-7777-6666-555555555555";
 export const OIDC_ISSUER = "https://oidc.example.test/tenant/issuer/";
 export const TEST_KUBECONFIG = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n";
+/** What any stack reference exports: the root program's outputs. */
+export const STACK_REFERENCE_OUTPUTS = { kubeconfig: TEST_KUBECONFIG, clusterName: "burstlet-cluster-aks", virtualNodeName: "burstlet" };
 
 export interface DeclaredResource {
   /** Pulumi type token, e.g. `azure-native:network:Subnet` or `kubernetes:batch/v1:Job`. */
@@ -130,6 +132,8 @@ const mocks: pulumi.runtime.Mocks = {
     let result: { id: string; state: Record<string, Json> };
     if (args.type.startsWith("azure-native:")) {
       result = armState(args.type, args.name, inputs);
+    } else if (args.type === "pulumi:pulumi:StackReference") {
+      result = { id: String(inputs.name), state: { name: inputs.name, outputs: STACK_REFERENCE_OUTPUTS, secretOutputNames: ["kubeconfig"] } };
     } else if (args.type === "docker-build:index:Image") {
       const tag = Array.isArray(inputs.tags) && typeof inputs.tags[0] === "string" ? inputs.tags[0] : `${args.name}:latest`;
       const digest = "sha256:" + "ab".repeat(32);
@@ -205,7 +209,7 @@ export async function isSecretOutput(output: pulumi.Output<unknown>): Promise<bo
   return pulumi.isSecret(output);
 }
 
-/** Loads a Pulumi program module afresh (its top level declares resources each time). */
+/** Loads a Pulumi program module afresh (its top level declares resources each time); `path` is absolute. */
 export function loadProgram(path: string): Record<string, Json> {
   const resolved = require.resolve(path);
   delete require.cache[resolved];

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stubRegistryExchange } from "./fetch-stub";
 import { declared, loadProgram, ofType, oneOfType, TEST_KUBECONFIG, useMocks, valueOf } from "./mocks";
+
+const programPath = path.join(__dirname, "../../index");
 
 describe("the root program (index.ts)", () => {
   stubRegistryExchange();
@@ -17,7 +20,7 @@ describe("the root program (index.ts)", () => {
       "burstlet:nodeName": "aci",
     });
     let program!: Record<string, pulumi.Output<string>>;
-    const { resources, components } = await declared(() => (program = loadProgram("../../index")));
+    const { resources, components } = await declared(() => (program = loadProgram(programPath)));
     const groups = ofType(resources, "azure-native:resources:ResourceGroup");
     assert.deepEqual(groups.map((g): unknown[] => [g.name, g.inputs.location]), [["burstlet", "northeurope"], ["burstlet-aci", "northeurope"]]);
     assert.equal(components.filter((c) => c.type === "burstlet:index:HybridCluster").length, 1);
@@ -34,7 +37,7 @@ describe("the root program (index.ts)", () => {
 
   it("uses a configured image reference instead of building", async () => {
     await useMocks({ "burstlet:image": "burstlet:0.1.0" });
-    const { resources } = await declared(() => loadProgram("../../index"));
+    const { resources } = await declared(() => loadProgram(programPath));
     assert.equal(ofType(resources, "docker-build:index:Image").length, 0);
     assert.equal(oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0].image, "burstlet:0.1.0");
     assert.equal(ofType(resources, "azure-native:resources:ResourceGroup")[0].inputs.location, "westeurope");
