@@ -15,7 +15,7 @@ export interface LifecycleTiming {
   readonly pendingSeconds: number;
   /** Image pull. @default 3 */
   readonly pullSeconds: number;
-  /** Back-off before the restart policy restarts a container. @default 2 */
+  /** Back-off before the restart policy first restarts a container (doubles per restart, at most 300). @default 2 */
   readonly restartBackoffSeconds: number;
   /** Delete accepted → gone. @default 1 */
   readonly deleteSeconds: number;
@@ -180,7 +180,7 @@ export class GroupRuntime {
     const all = [...this.initContainers, ...this.containers];
     for (const c of all) {
       if (c.current?.state !== "Terminated") c.previous = c.current ?? c.previous;
-      c.current = { state: "Waiting", detailStatus: "" };
+      c.current = { state: "Waiting", startTime: new Date().toISOString(), detailStatus: "" };
       c.restartPending = false;
       c.events.add("Pulling", `pulling image "${c.image}"`);
     }
@@ -261,7 +261,10 @@ export class GroupRuntime {
     const restart = this.restartPolicy === "Always" || (this.restartPolicy === "OnFailure" && exitCode !== 0);
     if (!restart) return;
     c.restartPending = true;
-    this.after(this.scaled(this.env.timing.restartBackoffSeconds), gen, () => {
+    // Crash-loop back-off doubling per restart up to 5 minutes, as Kubernetes does; ACI does not
+    // document its own back-off.
+    const backoff = Math.min(this.env.timing.restartBackoffSeconds * 2 ** Math.min(c.restartCount, 8), 300);
+    this.after(this.scaled(backoff), gen, () => {
       c.previous = c.current;
       c.restartCount += 1;
       this.startContainer(c, gen);

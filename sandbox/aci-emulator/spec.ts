@@ -14,7 +14,11 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 export const API_VERSION = "2023-05-01";
 
 const SPEC_FILE = "containerInstance.json";
-const SCHEMA_ID = "aci";
+const REQUEST_SCHEMA_ID = "aci-request";
+const RESPONSE_SCHEMA_ID = "aci-response";
+
+/** Which side of the wire a body is on. */
+export type Direction = "request" | "response";
 
 /** Where the specification lives: `BURSTLET_ACI_SPEC_DIR`, else `../shared/specs/...` beside the repo. */
 export function defaultSpecDir(): string {
@@ -82,24 +86,28 @@ export class AciSpec {
     this.ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });
     this.ajv.addFormat("double", { type: "number", validate: (n: number) => Number.isFinite(n) });
     this.ajv.addFormat("date-time", (s: string) => !Number.isNaN(Date.parse(s)));
-    this.ajv.addSchema({ $id: SCHEMA_ID, definitions: this.document.definitions });
+    this.ajv.addSchema({ $id: REQUEST_SCHEMA_ID, definitions: this.document.definitions });
+    // Secrets (`x-ms-secret`) are never returned, so responses are checked as AutoRest's validators
+    // do: a secret the spec marks required is optional on the way back.
+    this.ajv.addSchema({ $id: RESPONSE_SCHEMA_ID, definitions: withoutRequiredSecrets(this.document.definitions) });
     this.indexOperations();
   }
 
-  /** Validator for a named definition (`ContainerGroup`, `CloudError`, ...), compiled on first use. */
-  definition(name: string): ValidateFunction {
-    let fn = this.byDefinition.get(name);
+  /** Validator for a named definition (`ContainerGroup`, `CloudError`, ...), compiled once on first use. */
+  definition(name: string, direction: Direction = "request"): ValidateFunction {
+    const key = `${direction} ${name}`;
+    let fn = this.byDefinition.get(key);
     if (!fn) {
       if (!(name in this.document.definitions)) throw new Error(`the specification has no definition '${name}'`);
-      fn = this.ajv.compile({ $ref: `${SCHEMA_ID}#/definitions/${name}` });
-      this.byDefinition.set(name, fn);
+      fn = this.ajv.compile({ $ref: `${direction === "request" ? REQUEST_SCHEMA_ID : RESPONSE_SCHEMA_ID}#/definitions/${name}` });
+      this.byDefinition.set(key, fn);
     }
     return fn;
   }
 
   /** Validates `value` against a definition; returns [] when valid. */
-  check(definitionName: string, value: unknown): SchemaViolation[] {
-    const fn = this.definition(definitionName);
+  check(definitionName: string, value: unknown, direction: Direction = "request"): SchemaViolation[] {
+    const fn = this.definition(definitionName, direction);
     return fn(value) ? [] : (fn.errors ?? []).map(toViolation);
   }
 
@@ -130,7 +138,7 @@ export class AciSpec {
     if (definitionName === null) {
       return body === undefined ? [] : [{ keyword: "body", path: "", message: `status ${status} of ${operationId} has no body in the spec`, params: {} }];
     }
-    return this.check(definitionName, body);
+    return this.check(definitionName, body, "response");
   }
 
   /** Every operationId the spec declares. */
@@ -217,4 +225,20 @@ function toViolation(error: ErrorObject): SchemaViolation {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A deep copy of `definitions` where `required` no longer lists properties marked `x-ms-secret`. */
+function withoutRequiredSecrets(definitions: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (!isRecord(node)) return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = strip(v);
+    const props = node.properties;
+    if (Array.isArray(node.required) && isRecord(props)) {
+      out.required = (node.required as string[]).filter((name) => !(isRecord(props[name]) && props[name]["x-ms-secret"] === true));
+    }
+    return out;
+  };
+  return strip(definitions) as Record<string, unknown>;
 }
