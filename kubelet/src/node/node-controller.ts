@@ -71,7 +71,7 @@ export class NodeController {
     await this.retryUntil(signal, "register node", () => this.register());
     await this.retryUntil(signal, "create node lease", () => this.renewLease());
     if (beforeReady) {
-      await beforeReady();
+      await this.retryUntil(signal, "resync before ready", beforeReady);
       this.health = readyHealth;
       await this.retryUntil(signal, "report node status", () => this.reportStatus());
     }

@@ -1,0 +1,172 @@
+import { strict as assert } from "node:assert";
+import { BatchV1Api, CoreV1Api, type V1Pod, type V1Toleration } from "@kubernetes/client-node";
+import { type AciEmulator, startAciEmulator } from "../../sandbox/aci-emulator";
+import type { ControlPlane } from "../../sandbox/control-plane";
+import { type LocalRegistry, startRegistry } from "../../sandbox/registry";
+import { TAGS, VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
+import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
+import { type SandboxBurstlet, startSandboxBurstlet } from "../fixtures/burstlet";
+import { eventually } from "../fixtures/eventually";
+
+const toleration: V1Toleration = { key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect };
+
+describe("pods on the virtual node: Jobs, deletion, entrypoints", function () {
+  this.timeout(45 * 60_000);
+  let cp: ControlPlane;
+  let sandbox: SandboxBurstlet;
+  let registry: LocalRegistry;
+  let emulator: AciEmulator;
+  let namespace: string;
+  let core: CoreV1Api;
+  const nodeName = "burstlet-lifecycle-test";
+  const groupsIn = () => sandbox.emulator.groups().filter((g) => g.tags?.[TAGS.namespace] === namespace);
+  const groupOf = (pod: string) => groupsIn().filter((g) => g.tags?.[TAGS.pod] === pod);
+
+  before(async () => {
+    cp = await sharedControlPlane();
+    registry = await startRegistry();
+    emulator = await startAciEmulator({ timeScale: 0.05, limits: "unlimited", quotas: "unlimited" });
+    sandbox = await startSandboxBurstlet(cp, { nodeName, sharedEmulator: emulator, flags: [`--insecure-registries=${registry.host}`] });
+    namespace = await testNamespace(cp, "lifecycle");
+    core = cp.kubeConfig().makeApiClient(CoreV1Api);
+  });
+  after(async () => {
+    await sandbox?.stop();
+    await emulator?.close();
+    await registry?.stop();
+  });
+
+  it("completes a Job of 20 completions at parallelism 20, and its container groups go when its pods do", async () => {
+    const batch = cp.kubeConfig().makeApiClient(BatchV1Api);
+    await batch.createNamespacedJob({
+      namespace,
+      body: {
+        metadata: { name: "burst" },
+        spec: {
+          completions: 20,
+          parallelism: 20,
+          template: {
+            spec: {
+              restartPolicy: "Never",
+              nodeSelector: { type: "virtual-kubelet", "kubernetes.io/hostname": nodeName },
+              tolerations: [toleration],
+              containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "echo processing; sleep 20"], resources: { requests: { cpu: "250m", memory: "256Mi" } } }],
+            },
+          },
+        },
+      },
+    });
+    const job = await eventually(async () => {
+      const j = await batch.readNamespacedJob({ namespace, name: "burst" });
+      assert.ok(j.status?.conditions?.some((c) => c.type === "Complete" && c.status === "True"), JSON.stringify(j.status));
+      return j;
+    }, { timeoutMs: 120_000, what: "the Job to complete" });
+    assert.equal(job.status?.succeeded, 20);
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: "job-name=burst" });
+    assert.equal(pods.items.length, 20);
+    assert.ok(pods.items.every((p) => p.spec?.nodeName === nodeName));
+    assert.equal(new Set(groupsIn().map((g) => g.tags?.[TAGS.podUid])).size, 20);
+
+    await batch.deleteNamespacedJob({ namespace, name: "burst", propagationPolicy: "Foreground" });
+    await eventually(async () => {
+      const left = await core.listNamespacedPod({ namespace, labelSelector: "job-name=burst" });
+      assert.equal(left.items.length, 0);
+    }, { timeoutMs: 60_000, what: "the Job's pods to go" });
+    await eventually(() => assert.equal(groupsIn().length, 0), { what: "the container groups to go" });
+  });
+
+  it("deletes the container group first, then the pod, when a pod is deleted with a grace period", async () => {
+    await core.createNamespacedPod({ namespace, body: runningPod("graceful") });
+    await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "graceful" })).status?.phase, "Running"), { what: "Running" });
+    const order: string[] = [];
+    const watcher = setInterval(() => {
+      if (groupOf("graceful").length === 0 && !order.includes("group gone")) order.push("group gone");
+    }, 20);
+    await core.deleteNamespacedPod({ namespace, name: "graceful", gracePeriodSeconds: 30 });
+    await eventually(async () => {
+      try {
+        await core.readNamespacedPod({ namespace, name: "graceful" });
+        return false;
+      } catch (err) {
+        assert.equal((err as { code?: number }).code, 404);
+        order.push("pod gone");
+        return true;
+      }
+    }, { what: "the pod to be gone" });
+    clearInterval(watcher);
+    assert.deepEqual(order.slice(0, 2), ["group gone", "pod gone"]);
+  });
+
+  it("leaves nothing behind when a pod is deleted while its group is still being created", async () => {
+    // Provisioning stays Pending for a while after ARM accepted the group.
+    sandbox.emulator.faults.set({ slowProvisioningMs: 3_000 });
+    try {
+      await core.createNamespacedPod({ namespace, body: runningPod("hasty") });
+      await eventually(() => assert.equal(groupOf("hasty").length, 1), { what: "the group to be accepted" });
+      await core.deleteNamespacedPod({ namespace, name: "hasty", gracePeriodSeconds: 5 });
+      await eventually(async () => {
+        const pods = await core.listNamespacedPod({ namespace, fieldSelector: "metadata.name=hasty" });
+        assert.equal(pods.items.length, 0);
+      }, { what: "the pod to be gone" });
+      await eventually(() => assert.equal(groupOf("hasty").length, 0), { timeoutMs: 30_000, what: "no group left for the deleted pod" });
+    } finally {
+      sandbox.emulator.faults.clear();
+    }
+  });
+
+  it("runs a pod that gives args without command, with the image's entrypoint from a real registry", async () => {
+    await registry.pushImage("tools/echoer", "v1", { entrypoint: ["sh", "-c"], cmd: ["echo default"] });
+    const image = `${registry.host}/tools/echoer:v1`;
+    await core.createNamespacedPod({
+      namespace,
+      body: runningPod("args-only", { containers: [{ name: "main", image, args: ["echo from-args; sleep 100"] }] }),
+    });
+    const group = await eventually(() => {
+      const g = groupOf("args-only");
+      assert.equal(g.length, 1);
+      return g[0];
+    }, { what: "the container group" });
+    const body = sandbox.emulator.record.bodiesFor(group.name, "ContainerGroups_CreateOrUpdate")[0] as { properties: { containers: { properties: { command: string[] } }[] } };
+    assert.deepEqual(body.properties.containers[0].properties.command, ["sh", "-c", "echo from-args; sleep 100"]);
+    await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "args-only" })).status?.phase, "Running"), { what: "Running" });
+  });
+
+  it("fails a pod whose image entrypoint cannot be found, telling the user to set command", async () => {
+    await core.createNamespacedPod({
+      namespace,
+      body: runningPod("no-entrypoint", { containers: [{ name: "main", image: `${registry.host}/tools/missing:v1`, args: ["hello"] }] }),
+    });
+    const pod = await eventually(async () => {
+      const p = await core.readNamespacedPod({ namespace, name: "no-entrypoint" });
+      assert.equal(p.status?.phase, "Failed");
+      return p;
+    }, { what: "Failed" });
+    assert.match(pod.status?.message ?? "", /command/);
+    assert.equal(groupOf("no-entrypoint").length, 0);
+  });
+
+  it("adopts running container groups after a restart instead of creating them again", async () => {
+    await core.createNamespacedPod({ namespace, body: runningPod("survivor") });
+    await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "survivor" })).status?.phase, "Running"), { what: "Running" });
+    const createsBefore = emulator.record.calls.filter((c) => c.method === "PUT" && c.path.includes(`${namespace}-survivor`)).length;
+    await sandbox.stop();
+    sandbox = await startSandboxBurstlet(cp, { nodeName, sharedEmulator: emulator, flags: [`--insecure-registries=${registry.host}`] });
+    await core.deleteNamespacedPod({ namespace, name: "survivor" });
+    await eventually(() => assert.equal(groupOf("survivor").length, 0), { what: "the adopted group to be deleted with its pod" });
+    const createsAfter = emulator.record.calls.filter((c) => c.method === "PUT" && c.path.includes(`${namespace}-survivor`)).length;
+    assert.equal(createsAfter, createsBefore, "no second create for the same pod");
+  });
+
+  function runningPod(name: string, spec: Partial<NonNullable<V1Pod["spec"]>> = {}): V1Pod {
+    return {
+      metadata: { name },
+      spec: {
+        nodeSelector: { "kubernetes.io/hostname": nodeName },
+        tolerations: [toleration],
+        restartPolicy: "Never",
+        containers: [{ name: "main", image: "busybox:1.36", command: ["sleep", "1000"] }],
+        ...spec,
+      },
+    };
+  }
+});
