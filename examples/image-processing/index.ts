@@ -3,7 +3,8 @@
  * Files share holds `input/` and `output/`, and an indexed BurstJob runs one pod per shard on the
  * virtual node. Each pod thumbnails its shard (`worker/`) and exits; the cost returns to zero.
  *
- * The cluster is a new HybridCluster, or an existing one through a stack reference
+ * Upload images into `input/` of the share, then `pulumi config set batch <n>` and `pulumi up`
+ * to process them: a new batch replaces the Job. The cluster is a new HybridCluster, or an existing one through a stack reference
  * (`pulumi config set clusterStack <org>/burstlet/<stack>`).
  */
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -22,6 +23,8 @@ const shards = config.getNumber("shards", { min: 1, max: 1000 }) ?? 8;
 const parallelism = config.getNumber("parallelism", { min: 1 }) ?? shards;
 const thumbnailSize = config.getNumber("thumbnailSize", { min: 16, max: 4096 }) ?? 256;
 const clusterStack = config.get("clusterStack");
+// Changing the batch replaces the Job (its template changes), which runs the shards again.
+const batch = config.get("batch") ?? "1";
 const namespace = "images";
 
 const group = new resources.ResourceGroup("images", { location });
@@ -100,6 +103,7 @@ const thumbnails = new BurstJob(
           { name: "INPUT_DIR", value: "/images/input" },
           { name: "OUTPUT_DIR", value: "/images/output" },
           { name: "THUMBNAIL_SIZE", value: String(thumbnailSize) },
+          { name: "BATCH", value: batch },
         ],
         resources: { requests: { cpu: "1", memory: "1500M" } },
         volumeMounts: [{ name: "images", mountPath: "/images" }],
