@@ -10,8 +10,7 @@ import { SETTINGS, type LogLevel, type Taint } from "../kubelet/src/config";
 import { VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
 import { WORKLOAD_IDENTITY_AUDIENCE } from "./azure-ids";
 
-/** The kubelet API's unauthenticated health endpoint (HTTPS on the kubelet port). */
-export const HEALTH_PATH = "/healthz";
+
 
 /** Labels on every object of a virtual node; `instance` is the node name. */
 export function burstletLabels(nodeName: string): Record<string, string> {
@@ -181,12 +180,14 @@ export interface PodTemplateInput {
 
 /**
  * burstlet's pod: kept off virtual nodes (it must never schedule onto the node it runs), non-root
- * with a read-only root filesystem, configuration from the ConfigMap (its hash in an annotation,
- * so a change rolls the pod), probes on the kubelet API's health endpoint.
+ * with a read-only root filesystem (the `restricted` pod security level), configuration from the
+ * ConfigMap (its hash in an annotation, so a change rolls the pod). Probes connect to the kubelet
+ * API port: its `/healthz` requires authentication, as a real kubelet's does, which a probe cannot
+ * present.
  */
 export function burstletPodTemplateSpec(p: PodTemplateInput): k8s.types.input.core.v1.PodTemplateSpec {
   const probe = (failureThreshold: number): k8s.types.input.core.v1.Probe => ({
-    httpGet: { path: HEALTH_PATH, port: "kubelet-api", scheme: "HTTPS" },
+    tcpSocket: { port: "kubelet-api" },
     periodSeconds: 10,
     timeoutSeconds: 5,
     failureThreshold,
@@ -198,7 +199,8 @@ export function burstletPodTemplateSpec(p: PodTemplateInput): k8s.types.input.co
       priorityClassName: p.priorityClassName,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 30,
-      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+      // The image runs as an unprivileged numeric user, which runAsNonRoot can verify.
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
       affinity: {
         nodeAffinity: {
           requiredDuringSchedulingIgnoredDuringExecution: {

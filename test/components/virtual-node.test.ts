@@ -58,7 +58,8 @@ describe("VirtualNode", () => {
     assert.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0], { key: "type", operator: "NotIn", values: ["virtual-kubelet"] });
     const [container] = pod.containers;
     assert.equal(container.image, "burstlet:test");
-    assert.ok(container.livenessProbe.httpGet && container.readinessProbe.httpGet && container.startupProbe.httpGet);
+    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) assert.deepEqual(probe.tcpSocket, { port: "kubelet-api" });
+    assert.deepEqual(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     assert.deepEqual(container.resources.requests, { cpu: "100m", memory: "128Mi" });
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.deepEqual((container.ports as { containerPort: number }[]).map((p) => p.containerPort), [10250, 10255]);
