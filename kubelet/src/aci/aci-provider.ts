@@ -48,6 +48,8 @@ export class AciProvider implements PodProvider {
   readonly tracker: StatusTracker;
   /** Names of container groups known to exist (listed at start, or created since). */
   private readonly known = new Set<string>();
+  /** Groups whose create failed without a clear answer: it may have happened, so look before resending. */
+  private readonly uncertain = new Set<string>();
   private usageCache: { at: number; usages?: Usage[]; error?: unknown } | undefined;
 
   constructor(private readonly options: AciProviderOptions) {
@@ -62,9 +64,20 @@ export class AciProvider implements PodProvider {
   async createPod(pod: V1Pod): Promise<CreateResult> {
     const name = containerGroupName(identity(pod));
     if (this.known.has(name)) return { notes: [], adopted: true };
+    if (this.uncertain.has(name) && (await this.exists(name, pod.metadata!.uid!))) {
+      this.uncertain.delete(name);
+      this.known.add(name);
+      return { notes: [], adopted: true };
+    }
     const ctx = await this.translationContext(pod);
     const { group, notes } = translatePod(pod, ctx);
-    await this.options.arm.create(name, group);
+    try {
+      await this.options.arm.create(name, group);
+    } catch (err) {
+      if (err instanceof TransientError || err instanceof ThrottledError) this.uncertain.add(name);
+      throw err;
+    }
+    this.uncertain.delete(name);
     this.known.add(name);
     return { notes, adopted: false };
   }
@@ -126,6 +139,18 @@ export class AciProvider implements PodProvider {
   private async deleteGroup(name: string): Promise<void> {
     await this.options.arm.delete(name);
     this.known.delete(name);
+    this.uncertain.delete(name);
+  }
+
+  /** Whether this pod's group exists (a create whose answer was lost may have happened). */
+  private async exists(name: string, uid: string): Promise<boolean> {
+    try {
+      const group = await this.options.arm.get(name);
+      return group.tags?.[TAGS.podUid] === uid;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
   }
 
   private async listOwnGroups(): Promise<ContainerGroup[]> {

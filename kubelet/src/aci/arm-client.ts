@@ -10,6 +10,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import { type ContainerGroup, ContainerInstanceManagementClient, type Usage } from "@azure/arm-containerinstance";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { backoffDelay } from "../util/backoff";
 import { TokenBucket } from "../util/token-bucket";
 
 export interface ArmBudget {
@@ -48,13 +49,15 @@ export class ArmClient {
     this.sdk = new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       agent: options.agent,
-      retryOptions: { maxRetries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 10_000 },
+      // Retries are ours (`call`): only idempotent operations are repeated blindly, and a create
+      // whose answer was lost is looked up before it is sent again, so it is never duplicated.
+      retryOptions: { maxRetries: 0 },
       additionalPolicies: [{ policy: this.budgetPolicy(), position: "perRetry" }],
     });
   }
 
   async get(name: string): Promise<ContainerGroup> {
-    return this.call(`get ${name}`, () => this.sdk.containerGroups.get(this.options.resourceGroup, name));
+    return this.retrying(`get ${name}`, () => this.sdk.containerGroups.get(this.options.resourceGroup, name));
   }
 
   /** Sends the create; resolves when ARM accepted it (provisioning goes on; read status to follow it). */
@@ -68,7 +71,7 @@ export class ArmClient {
   /** Deletes and waits until ARM reports the group gone; a missing group is not an error. */
   async delete(name: string): Promise<void> {
     try {
-      await this.call(`delete ${name}`, async () => {
+      await this.retrying(`delete ${name}`, async () => {
         const poller = await this.sdk.containerGroups.beginDelete(this.options.resourceGroup, name, { updateIntervalInMs: 1_000 });
         return poller.pollUntilDone();
       });
@@ -79,7 +82,7 @@ export class ArmClient {
 
   /** Every container group of the resource group (list results carry no instance view). */
   async list(): Promise<ContainerGroup[]> {
-    return this.call("list", async () => {
+    return this.retrying("list", async () => {
       const groups: ContainerGroup[] = [];
       for await (const g of this.sdk.containerGroups.listByResourceGroup(this.options.resourceGroup)) groups.push(g);
       return groups;
@@ -87,12 +90,12 @@ export class ArmClient {
   }
 
   async logs(name: string, container: string, tail?: number, timestamps?: boolean): Promise<string> {
-    const answer = await this.call(`logs ${name}/${container}`, () => this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps }));
+    const answer = await this.retrying(`logs ${name}/${container}`, () => this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps }));
     return answer.content ?? "";
   }
 
   async usages(): Promise<Usage[]> {
-    return this.call("usages", async () => {
+    return this.retrying("usages", async () => {
       const usages: Usage[] = [];
       for await (const u of this.sdk.location.listUsage(this.options.location)) usages.push(u);
       return usages;
@@ -104,6 +107,20 @@ export class ArmClient {
       return await fn();
     } catch (err) {
       throw classify(what, err);
+    }
+  }
+
+  /** Runs an idempotent operation, retrying transient failures with backoff (honouring Retry-After). */
+  private async retrying<T>(what: string, fn: () => Promise<T>, attempts = 4): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.call(what, fn);
+      } catch (err) {
+        const transient = err instanceof TransientError || err instanceof ThrottledError;
+        if (!transient || attempt >= attempts) throw err;
+        const hinted = err.retryAfterMs ?? 0;
+        await new Promise((r) => setTimeout(r, Math.max(hinted, backoffDelay({ baseMs: 250, maxMs: 5_000 }, attempt))));
+      }
     }
   }
 

@@ -143,9 +143,11 @@ export class PodController {
       throw err;
     }
     if (err instanceof ThrottledError || err instanceof TransientError) {
+      // Transient is not failure: the pod stays Pending, and says why.
       const retryIn = this.fromKubernetes.addRateLimited(key, err.retryAfterMs ?? 0);
-      const message = `waiting for Azure Container Instances (${err.message}); retrying in ${Math.round(retryIn / 1000)} s`;
-      await this.events.record(pod, { reason: "ProviderWaiting", message, type: "Warning" });
+      const why = err instanceof ThrottledError ? "Azure asked burstlet to slow down" : "Azure Container Instances did not accept the container group yet";
+      await this.events.record(pod, { reason: "ProviderWaiting", message: `${why} (${err.message}); retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
+      await this.setStatus(pod, waitingStatus(pod, `${why}; burstlet keeps retrying`));
       return;
     }
     throw err;
@@ -216,3 +218,15 @@ export class PodController {
   }
 }
 
+
+/** The pod's status with Ready=False, reason ProviderWaiting: still Pending, with the reason. */
+function waitingStatus(pod: V1Pod, message: string): V1PodStatus {
+  const others = (pod.status?.conditions ?? []).filter((c) => c.type !== "Ready");
+  const before = pod.status?.conditions?.find((c) => c.type === "Ready");
+  const since = before?.reason === "ProviderWaiting" ? before.lastTransitionTime : new Date();
+  return {
+    ...pod.status,
+    phase: "Pending",
+    conditions: [...others, { type: "Ready", status: "False", reason: "ProviderWaiting", message, lastTransitionTime: since }],
+  };
+}
