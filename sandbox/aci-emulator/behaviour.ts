@@ -97,7 +97,7 @@ function splitStatements(script: string): string[] {
   let current = "";
   let quote: string | null = null;
   for (let i = 0; i < script.length; i++) {
-    const ch = script[i]!;
+    const ch = script[i];
     if (quote) {
       if (ch === quote) quote = null;
       current += ch;

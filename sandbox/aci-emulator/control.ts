@@ -15,7 +15,7 @@
  *   POST   /_emulator/resource-groups   ← { name } adds a resource group
  *   POST   /_emulator/tokens/revoke     → every issued token becomes invalid
  */
-import type { Faults, FaultSettings } from "./faults";
+import type { Faults } from "./faults";
 import type { TokenAuthority } from "./identity";
 import type { CallLog } from "./record";
 import type { AciService, OpResponse } from "./service";
@@ -40,7 +40,7 @@ export function createControlHandler(deps: ControlDeps): (method: string, pathna
         return ok(deps.faults.get());
       case "PUT /_emulator/faults":
       case "PATCH /_emulator/faults":
-        return ok(deps.faults.set(parseObject(body) as Partial<FaultSettings>));
+        return ok(deps.faults.set(parseObject(body)));
       case "DELETE /_emulator/faults":
         deps.faults.clear();
         return ok(deps.faults.get());

@@ -71,7 +71,7 @@ export class TokenAuthority {
   verify(authorization: string | undefined): void {
     if (!authorization) throw armErrors.authenticationMissing();
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    const expiresOn = match ? this.tokens.get(match[1]!) : undefined;
+    const expiresOn = match ? this.tokens.get(match[1]) : undefined;
     if (expiresOn === undefined) throw armErrors.invalidToken();
     const now = Date.now();
     if (expiresOn <= now) throw armErrors.expiredToken(new Date(expiresOn), new Date(now));
@@ -81,7 +81,7 @@ export class TokenAuthority {
   handle(method: string, pathname: string, query: URLSearchParams, headers: Record<string, string | string[] | undefined>, body: string, baseUrl: string): IdentityResponse | undefined {
     if (pathname === MSI_TOKEN_PATH) return method === "GET" ? this.managedIdentity(query, headers) : { status: 405, body: { error: "method_not_allowed" } };
     const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(pathname);
-    if (discovery && method === "GET") return { status: 200, body: this.openIdConfiguration(baseUrl, decodeURIComponent(discovery[1]!)) };
+    if (discovery && method === "GET") return { status: 200, body: this.openIdConfiguration(baseUrl, decodeURIComponent(discovery[1])) };
     const token = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(pathname);
     if (token && method === "POST") return this.clientCredentials(new URLSearchParams(body));
     return undefined;

@@ -234,7 +234,7 @@ export class GroupRuntime {
 
   private runSteps(c: ContainerRuntime, from: number, gen: number, onExit?: (code: number) => void): void {
     for (let i = from; i < c.program.length; i++) {
-      const step = c.program[i]!;
+      const step = c.program[i];
       switch (step.kind) {
         case "log":
           c.log(step.line, this.env.maxLogLines);

@@ -122,7 +122,7 @@ function renderIp(props: WireGroupProperties, g: StoredGroup): Record<string, un
 
 function renderIdentity(identity: Record<string, unknown>, g: StoredGroup): Record<string, unknown> {
   const out: Record<string, unknown> = { ...structuredClone(identity) };
-  const type = String(identity.type ?? "");
+  const type = typeof identity.type === "string" ? identity.type : "";
   if (type.includes("SystemAssigned")) {
     out.principalId = g.principalId;
     out.tenantId = g.tenantId;

@@ -99,7 +99,7 @@ export class WindowCounter {
   take(): Admission & { window?: WindowLimit } {
     const t = this.now();
     const largest = Math.max(...this.limits.map((l) => l.windowSeconds)) * 1000;
-    while (this.head < this.times.length && this.times[this.head]! <= t - largest) this.head++;
+    while (this.head < this.times.length && this.times[this.head] <= t - largest) this.head++;
     if (this.head > 1024 && this.head * 2 > this.times.length) {
       this.times.splice(0, this.head);
       this.head = 0;
@@ -108,7 +108,7 @@ export class WindowCounter {
       const from = t - limit.windowSeconds * 1000;
       const inWindow = this.countSince(from);
       if (inWindow >= limit.max) {
-        const oldest = this.times[this.times.length - limit.max]!;
+        const oldest = this.times[this.times.length - limit.max];
         return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + limit.windowSeconds * 1000 - t) / 1000)), window: limit };
       }
     }
@@ -122,7 +122,7 @@ export class WindowCounter {
     let hi = this.times.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.times[mid]! > from) hi = mid;
+      if (this.times[mid] > from) hi = mid;
       else lo = mid + 1;
     }
     return this.times.length - lo;

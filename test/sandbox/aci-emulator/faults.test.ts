@@ -97,7 +97,7 @@ describe("ACI emulator: fault injection, control endpoint and record", () => {
     assert.equal(err.statusCode, 500);
     const record = await control(emu, "GET", "/_emulator/record?calls=1");
     const r = record.json as { counts: { byOperationStatus: Record<string, number> }; calls: Array<{ operation: string; status: number }> };
-    assert.ok(r.counts.byOperationStatus["ContainerGroups_Get 500"]! >= 1);
+    assert.ok(r.counts.byOperationStatus["ContainerGroups_Get 500"] >= 1);
     assert.deepEqual(r.calls.map((c) => [c.operation, c.status]), [["ContainerGroups_Get", 500]]);
     const groups = await control(emu, "GET", "/_emulator/groups");
     assert.ok((groups.json as Array<{ name: string; provisioningState: string }>).some((g) => g.name === "base" && g.provisioningState === "Succeeded"));

@@ -19,12 +19,12 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
   it("creates through the LRO (201 + Azure-AsyncOperation, polled to Succeeded) and runs the container", async () => {
     const created = await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "web", group(emu, { ports: [80] }), POLL);
     assert.equal(created.provisioningState, "Succeeded");
-    assert.equal(created.containers[0]!.instanceView?.currentState?.state, "Running");
+    assert.equal(created.containers[0].instanceView?.currentState?.state, "Running");
     assert.equal(created.instanceView?.state, "Running");
     assert.match(created.ipAddress?.ip ?? "", /^\d+\.\d+\.\d+\.\d+$/);
     assert.equal(emu.record.count("ContainerGroups_CreateOrUpdate", 201), 1);
     assert.ok(emu.record.count("AsyncOperation_Get") >= 1, "the SDK polled the operation status resource");
-    const events = created.containers[0]!.instanceView?.events?.map((e) => e.name);
+    const events = created.containers[0].instanceView?.events?.map((e) => e.name);
     assert.deepEqual(events, ["Pulling", "Pulled", "Started"]);
   });
 
@@ -34,7 +34,7 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
     const first = await client.containerGroups.get(emu.resourceGroup, "observed");
     assert.equal(first.provisioningState, "Pending", "slow provisioning holds the group in Pending");
     assert.equal(first.instanceView?.state, "Pending");
-    assert.equal(first.containers[0]!.instanceView, undefined, "no container instance view before Creating");
+    assert.equal(first.containers[0].instanceView, undefined, "no container instance view before Creating");
     emu.faults.clear();
     const creating = await getUntil(client, emu, "observed", (g) => g.provisioningState !== "Pending");
     assert.ok(["Creating", "Succeeded"].includes(creating.provisioningState ?? ""));
@@ -46,7 +46,7 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
   it("runs `sleep N` then exits 0, and the group Succeeds under restart policy Never", async () => {
     await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "sleeper", group(emu, { command: ["sleep", "5"] }), POLL);
     const g = await getUntil(client, emu, "sleeper", (x) => x.instanceView?.state === "Succeeded");
-    const state = g.containers[0]!.instanceView!.currentState!;
+    const state = g.containers[0].instanceView!.currentState!;
     assert.equal(state.state, "Terminated");
     assert.equal(state.exitCode, 0);
     assert.equal(state.detailStatus, "Completed");
@@ -57,7 +57,7 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
     const script = "echo first line; echo second line && echo third; exit 3";
     await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "echoer", group(emu, { command: ["/bin/sh", "-c", script] }), POLL);
     const g = await getUntil(client, emu, "echoer", (x) => x.instanceView?.state === "Failed");
-    assert.equal(g.containers[0]!.instanceView!.currentState!.exitCode, 3);
+    assert.equal(g.containers[0].instanceView!.currentState!.exitCode, 3);
     const all = await client.containers.listLogs(emu.resourceGroup, "echoer", "main");
     assert.equal(all.content, "first line\nsecond line\nthird\n");
     const tail = await client.containers.listLogs(emu.resourceGroup, "echoer", "main", { tail: 1, timestamps: true });
@@ -66,8 +66,8 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
 
   it("restarts exited containers under OnFailure, counting restarts and keeping the previous state", async () => {
     await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "crasher", group(emu, { command: ["sh", "-c", "echo boom; exit 1"], restartPolicy: "OnFailure" }), POLL);
-    const g = await getUntil(client, emu, "crasher", (x) => (x.containers[0]!.instanceView?.restartCount ?? 0) >= 2);
-    const view = g.containers[0]!.instanceView!;
+    const g = await getUntil(client, emu, "crasher", (x) => (x.containers[0].instanceView?.restartCount ?? 0) >= 2);
+    const view = g.containers[0].instanceView!;
     assert.equal(view.previousState?.state, "Terminated");
     assert.equal(view.previousState?.exitCode, 1);
     assert.ok(view.events!.find((e) => e.name === "Started")!.count! >= 3);
@@ -77,10 +77,10 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
   it("does not restart a successful container under OnFailure but does under Always", async () => {
     await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "once", group(emu, { command: ["true"], restartPolicy: "OnFailure" }), POLL);
     await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "again", group(emu, { command: ["true"], restartPolicy: "Always" }), POLL);
-    const always = await getUntil(client, emu, "again", (x) => (x.containers[0]!.instanceView?.restartCount ?? 0) >= 1);
+    const always = await getUntil(client, emu, "again", (x) => (x.containers[0].instanceView?.restartCount ?? 0) >= 1);
     assert.equal(always.instanceView?.state, "Running");
     const once = await getUntil(client, emu, "once", (x) => x.instanceView?.state === "Succeeded");
-    assert.equal(once.containers[0]!.instanceView?.restartCount, 0);
+    assert.equal(once.containers[0].instanceView?.restartCount, 0);
   });
 
   it("fails provisioning when the image cannot be pulled after acceptance (LRO fails with InaccessibleImage)", async () => {
@@ -88,7 +88,7 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
     assert.match(err.message, /not accessible/);
     const g = await client.containerGroups.get(emu.resourceGroup, "nopull");
     assert.equal(g.provisioningState, "Failed");
-    assert.equal(g.containers[0]!.instanceView?.events?.find((e) => e.name === "Failed")?.type, "Warning");
+    assert.equal(g.containers[0].instanceView?.events?.find((e) => e.name === "Failed")?.type, "Warning");
   });
 
   it("stops (Stopped, Killing event), starts again (LRO) and restarts in place", async () => {
@@ -96,13 +96,13 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
     await client.containerGroups.stop(emu.resourceGroup, "svc");
     const stopped = await client.containerGroups.get(emu.resourceGroup, "svc");
     assert.equal(stopped.instanceView?.state, "Stopped");
-    assert.equal(stopped.containers[0]!.instanceView?.events?.find((e) => e.name === "Killing")?.count, 1);
+    assert.equal(stopped.containers[0].instanceView?.events?.find((e) => e.name === "Killing")?.count, 1);
     await client.containerGroups.beginStartAndWait(emu.resourceGroup, "svc", POLL);
     const started = await getUntil(client, emu, "svc", (x) => x.instanceView?.state === "Running");
-    assert.equal(started.containers[0]!.instanceView?.events?.find((e) => e.name === "Pulling")?.count, 2);
+    assert.equal(started.containers[0].instanceView?.events?.find((e) => e.name === "Pulling")?.count, 2);
     await client.containerGroups.beginRestartAndWait(emu.resourceGroup, "svc", POLL);
-    const restarted = await getUntil(client, emu, "svc", (x) => x.containers[0]!.instanceView?.events?.find((e) => e.name === "Pulling")?.count === 3 && x.instanceView?.state === "Running");
-    assert.equal(restarted.containers[0]!.instanceView?.events?.find((e) => e.name === "Killing")?.count, 2);
+    const restarted = await getUntil(client, emu, "svc", (x) => x.containers[0].instanceView?.events?.find((e) => e.name === "Pulling")?.count === 3 && x.instanceView?.state === "Running");
+    assert.equal(restarted.containers[0].instanceView?.events?.find((e) => e.name === "Killing")?.count, 2);
   });
 
   it("updates tags with PATCH", async () => {
@@ -139,17 +139,17 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
 
   it("receives secrets only as secureValue and never returns them", async () => {
     const body = group(emu);
-    body.containers[0]!.environmentVariables = [
+    body.containers[0].environmentVariables = [
       { name: "PLAIN", value: "visible" },
       { name: "TOKEN", secureValue: "s3cr3t" },
     ];
     const created = await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "secretive", body, POLL);
     const sent = emu.record.bodiesFor("secretive", "ContainerGroups_CreateOrUpdate")[0] as { properties: { containers: Array<{ properties: { environmentVariables: unknown[] } }> } };
-    assert.deepEqual(sent.properties.containers[0]!.properties.environmentVariables, [
+    assert.deepEqual(sent.properties.containers[0].properties.environmentVariables, [
       { name: "PLAIN", value: "visible" },
       { name: "TOKEN", secureValue: "s3cr3t" },
     ]);
-    assert.deepEqual(created.containers[0]!.environmentVariables, [{ name: "PLAIN", value: "visible" }, { name: "TOKEN" }]);
+    assert.deepEqual(created.containers[0].environmentVariables, [{ name: "PLAIN", value: "visible" }, { name: "TOKEN" }]);
   });
 
   it("reports usages (quota) and capabilities", async () => {

@@ -63,9 +63,9 @@ describe("ACI emulator: every response validates against the specification", () 
   it("covers creation, reads, lists, actions, logs, exec, usages, capabilities and errors", async () => {
     const created = await checked("ContainerGroups_CreateOrUpdate", "PUT", `${rg()}/containerGroups/full`, full("full"));
     assert.equal(created.status, 201);
-    await getUntil(client, emu, "full", (g) => (g.containers[0]!.instanceView?.restartCount ?? 0) >= 1);
+    await getUntil(client, emu, "full", (g) => (g.containers[0].instanceView?.restartCount ?? 0) >= 1);
     const got = await checked("ContainerGroups_Get", "GET", `${rg()}/containerGroups/full`);
-    assert.equal((got.body as { properties: { initContainers: Array<{ properties: { instanceView: { currentState: { exitCode: number } } } }> } }).properties.initContainers[0]!.properties.instanceView.currentState.exitCode, 0);
+    assert.equal((got.body as { properties: { initContainers: Array<{ properties: { instanceView: { currentState: { exitCode: number } } } }> } }).properties.initContainers[0].properties.instanceView.currentState.exitCode, 0);
     await checked("ContainerGroups_CreateOrUpdate", "PUT", `${rg()}/containerGroups/second`, full("second"));
     const page1 = await checked("ContainerGroups_ListByResourceGroup", "GET", `${rg()}/containerGroups`);
     const next = (page1.body as { nextLink?: string }).nextLink;

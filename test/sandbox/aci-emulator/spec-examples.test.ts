@@ -83,7 +83,7 @@ describe("ACI emulator: every example of the specification round-trips", () => {
         }
         case "ContainerGroups_Get": {
           const failed = example.file.includes("Failed");
-          const source = example.responses["200"]!.body as Record<string, unknown>;
+          const source = example.responses["200"].body as Record<string, unknown>;
           const target = `${name}-${failed ? "failed" : "ok"}`;
           const created = await send("PUT", `containerGroups/${target}`, asRequest(source, failed ? "private.example/unpullable:1" : undefined));
           assert.equal(created.status, 201);
@@ -93,7 +93,7 @@ describe("ACI emulator: every example of the specification round-trips", () => {
         }
         case "ContainerGroups_Delete":
         case "ContainerGroups_Start": {
-          const source = examples.find((e) => e.file === "ContainerGroupsGet_Succeeded.json")!.responses["200"]!.body as Record<string, unknown>;
+          const source = examples.find((e) => e.file === "ContainerGroupsGet_Succeeded.json")!.responses["200"].body as Record<string, unknown>;
           const target = `${name}-${example.operationId === "ContainerGroups_Delete" ? "del" : "start"}`;
           await send("PUT", `containerGroups/${target}`, asRequest(source));
           await getUntil(client, emu, target, (g) => g.provisioningState === "Succeeded");

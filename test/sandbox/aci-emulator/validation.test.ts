@@ -39,7 +39,7 @@ describe("ACI emulator: request validation (spec schemas and service rules)", ()
 
   it("names the path of a missing nested field (image)", async () => {
     const body = valid();
-    delete (body as { properties: { containers: Array<{ properties: Record<string, unknown> }> } }).properties.containers[0]!.properties.image;
+    delete (body as { properties: { containers: Array<{ properties: Record<string, unknown> }> } }).properties.containers[0].properties.image;
     const r = await putRaw("raw2", body);
     assert.equal(r.status, 400);
     assert.equal(r.error.code, "InvalidRequestContent");
@@ -49,7 +49,7 @@ describe("ACI emulator: request validation (spec schemas and service rules)", ()
 
   it("rejects a wrong type with the JSON.NET conversion message and path", async () => {
     const body = valid() as { properties: { containers: Array<{ properties: { resources: { requests: Record<string, unknown> } } }> } };
-    body.properties.containers[0]!.properties.resources.requests.cpu = "one";
+    body.properties.containers[0].properties.resources.requests.cpu = "one";
     const r = await putRaw("raw3", body);
     assert.equal(r.error.code, "InvalidRequestContent");
     assert.match(r.error.message, /Error converting value "one" to type 'System\.Double'\. Path 'properties\.containers\[0\]\.properties\.resources\.requests\.cpu'/);
@@ -57,7 +57,7 @@ describe("ACI emulator: request validation (spec schemas and service rules)", ()
 
   it("rejects a non-integer port (int32)", async () => {
     const body = valid() as { properties: { containers: Array<{ properties: Record<string, unknown> }> } };
-    body.properties.containers[0]!.properties.ports = [{ port: 80.5 }];
+    body.properties.containers[0].properties.ports = [{ port: 80.5 }];
     const r = await putRaw("raw4", body);
     assert.equal(r.error.code, "InvalidRequestContent");
     assert.match(r.error.message, /Path 'properties\.containers\[0\]\.properties\.ports\[0\]\.port'/);
@@ -86,7 +86,7 @@ describe("ACI emulator: request validation (spec schemas and service rules)", ()
 
   it("rejects a container limit above the group's total request (ContainerLimitGreaterThanContainerGroupTotalRequest)", async () => {
     const body = group(emu, { cpu: 0.5 });
-    body.containers[0]!.resources.limits = { cpu: 1.5 };
+    body.containers[0].resources.limits = { cpu: 1.5 };
     const err = await rejection(client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "limits", body, POLL));
     assert.equal(err.statusCode, 400);
     assert.equal(err.code, "ContainerLimitGreaterThanContainerGroupTotalRequest");
@@ -107,7 +107,7 @@ describe("ACI emulator: request validation (spec schemas and service rules)", ()
       assert.equal(err.code, "InvalidResourceName", name);
     }
     const body = group(emu);
-    body.containers[0]!.name = "Main";
+    body.containers[0].name = "Main";
     const err = await rejection(client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "okname", body, POLL));
     assert.equal(err.code, "InvalidContainerName");
     const ok = await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "a".repeat(63), group(emu), POLL);
