@@ -42,6 +42,7 @@ export class NodeController {
   private lease: V1Lease | undefined;
   private nodeUid: string | undefined;
   private lastStatusAt = 0;
+  private kubeletPort: number;
   /** Set once the first health check has been reflected in node status (`Ready` may be true from then). */
   readonly registered: Promise<void>;
   private markRegistered!: () => void;
@@ -51,7 +52,16 @@ export class NodeController {
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.coordination = options.kubeConfig.makeApiClient(CoordinationV1Api);
     this.clock = options.clock ?? realClock;
+    this.kubeletPort = options.kubeletPort;
     this.registered = new Promise((resolve) => (this.markRegistered = resolve));
+  }
+
+  /**
+   * The port the kubelet API is actually bound to (e.g. when configured as 0); the node's daemon
+   * endpoint reports it from the next status write on. Call before `run` to register with it.
+   */
+  setKubeletPort(port: number): void {
+    this.kubeletPort = port;
   }
 
   /** The health last reported in node status. */
@@ -103,7 +113,7 @@ export class NodeController {
 
   private input(): Parameters<typeof buildNode>[0] {
     const o = this.options;
-    return { name: o.nodeName, taint: o.taint, address: o.address, kubeletPort: o.kubeletPort, capacity: this.capacity, health: this.health };
+    return { name: o.nodeName, taint: o.taint, address: o.address, kubeletPort: this.kubeletPort, capacity: this.capacity, health: this.health };
   }
 
   /** Creates the node, or takes over an existing one: our labels and taint, current status. */
