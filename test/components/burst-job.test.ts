@@ -42,6 +42,8 @@ describe("BurstJob", () => {
   it("labels a virtual node burstlet did not register out of load balancers with a NodePatch", async () => {
     const { resources } = await declared(() => job("foreign"));
     const patch = oneOfType(resources, "kubernetes:core/v1:NodePatch");
+    const [patchManifest] = kubernetesManifests(resources, { includePatches: true });
+    assert.deepEqual([patchManifest.apiVersion, patchManifest.kind, patchManifest.metadata.name], ["v1", "Node", "virtual-node-aci-linux"]);
     assert.equal(patch.inputs.metadata.name, "virtual-node-aci-linux");
     assert.deepEqual(patch.inputs.metadata.labels, {
       "node.kubernetes.io/exclude-from-external-load-balancers": "true",

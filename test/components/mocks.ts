@@ -229,12 +229,13 @@ export function oneOfType(resources: readonly DeclaredResource[], type: string):
 }
 
 /**
- * Kubernetes objects (not patches, not providers) as plain manifests, in declaration order. Names
- * that Pulumi would auto-generate are the logical name.
+ * Kubernetes objects as plain manifests, in declaration order: full objects, plus (with
+ * `includePatches`) the partial objects of `*Patch` resources, which server-side apply accepts
+ * too. Names that Pulumi would auto-generate are the logical name.
  */
-export function kubernetesManifests(resources: readonly DeclaredResource[]): KubernetesManifest[] {
+export function kubernetesManifests(resources: readonly DeclaredResource[], options: { includePatches?: boolean } = {}): KubernetesManifest[] {
   return resources
-    .filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers:") && !r.type.endsWith("Patch"))
+    .filter((r) => r.type.startsWith("kubernetes:") && (options.includePatches || !r.type.endsWith("Patch")))
     .map((r) => {
       const { apiVersion, kind, metadata, ...rest } = r.state;
       const body = Object.fromEntries(Object.entries(rest).filter(([k, v]) => v !== undefined && !k.startsWith("__")));
