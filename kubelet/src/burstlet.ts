@@ -9,6 +9,8 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { KubeConfig } from "@kubernetes/client-node";
 import { ArmClient } from "./aci/arm-client";
 import { AciProvider } from "./aci/aci-provider";
+import { BurstletMetrics } from "./api/metrics";
+import { type RunningServers, startServers } from "./api/serve";
 import type { BurstletConfig } from "./config";
 import { KubeReferenceReader } from "./kube/reference-reader";
 import type { Logger } from "./log";
@@ -32,6 +34,7 @@ export interface BurstletDependencies {
     readonly statusActiveMs?: number;
     readonly statusSteadyMs?: number;
     readonly workers?: number;
+    readonly logFollowPollMs?: number;
   };
 }
 
@@ -40,11 +43,17 @@ export class Burstlet {
   readonly provider: AciProvider;
   readonly node: NodeController;
   readonly pods: PodController;
+  readonly metrics = new BurstletMetrics();
+  /** The kubelet API and metrics ports, once `run` has bound them. */
+  servers: RunningServers | undefined;
   private readonly log: Logger;
+  private readonly kubeConfig: KubeConfig;
+  private readonly logFollowPollMs?: number;
 
   constructor(readonly config: BurstletConfig, deps: BurstletDependencies) {
     this.log = deps.log;
     const kubeConfig = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+    this.kubeConfig = kubeConfig;
     this.arm = new ArmClient({
       credential: deps.credential ?? new DefaultAzureCredential(),
       subscriptionId: config.subscriptionId,
@@ -53,6 +62,7 @@ export class Burstlet {
       budget: config.armBudget,
       endpoint: config.armEndpoint,
       agent: deps.armAgent,
+      onCall: (call) => this.metrics.armCall(call),
     });
     const t = deps.tuning ?? {};
     this.provider = new AciProvider({
@@ -84,10 +94,25 @@ export class Burstlet {
       healthIntervalMs: t.healthIntervalMs,
     });
     this.pods = new PodController({ kubeConfig, nodeName: config.nodeName, provider: this.provider, log: deps.log, gcIntervalMs: t.gcIntervalMs, workers: t.workers });
+    this.logFollowPollMs = t.logFollowPollMs;
+    const queues = [this.pods.fromKubernetes, this.pods.statusFromProvider];
+    for (const q of queues) q.observer = (ms, failed) => this.metrics.reconciled(q.name, ms, failed);
+    this.metrics.observe({ buckets: { read: this.arm.reads, write: this.arm.writes }, queues, tracker: this.provider.tracker, pods: () => this.pods.listPods() });
   }
 
   /** Runs until `signal` aborts. `ready` resolves once the node is registered and resynced. */
   async run(signal: AbortSignal): Promise<void> {
+    const pods = { get: (namespace: string, name: string) => this.pods.getPod(namespace, name), list: () => this.pods.listPods() };
+    this.servers = await startServers({ config: this.config, kubeConfig: this.kubeConfig, provider: this.provider, pods, metrics: this.metrics, log: this.log, followPollMs: this.logFollowPollMs });
+    this.node.setKubeletPort(this.servers.kubeletPort);
+    try {
+      await this.runParts(signal);
+    } finally {
+      await this.servers.close();
+    }
+  }
+
+  private async runParts(signal: AbortSignal): Promise<void> {
     const resync = async (): Promise<void> => {
       await this.provider.start();
       await this.pods.sync();

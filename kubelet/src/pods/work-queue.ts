@@ -28,6 +28,8 @@ export class WorkQueue {
   private readonly bucket: TokenBucket;
   private readonly sleepers: Array<() => void> = [];
   private shuttingDown = false;
+  /** Called after each key is handled, with how long it took (for metrics). */
+  observer: ((ms: number, failed: boolean) => void) | undefined;
 
   constructor(options: WorkQueueOptions) {
     this.name = options.name;
@@ -98,13 +100,17 @@ export class WorkQueue {
       for (;;) {
         const key = await this.next();
         if (key === undefined) return;
+        const started = Date.now();
+        let failed = false;
         try {
           await handler(key);
         } catch (err) {
+          failed = true;
           onError?.(key, err);
           this.addRateLimited(key);
         } finally {
           this.done(key);
+          this.observer?.(Date.now() - started, failed);
         }
       }
     };

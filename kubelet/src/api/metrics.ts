@@ -1,0 +1,94 @@
+/**
+ * burstlet's own Prometheus metrics, defined in one place. Values that already live in the
+ * running parts (queue depths, token-bucket waits, status staleness, pods by phase) are read when
+ * scraped; events (ARM calls, reconciles, container groups created and deleted, kubelet API
+ * requests) are counted through hooks.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { V1Pod } from "@kubernetes/client-node";
+
+/** What an ARM call hook reports (see `ArmClientOptions.onCall`). */
+export interface ArmCall {
+  readonly method: string;
+  readonly kind: "read" | "write";
+  readonly status: number | "error";
+  readonly ms: number;
+}
+
+/** The running parts metrics are read from when scraped. */
+export interface MetricSources {
+  readonly buckets: Readonly<Record<"read" | "write", { readonly waitedMs: number; readonly queued: number }>>;
+  readonly queues: ReadonlyArray<{ readonly name: string; readonly depth: number; readonly delayedCount: number }>;
+  readonly tracker: { maxStalenessSeconds(): number; readonly size: number };
+  readonly pods: () => readonly V1Pod[];
+}
+
+const PHASES = ["Pending", "Running", "Succeeded", "Failed", "Unknown"] as const;
+
+export class BurstletMetrics {
+  readonly registry = new Registry();
+  private readonly armRequests = new Counter({ name: "burstlet_arm_requests_total", help: "HTTP requests to Azure Resource Manager, by method, budget and result (status code, or error when no answer came)", labelNames: ["method", "kind", "code"], registers: [this.registry] });
+  private readonly armDuration = new Histogram({ name: "burstlet_arm_request_duration_seconds", help: "Duration of HTTP requests to Azure Resource Manager", labelNames: ["kind"], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+  private readonly groupsCreated = new Counter({ name: "burstlet_container_groups_created_total", help: "Container groups ARM accepted for creation", registers: [this.registry] });
+  private readonly groupsDeleted = new Counter({ name: "burstlet_container_groups_deleted_total", help: "Container groups ARM accepted for deletion", registers: [this.registry] });
+  private readonly reconcile = new Histogram({ name: "burstlet_reconcile_duration_seconds", help: "Duration of one reconcile of a work queue key, by queue and result", labelNames: ["queue", "result"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
+  private readonly apiRequests = new Counter({ name: "burstlet_kubelet_api_requests_total", help: "Requests to the kubelet API, by route and status code", labelNames: ["route", "code"], registers: [this.registry] });
+  private lastWaitedMs: Record<"read" | "write", number> = { read: 0, write: 0 };
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "burstlet_" });
+  }
+
+  /** Reads the running parts on every scrape. Call once. */
+  observe(sources: MetricSources): void {
+    const self = this;
+    const r = [this.registry];
+    new Counter({
+      name: "burstlet_arm_budget_wait_seconds_total", help: "Time ARM calls spent waiting for a token of burstlet's own budget", labelNames: ["kind"], registers: r,
+      collect() {
+        for (const kind of ["read", "write"] as const) {
+          const waited = sources.buckets[kind].waitedMs;
+          this.inc({ kind }, Math.max(0, waited - self.lastWaitedMs[kind]) / 1000);
+          self.lastWaitedMs[kind] = waited;
+        }
+      },
+    });
+    new Gauge({ name: "burstlet_arm_budget_waiters", help: "ARM calls waiting for a token now", labelNames: ["kind"], registers: r, collect() { for (const kind of ["read", "write"] as const) this.set({ kind }, sources.buckets[kind].queued); } });
+    new Gauge({ name: "burstlet_workqueue_depth", help: "Keys waiting in a work queue (not counting delayed retries)", labelNames: ["queue"], registers: r, collect() { for (const q of sources.queues) this.set({ queue: q.name }, q.depth); } });
+    new Gauge({ name: "burstlet_workqueue_delayed", help: "Keys waiting for their retry backoff", labelNames: ["queue"], registers: r, collect() { for (const q of sources.queues) this.set({ queue: q.name }, q.delayedCount); } });
+    new Gauge({ name: "burstlet_status_staleness_seconds", help: "Age of the oldest status read among tracked pods", registers: r, collect() { this.set(sources.tracker.maxStalenessSeconds()); } });
+    new Gauge({ name: "burstlet_tracked_pods", help: "Pods whose status is read from Azure Container Instances", registers: r, collect() { this.set(sources.tracker.size); } });
+    new Gauge({
+      name: "burstlet_pods", help: "Pods bound to the virtual node, by phase", labelNames: ["phase"], registers: r,
+      collect() {
+        const counts = new Map<string, number>(PHASES.map((p) => [p, 0]));
+        for (const pod of sources.pods()) {
+          const phase = pod.status?.phase ?? "Pending";
+          counts.set(phase, (counts.get(phase) ?? 0) + 1);
+        }
+        for (const [phase, n] of counts) this.set({ phase }, n);
+      },
+    });
+  }
+
+  /** The ARM client's per-attempt hook. A PUT or DELETE that ARM accepted counts a group created or deleted. */
+  armCall(call: ArmCall): void {
+    this.armRequests.inc({ method: call.method, kind: call.kind, code: String(call.status) });
+    this.armDuration.observe({ kind: call.kind }, call.ms / 1000);
+    if (call.method === "PUT" && (call.status === 200 || call.status === 201)) this.groupsCreated.inc();
+    if (call.method === "DELETE" && (call.status === 200 || call.status === 202)) this.groupsDeleted.inc();
+  }
+
+  /** A work queue's per-key hook. */
+  reconciled(queue: string, ms: number, failed: boolean): void {
+    this.reconcile.observe({ queue, result: failed ? "error" : "ok" }, ms / 1000);
+  }
+
+  apiRequest(route: string, code: number): void {
+    this.apiRequests.inc({ route, code: String(code) });
+  }
+
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
