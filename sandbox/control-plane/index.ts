@@ -163,6 +163,8 @@ function apiServerArgs(pki: ControlPlanePki, etcdPort: number, port: number): st
     `--service-account-key-file=${f.serviceAccountPub}`, `--service-account-signing-key-file=${f.serviceAccountKey}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`, "--allow-privileged=true",
     `--kubelet-client-certificate=${f.kubeletClientCert}`, `--kubelet-client-key=${f.kubeletClientKey}`,
+    // As kubeadm and AKS set it: reach kubelets at their InternalIP (node names do not resolve here).
+    "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
     "--endpoint-reconciler-type=none", "--max-requests-inflight=800", "--max-mutating-requests-inflight=400", "--profiling=false",
   ];
 }
