@@ -7,7 +7,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { SETTINGS, type LogLevel, type Taint } from "../kubelet/src/config";
-import { VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
+import { HEALTH_PATH, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
 import { WORKLOAD_IDENTITY_AUDIENCE } from "./azure-ids";
 
 
@@ -181,13 +181,12 @@ export interface PodTemplateInput {
 /**
  * burstlet's pod: kept off virtual nodes (it must never schedule onto the node it runs), non-root
  * with a read-only root filesystem (the `restricted` pod security level), configuration from the
- * ConfigMap (its hash in an annotation, so a change rolls the pod). Probes connect to the kubelet
- * API port: its `/healthz` requires authentication, as a real kubelet's does, which a probe cannot
- * present.
+ * ConfigMap (its hash in an annotation, so a change rolls the pod). Probes use the metrics port's
+ * health endpoint: the kubelet API's `/healthz` requires credentials, as a real kubelet's does.
  */
 export function burstletPodTemplateSpec(p: PodTemplateInput): k8s.types.input.core.v1.PodTemplateSpec {
   const probe = (failureThreshold: number): k8s.types.input.core.v1.Probe => ({
-    tcpSocket: { port: "kubelet-api" },
+    httpGet: { path: HEALTH_PATH, port: "metrics", scheme: "HTTP" },
     periodSeconds: 10,
     timeoutSeconds: 5,
     failureThreshold,

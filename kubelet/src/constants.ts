@@ -45,6 +45,9 @@ export const DEFAULT_KUBELET_PORT = 10250;
 /** The port burstlet serves its own Prometheus metrics on by default. */
 export const DEFAULT_METRICS_PORT = 10255;
 
+/** The unauthenticated health endpoint on the metrics port (plain HTTP), for liveness and readiness probes. */
+export const HEALTH_PATH = "/healthz";
+
 /** ACI's resource granularity: CPU in 0.01-core steps, memory in 0.1 GB steps. */
 export const ACI_GRANULARITY = { cpuCores: 0.01, memoryGB: 0.1 } as const;
 

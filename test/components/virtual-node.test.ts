@@ -58,7 +58,7 @@ describe("VirtualNode", () => {
     assert.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0], { key: "type", operator: "NotIn", values: ["virtual-kubelet"] });
     const [container] = pod.containers;
     assert.equal(container.image, "burstlet:test");
-    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) assert.deepEqual(probe.tcpSocket, { port: "kubelet-api" });
+    for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) assert.deepEqual(probe.httpGet, { path: "/healthz", port: "metrics", scheme: "HTTP" });
     assert.deepEqual(pod.securityContext, { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
     assert.deepEqual(container.resources.requests, { cpu: "100m", memory: "128Mi" });
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
