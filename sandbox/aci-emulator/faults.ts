@@ -22,6 +22,10 @@ export interface FaultSettings {
   outage: { start: number; end: number; mode: "error" | "drop" } | null;
   /** Extra real milliseconds before each provisioning proceeds past `Pending`. @default 0 */
   slowProvisioningMs: number;
+  /** Fraction (0..1) of write requests answered 429 `SubscriptionRequestsThrottled`. @default 0 */
+  throttleWriteRate: number;
+  /** `Retry-After` of those 429 answers, in seconds. @default 1 */
+  throttleRetryAfterSeconds: number;
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
@@ -34,10 +38,14 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   dropNextCreateResponses: 0,
   outage: null,
   slowProvisioningMs: 0,
+  throttleWriteRate: 0,
+  throttleRetryAfterSeconds: 1,
 });
 
 /** What to do with a request before serving it. */
-export type FaultDecision = { readonly kind: "serve"; readonly delayMs: number } | { readonly kind: "error"; readonly status: 500 | 503; readonly delayMs: number } | { readonly kind: "drop"; readonly delayMs: number };
+export type FaultDecision =
+  | { readonly kind: "serve"; readonly delayMs: number }
+  | { readonly kind: "throttle"; readonly retryAfterSeconds: number; readonly delayMs: number } | { readonly kind: "error"; readonly status: 500 | 503; readonly delayMs: number } | { readonly kind: "drop"; readonly delayMs: number };
 
 /** The live fault settings of one emulator. */
 export class Faults {
@@ -53,10 +61,10 @@ export class Faults {
   /** Merges `patch` into the current settings; validates ranges. */
   set(patch: Partial<FaultSettings>): FaultSettings {
     const next = { ...this.settings, ...patch };
-    for (const key of ["errorRate", "dropRate"] as const) {
+    for (const key of ["errorRate", "dropRate", "throttleWriteRate"] as const) {
       if (!(next[key] >= 0 && next[key] <= 1)) throw new RangeError(`faults.${key} must be between 0 and 1, got ${String(next[key])}`);
     }
-    for (const key of ["latencyMs", "slowProvisioningMs", "dropNextCreateResponses", "failNextRequests"] as const) {
+    for (const key of ["latencyMs", "slowProvisioningMs", "dropNextCreateResponses", "failNextRequests", "throttleRetryAfterSeconds"] as const) {
       if (!(next[key] >= 0)) throw new RangeError(`faults.${key} must be >= 0, got ${String(next[key])}`);
     }
     if (next.errorStatus !== 500 && next.errorStatus !== 503) throw new RangeError(`faults.errorStatus must be 500 or 503`);
@@ -75,8 +83,8 @@ export class Faults {
     this.set({ outage: { start, end: start + durationMs, mode: options.mode ?? "error" } });
   }
 
-  /** Decides the fate of one request for `operationId`. */
-  decide(operationId: string): FaultDecision {
+  /** Decides the fate of one request for `operationId` (of `kind`, as ARM counts it). */
+  decide(operationId: string, kind?: "read" | "write" | "delete"): FaultDecision {
     const s = this.settings;
     const delayMs = s.latencyMs + (s.latencyByOperation[operationId] ?? 0);
     const now = Date.now();
@@ -87,6 +95,7 @@ export class Faults {
     }
     if (s.dropRate > 0 && this.random() < s.dropRate) return { kind: "drop", delayMs };
     if (s.errorRate > 0 && this.random() < s.errorRate) return { kind: "error", status: s.errorStatus, delayMs };
+    if (kind === "write" && s.throttleWriteRate > 0 && this.random() < s.throttleWriteRate) return { kind: "throttle", retryAfterSeconds: s.throttleRetryAfterSeconds, delayMs };
     return { kind: "serve", delayMs };
   }
 

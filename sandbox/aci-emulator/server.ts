@@ -80,11 +80,17 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
     deps.record.addCall({ operation, method, path: pathname, status, ...(errorCode ? { errorCode } : {}), durationMs: Date.now() - started, at: started, ...(groupName ? { groupName } : {}) });
   };
 
-  const decision = deps.faults.decide(operation);
+  const decision = deps.faults.decide(operation, route?.kind);
   if (decision.delayMs > 0) await delay(decision.delayMs);
   if (decision.kind === "drop") {
     req.socket.destroy();
     finishCall(0);
+    return;
+  }
+  if (decision.kind === "throttle") {
+    const error = armErrors.subscriptionThrottled("write", route?.params.subscriptionId ?? "", decision.retryAfterSeconds);
+    send(res, error.status, error.toBody(), armHeaders(error.headers));
+    finishCall(error.status, error.code);
     return;
   }
   if (decision.kind === "error") {

@@ -87,7 +87,7 @@ export class AciProvider implements PodProvider {
   }
 
   async deleteBackendPod(pod: BackendPod): Promise<void> {
-    await this.deleteGroup(containerGroupName(pod));
+    await this.deleteGroup(pod.handle ?? containerGroupName(pod));
   }
 
   async getPodStatus(pod: V1Pod): Promise<PodStatusUpdate> {
@@ -96,7 +96,7 @@ export class AciProvider implements PodProvider {
   }
 
   async listPods(): Promise<BackendPod[]> {
-    return (await this.listOwnGroups()).map((g) => ({ namespace: g.tags![TAGS.namespace], name: g.tags![TAGS.pod], uid: g.tags![TAGS.podUid] }));
+    return (await this.listOwnGroups()).map((g) => ({ namespace: g.tags![TAGS.namespace], name: g.tags![TAGS.pod], uid: g.tags![TAGS.podUid], handle: g.name! }));
   }
 
   async getContainerLogs(pod: V1Pod, container: string, options: LogOptions): Promise<string> {

@@ -29,6 +29,8 @@ export interface BackendPod {
   readonly namespace: string;
   readonly name: string;
   readonly uid: string;
+  /** The backend's own name for it (e.g. the container group), when listed from the backend. */
+  readonly handle?: string;
 }
 
 /** A status change the backend observed, pushed to the controller. */
