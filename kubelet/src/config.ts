@@ -100,8 +100,8 @@ export class ConfigError extends Error {
 
 /** Reads settings from argv (flags) and env; throws `ConfigError` listing every problem at once. */
 export function parseConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): BurstletConfig {
-  const flags = parseFlags(argv);
   const problems: string[] = [];
+  const flags = parseFlags(argv, (msg) => problems.push(msg));
   const raw = (name: SettingName): string | undefined => {
     const [flag, variable] = SETTINGS[name];
     const value = flags.get(flag) ?? env[variable];
@@ -120,7 +120,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     const min = opts.min ?? 0;
     if (!Number.isFinite(n) || (opts.integer && !Number.isInteger(n)) || n <= min - (opts.integer ? 1 : 0) || (opts.max !== undefined && n > opts.max)) {
       const kind = opts.integer ? "an integer" : "a number";
-      const range = opts.max !== undefined ? ` between ${min} and ${opts.max}` : ` above ${min}`;
+      // Integers may equal `min`; other numbers must exceed it.
+      const range = opts.max !== undefined ? ` between ${min} and ${opts.max}` : opts.integer ? ` of at least ${min}` : ` above ${min}`;
       problems.push(`${where(name)} must be ${kind}${range}, got "${value}"`);
       return fallback;
     }
@@ -131,12 +132,12 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   for (const f of unknown) problems.push(`unknown flag --${f}; run with --help to list the settings`);
 
   const nodeName = raw("nodeName") ?? DEFAULT_NODE_NAME;
-  if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(nodeName)) {
+  if (nodeName.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(nodeName)) {
     problems.push(`${where("nodeName")} must be a DNS subdomain (lowercase letters, digits, '-' and '.'), got "${nodeName}"`);
   }
   const clusterName = required("clusterName");
   const subscriptionId = required("subscriptionId");
-  if (subscriptionId && !/^[0-9a-fA-F-]{36}$/.test(subscriptionId)) {
+  if (subscriptionId && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(subscriptionId)) {
     problems.push(`${where("subscriptionId")} must be a subscription GUID, got "${subscriptionId}"`);
   }
   const resourceGroup = required("resourceGroup");
@@ -146,7 +147,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     problems.push(`${where("subnetId")} must be a subnet resource ID (…/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>), got "${subnetId}"`);
   }
   const armEndpoint = raw("armEndpoint");
-  if (armEndpoint && !/^https:\/\//.test(armEndpoint)) {
+  if (armEndpoint && !isHttpsUrl(armEndpoint)) {
     problems.push(`${where("armEndpoint")} must be an https:// URL (Azure credentials are never sent over plain HTTP), got "${armEndpoint}"`);
   }
   const taint = parseTaint(raw("taint"), (msg) => problems.push(`${where("taint")} ${msg}`));
@@ -184,7 +185,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       writeBurst: number("writeBurst", 150, { integer: true, min: 1 }) ?? 150,
     },
     listenAddress: raw("listenAddress") ?? "0.0.0.0",
-    nodeAddress: raw("nodeAddress") ?? env.POD_IP ?? "127.0.0.1",
+    nodeAddress: raw("nodeAddress") ?? (env.POD_IP?.trim() || "127.0.0.1"),
     kubeletPort: number("kubeletPort", DEFAULT_KUBELET_PORT, { integer: true, min: 0, max: 65535 }) ?? DEFAULT_KUBELET_PORT,
     metricsPort: number("metricsPort", DEFAULT_METRICS_PORT, { integer: true, min: 0, max: 65535 }) ?? DEFAULT_METRICS_PORT,
     tlsCertFile,
@@ -205,22 +206,38 @@ export function usage(): string {
   return `usage: burstlet [flags]\n\nEvery flag can also be set by the environment variable beside it.\n\n${lines.join("\n")}\n`;
 }
 
-function parseFlags(argv: readonly string[]): Map<string, string> {
+function parseFlags(argv: readonly string[], problem: (msg: string) => void): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}": settings are given as --name=value`);
+    if (!arg.startsWith("--")) {
+      problem(`unexpected argument "${arg}": settings are given as --name=value`);
+      continue;
+    }
     const eq = arg.indexOf("=");
     if (eq > 0) {
       flags.set(arg.slice(2, eq), arg.slice(eq + 1));
     } else {
       const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) throw new ConfigError(`flag ${arg} needs a value (${arg}=value)`);
+      if (next === undefined || next.startsWith("--")) {
+        const variable = Object.values(SETTINGS).find(([flag]) => `--${flag}` === arg)?.[1];
+        problem(`flag ${arg}${variable ? ` (${variable})` : ""} needs a value (${arg}=value)`);
+        continue;
+      }
       flags.set(arg.slice(2), next);
       i++;
     }
   }
   return flags;
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" && url.hostname !== "";
+  } catch {
+    return false;
+  }
 }
 
 function parseTaint(value: string | undefined, problem: (msg: string) => void): Taint | undefined {
