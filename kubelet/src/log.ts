@@ -18,7 +18,9 @@ export interface Logger {
 export function createLogger(level: LogLevel = "info", sink: (line: string) => void = (l) => process.stdout.write(`${l}\n`), base: Record<string, unknown> = {}): Logger {
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (ORDER[lvl] < ORDER[level]) return;
-    sink(JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer));
+    const record = { time: new Date().toISOString(), level: lvl, msg };
+    // A field named `time`, `level` or `msg` must not disguise the record: the record's own keys win.
+    sink(JSON.stringify({ ...record, ...base, ...fields, ...record }, errorReplacer));
   };
   return {
     debug: (m, f) => emit("debug", m, f),
