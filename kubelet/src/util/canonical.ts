@@ -11,8 +11,8 @@ function normalise(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString().replace(/\.\d+Z$/, "Z");
   if (typeof value === "string" && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)) return value.replace(/\.\d+Z$/, "Z");
   if (Array.isArray(value)) {
-    const items = value.map(normalise).filter((v) => v !== undefined);
-    return items.length > 0 ? items : undefined;
+    // An emptied item stays as null: positions matter, so ["", "x"] and ["x"] differ.
+    return value.length > 0 ? value.map((v) => normalise(v) ?? null) : undefined;
   }
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
