@@ -77,7 +77,7 @@ export class Authenticator {
     const cert = typeof socket.getPeerCertificate === "function" ? socket.getPeerCertificate() : undefined;
     const presented = !!cert && Object.keys(cert).length > 0;
     if (presented && socket.authorized) {
-      const user = userFromCertificate(cert.subject as { CN?: string | string[]; O?: string | string[] } | undefined);
+      const user = userFromCertificate(cert.subject);
       if (user) return { user };
     }
     const token = bearerToken(req.headers.authorization);

@@ -33,7 +33,7 @@ export class BurstletMetrics {
   private readonly groupsDeleted = new Counter({ name: "burstlet_container_groups_deleted_total", help: "Container groups ARM accepted for deletion", registers: [this.registry] });
   private readonly reconcile = new Histogram({ name: "burstlet_reconcile_duration_seconds", help: "Duration of one reconcile of a work queue key, by queue and result", labelNames: ["queue", "result"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
   private readonly apiRequests = new Counter({ name: "burstlet_kubelet_api_requests_total", help: "Requests to the kubelet API, by route and status code", labelNames: ["route", "code"], registers: [this.registry] });
-  private lastWaitedMs: Record<"read" | "write", number> = { read: 0, write: 0 };
+  private readonly lastWaitedMs: Record<"read" | "write", number> = { read: 0, write: 0 };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "burstlet_" });
@@ -41,15 +41,15 @@ export class BurstletMetrics {
 
   /** Reads the running parts on every scrape. Call once. */
   observe(sources: MetricSources): void {
-    const self = this;
     const r = [this.registry];
+    const lastWaitedMs = this.lastWaitedMs;
     new Counter({
       name: "burstlet_arm_budget_wait_seconds_total", help: "Time ARM calls spent waiting for a token of burstlet's own budget", labelNames: ["kind"], registers: r,
       collect() {
         for (const kind of ["read", "write"] as const) {
           const waited = sources.buckets[kind].waitedMs;
-          this.inc({ kind }, Math.max(0, waited - self.lastWaitedMs[kind]) / 1000);
-          self.lastWaitedMs[kind] = waited;
+          this.inc({ kind }, Math.max(0, waited - lastWaitedMs[kind]) / 1000);
+          lastWaitedMs[kind] = waited;
         }
       },
     });

@@ -225,6 +225,8 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
       const r = reply ?? failure(badRequest("this endpoint does not upgrade connections"));
       const head = [`HTTP/1.1 ${r.code} ${httpReason(r.code)}`, `Content-Type: ${r.contentType}`, `Content-Length: ${Buffer.byteLength(r.body)}`, "Connection: close", ...Object.entries(r.headers ?? {}).map(([k, v]) => `${k}: ${v}`)];
       socket.end(`${head.join("\r\n")}\r\n\r\n${r.body}`);
+      // The peer may keep its side open after the answer; don't let it hold the socket.
+      socket.setTimeout(2_000, () => socket.destroy());
       options.metrics?.apiRequest(route, r.code);
     }).catch((err: unknown) => {
       log.error("kubelet API upgrade answer failed", { error: err });
@@ -232,6 +234,11 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
     });
   });
   server.on("tlsClientError", (err) => log.debug("TLS handshake failed", { error: err }));
+  const sockets = new Set<Socket>();
+  server.on("secureConnection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
 
   return {
     listen: (port, host) =>
@@ -248,7 +255,8 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
       new Promise((resolve) => {
         closing.abort();
         server.close(() => resolve());
-        server.closeIdleConnections();
+        // Open log streams end with the abort; anything else still open (keep-alive, upgrades) is cut.
+        for (const socket of sockets) socket.destroy();
       }),
   };
 }
