@@ -1,0 +1,167 @@
+/**
+ * The demo's hybrid cluster on one machine: a real control plane (started here, or one the caller
+ * already has) with kwok "ordinary" nodes, the ACI emulator, and burstlet in this process
+ * registering the virtual node and serving its kubelet API to the API server (for `kubectl logs`).
+ */
+import { createWriteStream, existsSync } from "node:fs";
+import * as path from "node:path";
+import { CoreV1Api } from "@kubernetes/client-node";
+import { type AciEmulator, startAciEmulator } from "../sandbox/aci-emulator";
+import type { StoredGroup } from "../sandbox/aci-emulator";
+import { type ControlPlane, startControlPlane } from "../sandbox/control-plane";
+import { BINARIES, cacheDir } from "../sandbox/control-plane/binaries";
+import { Burstlet } from "../kubelet/src/burstlet";
+import { parseConfig } from "../kubelet/src/config";
+import { TAGS } from "../kubelet/src/constants";
+import { createLogger } from "../kubelet/src/log";
+import { isNotFound } from "../kubelet/src/util/kube-errors";
+import type { GroupView } from "./snapshot";
+
+export interface DemoSandboxOptions {
+  /** Use this control plane (it is not stopped with the sandbox). @default start one */
+  readonly controlPlane?: ControlPlane;
+  readonly nodeName: string;
+  readonly clusterName: string;
+  /** Ordinary nodes simulated by kwok; existing ones are reused. */
+  readonly kwokNodes: readonly string[];
+  /** Emulated seconds per real second, inverted: 0.1 runs a 30 s container in 3 s. */
+  readonly timeScale: number;
+  /** Container groups and cores the emulated subscription's quota allows. */
+  readonly quota: number;
+  /** Where burstlet's JSON logs go. */
+  readonly logFile: string;
+  readonly progress: (line: string) => void;
+}
+
+export interface DemoSandbox {
+  readonly cp: ControlPlane;
+  readonly emulator: AciEmulator;
+  readonly burstlet: Burstlet;
+  readonly nodeName: string;
+  readonly controlPlaneMs: number;
+  /** The virtual node's container groups in the emulator. */
+  groups(): GroupView[];
+  /** Stops burstlet, the emulator and the control plane if this sandbox started it. */
+  stop(): Promise<void>;
+}
+
+/** Whether the control-plane binaries still have to be built (the first run on a machine). */
+export function controlPlaneNeedsBuild(env: NodeJS.ProcessEnv = process.env): boolean {
+  const dirs = [env.BURSTLET_K8S_BIN_DIR, env.KUBEBUILDER_ASSETS, cacheDir(env)].filter((d): d is string => !!d);
+  return !dirs.some((dir) => BINARIES.every((b) => existsSync(path.join(dir, b))));
+}
+
+export async function startDemoSandbox(options: DemoSandboxOptions, signal: AbortSignal): Promise<DemoSandbox> {
+  const stack: (() => Promise<void>)[] = [];
+  const unwind = async (): Promise<void> => {
+    for (const stop of stack.reverse()) await stop().catch((err: Error) => options.progress(`cleanup: ${err.message}`));
+    stack.length = 0;
+  };
+  try {
+    const cpStarted = Date.now();
+    let cp = options.controlPlane;
+    if (!cp) {
+      if (controlPlaneNeedsBuild()) options.progress(`First run on this machine: building the control plane binaries into ${cacheDir()} (about 7 minutes on two cores; later runs start in seconds).`);
+      else options.progress("Starting the control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)…");
+      const started = await startControlPlane({ progress: (line) => options.progress(line) });
+      stack.push(() => started.stop());
+      cp = started;
+    }
+    const controlPlaneMs = Date.now() - cpStarted;
+    signal.throwIfAborted();
+
+    await ensureKwokNodes(cp, options.kwokNodes);
+    options.progress(`Ordinary nodes (kwok): ${options.kwokNodes.join(", ")}`);
+
+    const emulator = await startAciEmulator({
+      timeScale: options.timeScale,
+      // ARM's request limits apply; ACI's per-region create/delete windows (100 per 5 minutes) are
+      // wall-clock windows that the time scale does not shorten, so they would stall a large demo.
+      limits: { creates: null, groupDeletes: null },
+      quotas: { containerGroups: options.quota, standardCores: options.quota },
+    });
+    stack.push(() => emulator.close());
+    options.progress(`ACI emulator at ${emulator.endpoint} (1 emulated second = ${options.timeScale} s; quota ${options.quota} container groups)`);
+    signal.throwIfAborted();
+
+    const log = createWriteStream(options.logFile, { flags: "a" });
+    stack.push(() => new Promise<void>((resolve) => log.end(resolve)));
+    const burstlet = new Burstlet(burstletConfig(cp, emulator, options), {
+      log: createLogger("info", (line) => log.write(`${line}\n`)),
+      credential: emulator.credential(),
+      armAgent: emulator.agent(),
+      // The status tracker's intervals follow the emulator's clock, as they would follow ACI's.
+      tuning: { statusActiveMs: Math.max(100, 2_000 * options.timeScale), statusSteadyMs: Math.max(500, 30_000 * options.timeScale) },
+    });
+    const controller = new AbortController();
+    const running = burstlet.run(controller.signal);
+    stack.push(async () => {
+      controller.abort();
+      await running;
+    });
+    await Promise.race([burstlet.node.registered, running, aborted(signal)]);
+    signal.throwIfAborted();
+    options.progress(`burstlet registered the virtual node "${options.nodeName}" (taint virtual-kubelet.io/provider=azure:NoSchedule)`);
+
+    const ownCp = cp;
+    return {
+      cp: ownCp,
+      emulator,
+      burstlet,
+      nodeName: options.nodeName,
+      controlPlaneMs,
+      groups: () => emulator.groups().filter((g) => g.tags?.[TAGS.node] === options.nodeName && g.tags?.[TAGS.cluster] === options.clusterName).map(groupView),
+      stop: unwind,
+    };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+}
+
+function burstletConfig(cp: ControlPlane, emulator: AciEmulator, options: DemoSandboxOptions) {
+  return parseConfig(
+    [
+      `--node-name=${options.nodeName}`,
+      `--cluster-name=${options.clusterName}`,
+      `--kubeconfig=${cp.kubeconfigPath}`,
+      `--subscription-id=${emulator.subscriptionId}`,
+      `--resource-group=${emulator.resourceGroup}`,
+      `--location=${emulator.location}`,
+      `--arm-endpoint=${emulator.endpoint}`,
+      "--node-address=127.0.0.1",
+      "--listen-address=127.0.0.1",
+      "--kubelet-port=0",
+      "--metrics-port=0",
+      // The API server's kubelet client certificate chains to the cluster CA.
+      `--client-ca-file=${cp.pki.files.caCert}`,
+    ],
+    {},
+  );
+}
+
+async function ensureKwokNodes(cp: ControlPlane, names: readonly string[]): Promise<void> {
+  const core = cp.kubeConfig().makeApiClient(CoreV1Api);
+  const missing: string[] = [];
+  for (const name of names) {
+    try {
+      await core.readNode({ name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      missing.push(name);
+    }
+  }
+  if (missing.length > 0) await cp.addKwokNodes(missing);
+}
+
+function groupView(g: StoredGroup): GroupView {
+  const main = g.runtime.containers[0]?.current;
+  const running = main && (main.state === "Running" || main.state === "Terminated") && main.startTime;
+  return { name: g.name, state: g.runtime.state, startedAt: running ? Date.parse(running) : undefined };
+}
+
+/** Resolves when the signal aborts (to race long waits against Ctrl-C). */
+export function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}

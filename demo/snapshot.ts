@@ -1,0 +1,143 @@
+/**
+ * What the demo shows, computed from plain observations (pods from the API server, container
+ * groups from the ACI emulator). Pure, so the figures are tested without a cluster.
+ */
+import type { V1Pod } from "@kubernetes/client-node";
+
+/** A container group as the demo sees it (one per burst pod on the virtual node). */
+export interface GroupView {
+  readonly name: string;
+  /** The group's instance-view state: Pending, Running, Succeeded, Failed, Stopped. */
+  readonly state: string;
+  /** When its main container started running (epoch ms), once it has. */
+  readonly startedAt?: number;
+}
+
+export interface PhaseCounts {
+  /** Not yet running: unscheduled, or waiting for its container group. */
+  pending: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+}
+
+export interface Placement {
+  /** Pods bound to the virtual node (ACI). */
+  virtual: number;
+  /** Pods bound to any other node. */
+  ordinary: number;
+  unscheduled: number;
+}
+
+export interface SteadyView {
+  readonly total: number;
+  readonly running: number;
+  /** Pods per node. */
+  readonly nodes: Readonly<Record<string, number>>;
+}
+
+export interface BurstSnapshot {
+  /** Milliseconds since the Job was submitted. */
+  readonly elapsedMs: number;
+  readonly items: number;
+  readonly phases: PhaseCounts;
+  readonly placement: Placement;
+  readonly steady: SteadyView;
+  readonly groups: { readonly alive: number; readonly running: number; readonly succeeded: number };
+  readonly jobComplete: boolean;
+}
+
+export function countPhases(pods: readonly V1Pod[]): PhaseCounts {
+  const counts: PhaseCounts = { pending: 0, running: 0, succeeded: 0, failed: 0 };
+  for (const pod of pods) {
+    const phase = pod.status?.phase;
+    if (phase === "Running") counts.running++;
+    else if (phase === "Succeeded") counts.succeeded++;
+    else if (phase === "Failed") counts.failed++;
+    else counts.pending++;
+  }
+  return counts;
+}
+
+export function countPlacement(pods: readonly V1Pod[], virtualNodeName: string): Placement {
+  const placement: Placement = { virtual: 0, ordinary: 0, unscheduled: 0 };
+  for (const pod of pods) {
+    const node = pod.spec?.nodeName;
+    if (!node) placement.unscheduled++;
+    else if (node === virtualNodeName) placement.virtual++;
+    else placement.ordinary++;
+  }
+  return placement;
+}
+
+export function steadyView(pods: readonly V1Pod[]): SteadyView {
+  const nodes: Record<string, number> = {};
+  for (const pod of pods) {
+    const node = pod.spec?.nodeName;
+    if (node) nodes[node] = (nodes[node] ?? 0) + 1;
+  }
+  return { total: pods.length, running: pods.filter((p) => p.status?.phase === "Running").length, nodes };
+}
+
+export function groupCounts(groups: readonly GroupView[]): BurstSnapshot["groups"] {
+  return {
+    alive: groups.length,
+    running: groups.filter((g) => g.state === "Running").length,
+    succeeded: groups.filter((g) => g.state === "Succeeded").length,
+  };
+}
+
+/**
+ * Remembers when each container group's container started and how many groups were alive at
+ * most, across polls: groups are gone after cleanup, their start times must not be.
+ */
+export class StartTimes {
+  private readonly started = new Map<string, number>();
+  peakAlive = 0;
+
+  observe(groups: readonly GroupView[]): void {
+    this.peakAlive = Math.max(this.peakAlive, groups.length);
+    for (const g of groups) if (g.startedAt !== undefined && !this.started.has(g.name)) this.started.set(g.name, g.startedAt);
+  }
+
+  /** Groups seen with a started container. */
+  get count(): number {
+    return this.started.size;
+  }
+
+  /** First and last container start, in ms after `since`; undefined before any started. */
+  span(since: number): { first?: number; last?: number } {
+    if (this.started.size === 0) return {};
+    const times = [...this.started.values()];
+    return { first: Math.min(...times) - since, last: Math.max(...times) - since };
+  }
+}
+
+export interface DemoSummary {
+  readonly items: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly burstOnVirtualNode: number;
+  readonly burstOnOrdinaryNodes: number;
+  readonly virtualNode: string;
+  readonly steadyPods: number;
+  /** Steady pods on ordinary (kwok) nodes. */
+  readonly steadyOnOrdinaryNodes: number;
+  readonly steadyNodes: readonly string[];
+  /** Milliseconds after the Job was submitted. */
+  readonly firstContainerStartedMs?: number;
+  readonly lastContainerStartedMs?: number;
+  readonly jobCompleteMs: number;
+  readonly containerGroupsStarted: number;
+  readonly peakContainerGroups: number;
+  /** Container groups of the virtual node still in the emulator after cleanup (or kept by `--keep`). */
+  readonly containerGroupsLeft: number;
+  /** How long deleting the Job took until its pods and container groups were gone; undefined when kept. */
+  readonly cleanupMs?: number;
+  /** One burst pod's logs, read through the API server (which asks burstlet's kubelet API). */
+  readonly logs: { readonly pod: string; readonly text: string };
+  /** Setup: control plane, emulator, virtual node, steady service. */
+  readonly setupMs: number;
+  readonly controlPlaneMs: number;
+  readonly totalMs: number;
+}

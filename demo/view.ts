@@ -1,0 +1,158 @@
+/**
+ * The demo in a terminal. On a TTY a small block redraws in place (progress bar, placement,
+ * container groups) with step lines scrolling above it; elsewhere (CI, pipes) plain lines are
+ * printed when something changed, at most once a second. Plain ANSI escapes: no terminal library is
+ * a dependency of this package, and a progress bar needs only colours and "cursor up, clear".
+ * The `render*` functions are pure; `TerminalView` owns the stream.
+ */
+import type { BurstSnapshot, DemoSummary } from "./snapshot";
+
+export interface Style {
+  readonly color: boolean;
+}
+
+const SGR = { reset: "\x1b[0m", bold: "\x1b[1m", dim: "\x1b[2m", red: "\x1b[31m", green: "\x1b[32m", yellow: "\x1b[33m", cyan: "\x1b[36m" } as const;
+type Tone = Exclude<keyof typeof SGR, "reset">;
+
+function paint(style: Style, tone: Tone, text: string): string {
+  return style.color && text.length > 0 ? `${SGR[tone]}${text}${SGR.reset}` : text;
+}
+
+export function secondsText(ms: number | undefined): string {
+  return ms === undefined ? "n/a" : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A bar of `width` cells: succeeded, running, failed, then pending. */
+export function progressBar(s: BurstSnapshot, width: number, style: Style): string {
+  const total = Math.max(s.items, s.phases.pending + s.phases.running + s.phases.succeeded + s.phases.failed, 1);
+  const cells = (n: number): number => Math.round((n / total) * width);
+  const succeeded = cells(s.phases.succeeded);
+  const running = Math.min(width - succeeded, cells(s.phases.running));
+  const failed = Math.min(width - succeeded - running, cells(s.phases.failed));
+  const pending = width - succeeded - running - failed;
+  return paint(style, "green", "█".repeat(succeeded)) + paint(style, "yellow", "▓".repeat(running)) + paint(style, "red", "█".repeat(failed)) + paint(style, "dim", "░".repeat(pending));
+}
+
+function nodeList(nodes: Readonly<Record<string, number>>, max = 4): string {
+  const names = Object.keys(nodes).sort();
+  return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+}
+
+/** The live block (a few lines, each under 80 columns). */
+export function renderLive(s: BurstSnapshot, virtualNode: string, style: Style): string[] {
+  const p = s.phases;
+  const label = (text: string): string => paint(style, "bold", text.padEnd(7));
+  return [
+    `${label("Burst")}${progressBar(s, 40, style)} ${p.succeeded}/${s.items} done  ${paint(style, "dim", secondsText(s.elapsedMs))}`,
+    `${label("")}pending ${p.pending}  ${paint(style, "yellow", `running ${p.running}`)}  ${paint(style, "green", `succeeded ${p.succeeded}`)}  ${p.failed > 0 ? paint(style, "red", `failed ${p.failed}`) : "failed 0"}${s.jobComplete ? paint(style, "green", "  Job complete") : ""}`,
+    `${label("Where")}${paint(style, "cyan", `virtual node ${virtualNode} (ACI): ${s.placement.virtual}`)}  ordinary nodes: ${s.placement.ordinary}  unscheduled: ${s.placement.unscheduled}`,
+    `${label("")}steady service: ${s.steady.running}/${s.steady.total} running on ${nodeList(s.steady.nodes)}`,
+    `${label("ACI")}container groups alive: ${paint(style, "bold", String(s.groups.alive))} (running ${s.groups.running}, succeeded ${s.groups.succeeded})`,
+  ];
+}
+
+/** One line for logs and pipes. */
+export function renderPlain(s: BurstSnapshot): string {
+  const p = s.phases;
+  return [
+    `[${secondsText(s.elapsedMs).padStart(7)}] burst: pending ${p.pending}, running ${p.running}, succeeded ${p.succeeded}/${s.items}, failed ${p.failed}`,
+    `on virtual node ${s.placement.virtual}, ordinary ${s.placement.ordinary}, unscheduled ${s.placement.unscheduled}`,
+    `steady ${s.steady.running}/${s.steady.total}`,
+    `container groups ${s.groups.alive} (running ${s.groups.running})${s.jobComplete ? " | Job complete" : ""}`,
+  ].join(" | ");
+}
+
+/** The closing summary, ready to print. */
+export function renderSummary(m: DemoSummary, style: Style): string[] {
+  const row = (name: string, value: string): string => `  ${name.padEnd(28)}${value}`;
+  const ok = (good: boolean, text: string): string => paint(style, good ? "green" : "red", text);
+  const logLines = m.logs.text.trimEnd().split("\n").filter((l) => l.length > 0);
+  return [
+    "",
+    paint(style, "bold", "Summary"),
+    row("items processed", ok(m.succeeded === m.items && m.failed === 0, `${m.succeeded}/${m.items} succeeded, ${m.failed} failed`)),
+    row("burst pods", `${m.burstOnVirtualNode} on virtual node "${m.virtualNode}" (ACI), ${m.burstOnOrdinaryNodes} on ordinary nodes`),
+    row("steady pods", `${m.steadyOnOrdinaryNodes}/${m.steadyPods} on ordinary nodes (${m.steadyNodes.join(", ")})`),
+    row("first container started", `${secondsText(m.firstContainerStartedMs)} after the Job was submitted`),
+    row("last container started", `${secondsText(m.lastContainerStartedMs)} after the Job was submitted`),
+    row("Job complete", `${secondsText(m.jobCompleteMs)} after the Job was submitted`),
+    row("container groups", `${m.containerGroupsStarted} started, at most ${m.peakContainerGroups} alive at once`),
+    row("container groups left", m.cleanupMs === undefined ? `${m.containerGroupsLeft} (kept with --keep)` : ok(m.containerGroupsLeft === 0, `${m.containerGroupsLeft} after deleting the Job (cleanup took ${secondsText(m.cleanupMs)})`)),
+    row("setup", `${secondsText(m.setupMs)} (control plane ${secondsText(m.controlPlaneMs)})`),
+    row("wall time", secondsText(m.totalMs)),
+    "",
+    m.logs.pod
+      ? `Logs of ${m.logs.pod}, read through the API server (kubectl logs), which asked burstlet's kubelet API:`
+      : ok(false, "No burst pod finished, so no logs were read."),
+    ...logLines.map((l) => paint(style, "dim", `  | ${l}`)),
+  ];
+}
+
+/** Writes progress lines, live snapshots and the summary to a stream, redrawing on a TTY. */
+export class TerminalView {
+  private height = 0;
+  private last: BurstSnapshot | undefined;
+  private lastPlain = "";
+  private lastPlainAt = 0;
+  private readonly style: Style;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly virtualNode: string,
+    private readonly live: boolean = out.isTTY === true,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.style = { color: live && env.NO_COLOR === undefined };
+  }
+
+  progress = (line: string): void => {
+    if (!this.live) {
+      this.out.write(`${line}\n`);
+      return;
+    }
+    this.clearBlock();
+    this.out.write(`${paint(this.style, "dim", "•")} ${line}\n`);
+    this.drawBlock();
+  };
+
+  snapshot = (s: BurstSnapshot): void => {
+    this.last = s;
+    if (this.live) {
+      this.clearBlock();
+      this.drawBlock();
+      return;
+    }
+    const line = renderPlain(s);
+    const changed = line.replace(/^\[[^\]]*\]/, "") !== this.lastPlain.replace(/^\[[^\]]*\]/, "");
+    if (changed && (Date.now() - this.lastPlainAt >= 1_000 || s.jobComplete)) {
+      this.out.write(`${line}\n`);
+      this.lastPlain = line;
+      this.lastPlainAt = Date.now();
+    }
+  };
+
+  summary(m: DemoSummary): void {
+    this.finish();
+    this.out.write(`${renderSummary(m, this.style).join("\n")}\n`);
+  }
+
+  /** Leaves the last block on screen and stops redrawing (the cursor comes back). */
+  finish(): void {
+    if (this.live && this.height > 0) this.out.write("\x1b[?25h");
+    if (!this.live && this.last && renderPlain(this.last) !== this.lastPlain) this.out.write(`${renderPlain(this.last)}\n`);
+    this.height = 0;
+    this.last = undefined;
+  }
+
+  private clearBlock(): void {
+    if (this.height > 0) this.out.write(`\x1b[${this.height}F\x1b[0J`);
+    this.height = 0;
+  }
+
+  private drawBlock(): void {
+    if (!this.last) return;
+    const lines = renderLive(this.last, this.virtualNode, this.style);
+    this.out.write(`\x1b[?25l${lines.join("\n")}\n`);
+    this.height = lines.length;
+  }
+}
