@@ -6,6 +6,7 @@
  */
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { HEALTH_PATH } from "../constants";
 import type { Logger } from "../log";
 import type { BurstletMetrics } from "./metrics";
 
@@ -21,12 +22,12 @@ export function createMetricsServer(metrics: BurstletMetrics, log: Logger): Metr
       res.writeHead(405, { "Content-Type": "text/plain" }).end("method not allowed\n");
       return;
     }
-    if (path === "/healthz") {
+    if (path === HEALTH_PATH) {
       res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
       return;
     }
     if (path !== "/metrics") {
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found; try /metrics or /healthz\n");
+      res.writeHead(404, { "Content-Type": "text/plain" }).end(`not found; try /metrics or ${HEALTH_PATH}\n`);
       return;
     }
     metrics.text().then(
