@@ -94,6 +94,29 @@ describe("container logs", () => {
     assert.equal(limited, "abcdef\ngh");
   });
 
+  it("stops following when the client goes away", async () => {
+    const backend = scriptedBackend(["a", "b", "c", "d"]);
+    const gone = new AbortController();
+    let out = "";
+    await streamLogs({
+      provider: backend as unknown as PodProvider,
+      pod: runningPod,
+      currentPod: () => runningPod,
+      container: "main",
+      request: parseLogRequest(new URLSearchParams("follow=true")),
+      write: (chunk) => {
+        out += chunk;
+        if (out.includes("b")) gone.abort();
+        return Promise.resolve();
+      },
+      signal: gone.signal,
+      log: silentLogger,
+      clock: { now: () => Date.UTC(2026, 0, 1), sleep: () => Promise.resolve() },
+    });
+    assert.equal(out, "a\nb\n");
+    assert.equal(backend.polls, 2);
+  });
+
   it("answers a plain request with the provider's filtered snapshot", async () => {
     const out = await collect(scriptedBackend(["x"]), "tailLines=1&timestamps=true", () => runningPod);
     assert.match(out, /^2026-01-01T00:00:01\.000Z x\n$/);
