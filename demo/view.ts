@@ -79,7 +79,7 @@ export function renderSummary(m: DemoSummary, style: Style): string[] {
     row("container groups", `${m.containerGroupsStarted} started, at most ${m.peakContainerGroups} alive at once`),
     row("container groups left", m.cleanupMs === undefined ? `${m.containerGroupsLeft} (kept with --keep)` : ok(m.containerGroupsLeft === 0, `${m.containerGroupsLeft} after deleting the Job (cleanup took ${secondsText(m.cleanupMs)})`)),
     row("setup", `${secondsText(m.setupMs)} (control plane ${secondsText(m.controlPlaneMs)})`),
-    row("wall time", secondsText(m.totalMs)),
+    row("demo time", `${secondsText(m.totalMs)} from start to summary`),
     "",
     m.logs.pod
       ? `Logs of ${m.logs.pod}, read through the API server (kubectl logs), which asked burstlet's kubelet API:`
@@ -107,28 +107,20 @@ export class TerminalView {
 
   progress = (line: string): void => {
     if (!this.live) {
+      this.flushPlain();
       this.out.write(`${line}\n`);
       return;
     }
-    this.clearBlock();
-    this.out.write(`${paint(this.style, "dim", "•")} ${line}\n`);
-    this.drawBlock();
+    this.out.write(`${this.clearBlock()}${paint(this.style, "dim", "•")} ${line}\n${this.drawBlock()}`);
   };
 
   snapshot = (s: BurstSnapshot): void => {
     this.last = s;
     if (this.live) {
-      this.clearBlock();
-      this.drawBlock();
+      this.out.write(this.clearBlock() + this.drawBlock());
       return;
     }
-    const line = renderPlain(s);
-    const changed = line.replace(/^\[[^\]]*\]/, "") !== this.lastPlain.replace(/^\[[^\]]*\]/, "");
-    if (changed && (Date.now() - this.lastPlainAt >= 1_000 || s.jobComplete)) {
-      this.out.write(`${line}\n`);
-      this.lastPlain = line;
-      this.lastPlainAt = Date.now();
-    }
+    if (Date.now() - this.lastPlainAt >= 1_000 || s.jobComplete) this.flushPlain();
   };
 
   summary(m: DemoSummary): void {
@@ -139,20 +131,34 @@ export class TerminalView {
   /** Leaves the last block on screen and stops redrawing (the cursor comes back). */
   finish(): void {
     if (this.live && this.height > 0) this.out.write("\x1b[?25h");
-    if (!this.live && this.last && renderPlain(this.last) !== this.lastPlain) this.out.write(`${renderPlain(this.last)}\n`);
+    if (!this.live) this.flushPlain();
     this.height = 0;
     this.last = undefined;
   }
 
-  private clearBlock(): void {
-    if (this.height > 0) this.out.write(`\x1b[${this.height}F\x1b[0J`);
-    this.height = 0;
+  /** Prints the latest snapshot unless the last printed line said the same (the elapsed time aside). */
+  private flushPlain(): void {
+    if (!this.last) return;
+    const line = renderPlain(this.last);
+    const sansTime = (l: string): string => l.replace(/^\[[^\]]*\]/, "");
+    if (sansTime(line) === sansTime(this.lastPlain)) return;
+    this.out.write(`${line}\n`);
+    this.lastPlain = line;
+    this.lastPlainAt = Date.now();
   }
 
-  private drawBlock(): void {
-    if (!this.last) return;
+  /** Escapes that move to the block's first line and erase it and everything below. */
+  private clearBlock(): string {
+    const escapes = this.height > 0 ? `\x1b[${this.height}F\x1b[0J` : "";
+    this.height = 0;
+    return escapes;
+  }
+
+  /** The block (with the cursor hidden while it redraws). */
+  private drawBlock(): string {
+    if (!this.last) return "";
     const lines = renderLive(this.last, this.virtualNode, this.style);
-    this.out.write(`\x1b[?25l${lines.join("\n")}\n`);
     this.height = lines.length;
+    return `\x1b[?25l${lines.join("\n")}\n`;
   }
 }

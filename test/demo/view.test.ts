@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { PassThrough } from "node:stream";
+import type { V1Pod } from "@kubernetes/client-node";
+import { DEFAULT_ITEMS, MAX_ITEMS, parseDemoArgs, UsageError } from "../../demo/options";
+import { type BurstSnapshot, type DemoSummary, StartTimes, countPhases, countPlacement, groupCounts, steadyView } from "../../demo/snapshot";
+import { TerminalView, progressBar, renderLive, renderPlain, renderSummary, secondsText } from "../../demo/view";
+
+const pod = (phase: string | undefined, nodeName?: string): V1Pod => ({ spec: { containers: [], nodeName }, status: phase ? { phase } : undefined });
+const plain = { color: false };
+
+const snapshot = (over: Partial<BurstSnapshot> = {}): BurstSnapshot => ({
+  elapsedMs: 3_400,
+  items: 10,
+  phases: { pending: 2, running: 3, succeeded: 5, failed: 0 },
+  placement: { virtual: 10, ordinary: 0, unscheduled: 0 },
+  steady: { total: 3, running: 3, nodes: { "ordinary-1": 1, "ordinary-2": 1, "ordinary-3": 1 } },
+  groups: { alive: 8, running: 3, succeeded: 5 },
+  jobComplete: false,
+  ...over,
+});
+
+const summary: DemoSummary = {
+  items: 10, succeeded: 10, failed: 0, burstOnVirtualNode: 10, burstOnOrdinaryNodes: 0, virtualNode: "burstlet",
+  steadyPods: 3, steadyOnOrdinaryNodes: 3, steadyNodes: ["ordinary-1", "ordinary-2", "ordinary-3"],
+  firstContainerStartedMs: 600, lastContainerStartedMs: 900, jobCompleteMs: 4_100, containerGroupsStarted: 10, peakContainerGroups: 10,
+  containerGroupsLeft: 0, cleanupMs: 2_000, logs: { pod: "burst-demo/thumbnails-0-abcde", text: "shard 0 of 10\nshard 0 done\n" },
+  setupMs: 6_000, controlPlaneMs: 4_000, totalMs: 12_000,
+};
+
+/** A stream standing in for a terminal, collecting what was written. */
+function sink(isTTY: boolean): { out: NodeJS.WriteStream; text: () => string } {
+  const stream = new PassThrough();
+  const chunks: string[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c.toString()));
+  Object.assign(stream, { isTTY });
+  return { out: stream as unknown as NodeJS.WriteStream, text: () => chunks.join("") };
+}
+
+describe("demo: options", () => {
+  it("defaults to 100 items, no --keep", () => {
+    assert.deepEqual(parseDemoArgs([]), { items: DEFAULT_ITEMS, keep: false, help: false });
+  });
+  it("reads --items N, --items=N, --keep and --help", () => {
+    assert.deepEqual(parseDemoArgs(["--items", "20", "--keep"]), { items: 20, keep: true, help: false });
+    assert.equal(parseDemoArgs(["--items=7"]).items, 7);
+    assert.equal(parseDemoArgs(["-h"]).help, true);
+  });
+  it("refuses what it cannot run, saying why", () => {
+    assert.throws(() => parseDemoArgs(["--items", "0"]), UsageError);
+    assert.throws(() => parseDemoArgs(["--items", "2.5"]), /whole number from 1 to/);
+    assert.throws(() => parseDemoArgs([`--items=${MAX_ITEMS + 1}`]), /whole number/);
+    assert.throws(() => parseDemoArgs(["--items"]), /needs a number/);
+    assert.throws(() => parseDemoArgs(["--fast"]), /unknown argument "--fast"/);
+  });
+});
+
+describe("demo: snapshot figures", () => {
+  it("counts phases; anything not started is pending", () => {
+    assert.deepEqual(countPhases([pod(undefined), pod("Pending"), pod("Running"), pod("Succeeded"), pod("Succeeded"), pod("Failed")]), { pending: 2, running: 1, succeeded: 2, failed: 1 });
+  });
+  it("tells the virtual node from ordinary nodes", () => {
+    assert.deepEqual(countPlacement([pod("Running", "burstlet"), pod("Running", "ordinary-1"), pod("Pending")], "burstlet"), { virtual: 1, ordinary: 1, unscheduled: 1 });
+  });
+  it("counts steady pods per node", () => {
+    assert.deepEqual(steadyView([pod("Running", "a"), pod("Running", "a"), pod("Pending", "b")]), { total: 3, running: 2, nodes: { a: 2, b: 1 } });
+  });
+  it("counts container groups by state", () => {
+    assert.deepEqual(groupCounts([{ name: "a", state: "Running" }, { name: "b", state: "Succeeded" }, { name: "c", state: "Pending" }]), { alive: 3, running: 1, succeeded: 1 });
+  });
+  it("remembers start times of groups that are gone, and the peak", () => {
+    const starts = new StartTimes();
+    assert.deepEqual(starts.span(0), {});
+    starts.observe([{ name: "a", state: "Running", startedAt: 1_500 }, { name: "b", state: "Pending" }]);
+    starts.observe([{ name: "a", state: "Succeeded", startedAt: 9_999 }, { name: "b", state: "Running", startedAt: 1_800 }]);
+    starts.observe([]);
+    assert.equal(starts.count, 2);
+    assert.equal(starts.peakAlive, 2);
+    assert.deepEqual(starts.span(1_000), { first: 500, last: 800 }, "the first start seen for a group counts");
+  });
+});
+
+describe("demo: view", () => {
+  it("draws a bar of succeeded, running, failed and pending cells", () => {
+    assert.equal(progressBar(snapshot(), 10, plain), "█████▓▓▓░░");
+    assert.equal(progressBar(snapshot({ phases: { pending: 0, running: 0, succeeded: 10, failed: 0 } }), 10, plain), "██████████");
+    assert.equal(progressBar(snapshot({ phases: { pending: 0, running: 0, succeeded: 0, failed: 0 } }), 4, plain), "░░░░", "nothing created yet");
+  });
+  it("shows counts, placement, the steady service and container groups, under 80 columns", () => {
+    const lines = renderLive(snapshot(), "burstlet", plain);
+    assert.match(lines.join("\n"), /5\/10 done/);
+    assert.match(lines.join("\n"), /pending 2 {2}running 3 {2}succeeded 5 {2}failed 0/);
+    assert.match(lines.join("\n"), /virtual node burstlet \(ACI\): 10 {2}ordinary nodes: 0/);
+    assert.match(lines.join("\n"), /steady service: 3\/3 running on ordinary-1, ordinary-2, ordinary-3/);
+    assert.match(lines.join("\n"), /container groups alive: 8 \(running 3, succeeded 5\)/);
+    for (const line of lines) assert.ok(line.length < 80, `"${line}" fits`);
+  });
+  it("prints one plain line per snapshot for pipes", () => {
+    assert.equal(
+      renderPlain(snapshot({ jobComplete: true })),
+      "[  3.4 s] burst: pending 2, running 3, succeeded 5/10, failed 0 | on virtual node 10, ordinary 0, unscheduled 0 | steady 3/3 | container groups 8 (running 3) | Job complete",
+    );
+  });
+  it("summarises times, placement, groups left and the logs", () => {
+    const text = renderSummary(summary, plain).join("\n");
+    assert.match(text, /items processed +10\/10 succeeded, 0 failed/);
+    assert.match(text, /first container started +0\.6 s/);
+    assert.match(text, /Job complete +4\.1 s/);
+    assert.match(text, /container groups left +0 after deleting the Job/);
+    assert.match(text, /Logs of burst-demo\/thumbnails-0-abcde/);
+    assert.match(text, / {2}\| shard 0 done/);
+    assert.match(renderSummary({ ...summary, cleanupMs: undefined, containerGroupsLeft: 10 }, plain).join("\n"), /10 \(kept with --keep\)/);
+    assert.equal(secondsText(undefined), "n/a");
+  });
+  it("without a TTY writes plain lines only when something changed, no escapes", () => {
+    const { out, text } = sink(false);
+    const view = new TerminalView(out, "burstlet");
+    view.progress("step one");
+    view.snapshot(snapshot());
+    view.snapshot(snapshot({ elapsedMs: 3_500 }));
+    view.summary(summary);
+    assert.equal(text().match(/burst: pending/g)?.length, 1, "an unchanged snapshot is not repeated");
+    assert.ok(!text().includes("\x1b"), "no escape sequences");
+  });
+  it("on a TTY redraws the block in place and gives the cursor back", () => {
+    const { out, text } = sink(true);
+    const view = new TerminalView(out, "burstlet", true, {});
+    view.snapshot(snapshot());
+    view.progress("a step");
+    view.snapshot(snapshot({ elapsedMs: 4_000 }));
+    view.finish();
+    assert.equal(text().split("\x1b[5F\x1b[0J").length - 1, 2, "moved up over the five-line block twice");
+    assert.match(text(), /a step\n/);
+    assert.ok(text().endsWith("\x1b[?25h"));
+  });
+});
