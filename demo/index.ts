@@ -38,6 +38,9 @@ async function main(argv: readonly string[]): Promise<number> {
     if (controller.signal.aborted) return;
     view.progress("Interrupted: stopping everything the demo started…");
     controller.abort(new Error("interrupted"));
+    // Child processes go at once, as the sandbox's process group does on a signal; this also ends a
+    // first-run build of the control plane, which would otherwise finish before the demo could stop.
+    killDescendants();
     // A teardown that hangs must not keep the terminal.
     setTimeout(() => {
       cleanUp(workDir);
@@ -82,8 +85,14 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Removes the demo's directory and any process it started that is still alive (a first-run build). */
+/** Removes the demo's directory and any process it started that is still alive. */
 function cleanUp(workDir: string): void {
+  killDescendants();
+  rmSync(`${cacheDir()}.partial-${process.pid}`, { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+function killDescendants(): void {
   for (const pid of descendants(process.pid)) {
     try {
       process.kill(pid, "SIGKILL");
@@ -92,8 +101,6 @@ function cleanUp(workDir: string): void {
       if ((err as NodeJS.ErrnoException).code !== "ESRCH") throw err;
     }
   }
-  rmSync(`${cacheDir()}.partial-${process.pid}`, { recursive: true, force: true });
-  rmSync(workDir, { recursive: true, force: true });
 }
 
 /** Processes below `root`, read from /proc (empty where there is none). */
