@@ -10,7 +10,7 @@ import type { ControlPlane } from "../sandbox/control-plane";
 import { DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
 import { isConflict, isNotFound } from "../kubelet/src/util/kube-errors";
 import { type DemoSandbox, startDemoSandbox } from "./sandbox";
-import { type BurstSnapshot, type DemoSummary, StartTimes, countPhases, countPlacement, groupCounts, steadyView } from "./snapshot";
+import { type BurstSnapshot, type DemoSummary, ContainerTimes, countPhases, countPlacement, groupCounts, steadyView } from "./snapshot";
 import { BURST_CONTAINER, BURST_NAME, STEADY_NAME, burstJob, steadyDeployment, steadyService } from "./workload";
 
 export interface DemoOptions {
@@ -96,12 +96,12 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     const submittedAt = Date.now();
     progress(`Submitted BurstJob "${BURST_NAME}": ${options.items} items, an indexed Job of ${options.items} completions, placement "virtual"`);
 
-    const starts = new StartTimes();
+    const times = new ContainerTimes();
     let lastBurst: V1Pod[] = [];
     const observe = async (jobState?: V1Job): Promise<BurstSnapshot> => {
       const [burst, steadyNow] = await Promise.all([burstPods(), steadyPods()]);
       const groups = sandbox.groups();
-      starts.observe(groups);
+      times.observe(groups);
       if (burst.length > 0) lastBurst = burst;
       const snapshot: BurstSnapshot = {
         elapsedMs: Date.now() - submittedAt,
@@ -134,7 +134,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       keepSandbox = true;
     } else {
       const cleanupStarted = Date.now();
-      progress(`Deleting the Job; burstlet deletes its ${starts.peakAlive} container groups…`);
+      progress(`Deleting the Job; burstlet deletes its ${times.peakAlive} container groups…`);
       await api.batch.deleteNamespacedJob({ namespace, name: BURST_NAME, propagationPolicy: "Foreground" });
       await wait("the burst's pods and container groups to go", 180_000, async () => {
         const snapshot = await observe();
@@ -143,7 +143,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       cleanupMs = Date.now() - cleanupStarted;
       if (options.controlPlane) await removeSteady(api, namespace, createdNamespace);
     }
-    const span = starts.span(submittedAt);
+    const span = times.span(submittedAt);
     const summary: DemoSummary = {
       items: options.items,
       succeeded: final.succeeded,
@@ -154,11 +154,12 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       steadyPods: steady.total,
       steadyOnOrdinaryNodes: Object.entries(steady.nodes).filter(([node]) => node !== nodeName).reduce((n, [, count]) => n + count, 0),
       steadyNodes: Object.keys(steady.nodes).sort(),
-      firstContainerStartedMs: span.first,
-      lastContainerStartedMs: span.last,
+      firstContainerStartedMs: span.firstStart,
+      lastContainerStartedMs: span.lastStart,
+      lastContainerFinishedMs: span.lastFinish,
       jobCompleteMs,
-      containerGroupsStarted: starts.count,
-      peakContainerGroups: starts.peakAlive,
+      containerGroupsStarted: times.count,
+      peakContainerGroups: times.peakAlive,
       containerGroupsLeft: sandbox.groups().length,
       cleanupMs,
       logs,

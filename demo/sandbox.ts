@@ -156,8 +156,9 @@ async function ensureKwokNodes(cp: ControlPlane, names: readonly string[]): Prom
 
 function groupView(g: StoredGroup): GroupView {
   const main = g.runtime.containers[0]?.current;
-  const running = main && (main.state === "Running" || main.state === "Terminated") && main.startTime;
-  return { name: g.name, state: g.runtime.state, startedAt: running ? Date.parse(running) : undefined };
+  const started = main && (main.state === "Running" || main.state === "Terminated") ? main.startTime : undefined;
+  const finished = main?.state === "Terminated" ? main.finishTime : undefined;
+  return { name: g.name, state: g.runtime.state, startedAt: started ? Date.parse(started) : undefined, finishedAt: finished ? Date.parse(finished) : undefined };
 }
 
 /** Resolves when the signal aborts (to race long waits against Ctrl-C). */

@@ -11,6 +11,8 @@ export interface GroupView {
   readonly state: string;
   /** When its main container started running (epoch ms), once it has. */
   readonly startedAt?: number;
+  /** When its main container ended (epoch ms), once it has. */
+  readonly finishedAt?: number;
 }
 
 export interface PhaseCounts {
@@ -88,16 +90,20 @@ export function groupCounts(groups: readonly GroupView[]): BurstSnapshot["groups
 }
 
 /**
- * Remembers when each container group's container started and how many groups were alive at
- * most, across polls: groups are gone after cleanup, their start times must not be.
+ * Remembers when each container group's container started and ended, and how many groups were
+ * alive at most, across polls: groups are gone after cleanup, their times must not be.
  */
-export class StartTimes {
+export class ContainerTimes {
   private readonly started = new Map<string, number>();
+  private readonly finished = new Map<string, number>();
   peakAlive = 0;
 
   observe(groups: readonly GroupView[]): void {
     this.peakAlive = Math.max(this.peakAlive, groups.length);
-    for (const g of groups) if (g.startedAt !== undefined && !this.started.has(g.name)) this.started.set(g.name, g.startedAt);
+    for (const g of groups) {
+      if (g.startedAt !== undefined && !this.started.has(g.name)) this.started.set(g.name, g.startedAt);
+      if (g.finishedAt !== undefined && !this.finished.has(g.name)) this.finished.set(g.name, g.finishedAt);
+    }
   }
 
   /** Groups seen with a started container. */
@@ -105,11 +111,13 @@ export class StartTimes {
     return this.started.size;
   }
 
-  /** First and last container start, in ms after `since`; undefined before any started. */
-  span(since: number): { first?: number; last?: number } {
-    if (this.started.size === 0) return {};
-    const times = [...this.started.values()];
-    return { first: Math.min(...times) - since, last: Math.max(...times) - since };
+  /** First and last container start and last end, in ms after `since`; undefined before any. */
+  span(since: number): { firstStart?: number; lastStart?: number; lastFinish?: number } {
+    const after = (times: Iterable<number>, pick: (...n: number[]) => number): number | undefined => {
+      const all = [...times];
+      return all.length === 0 ? undefined : pick(...all) - since;
+    };
+    return { firstStart: after(this.started.values(), Math.min), lastStart: after(this.started.values(), Math.max), lastFinish: after(this.finished.values(), Math.max) };
   }
 }
 
@@ -127,6 +135,8 @@ export interface DemoSummary {
   /** Milliseconds after the Job was submitted. */
   readonly firstContainerStartedMs?: number;
   readonly lastContainerStartedMs?: number;
+  /** When the last container ended in ACI; the Job completes once burstlet has reported every pod. */
+  readonly lastContainerFinishedMs?: number;
   readonly jobCompleteMs: number;
   readonly containerGroupsStarted: number;
   readonly peakContainerGroups: number;

@@ -57,7 +57,8 @@ describe("the demo's core (npm run demo) on the shared control plane", function 
 
     const first = summary.firstContainerStartedMs ?? Number.NaN;
     const last = summary.lastContainerStartedMs ?? Number.NaN;
-    assert.ok(first >= 0 && first <= last && last <= summary.jobCompleteMs, `first ${first} ≤ last ${last} ≤ complete ${summary.jobCompleteMs}`);
+    const finished = summary.lastContainerFinishedMs ?? Number.NaN;
+    assert.ok(first >= 0 && first <= last && last <= finished && finished <= summary.jobCompleteMs, `first ${first} ≤ last ${last} ≤ finished ${finished} ≤ complete ${summary.jobCompleteMs}`);
     assert.ok(snapshots.some((s) => s.phases.running > 0 || s.groups.running > 0), "the view saw the burst running");
     assert.ok(snapshots.some((s) => s.jobComplete), "the view saw the Job complete");
     assert.equal(snapshots.at(-1)?.groups.alive, 0);

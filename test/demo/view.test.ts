@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import type { V1Pod } from "@kubernetes/client-node";
 import { DEFAULT_ITEMS, MAX_ITEMS, parseDemoArgs, UsageError } from "../../demo/options";
-import { type BurstSnapshot, type DemoSummary, StartTimes, countPhases, countPlacement, groupCounts, steadyView } from "../../demo/snapshot";
+import { type BurstSnapshot, type DemoSummary, ContainerTimes, countPhases, countPlacement, groupCounts, steadyView } from "../../demo/snapshot";
 import { TerminalView, progressBar, renderLive, renderPlain, renderSummary, secondsText } from "../../demo/view";
 
 const pod = (phase: string | undefined, nodeName?: string): V1Pod => ({ spec: { containers: [], nodeName }, status: phase ? { phase } : undefined });
@@ -22,7 +22,7 @@ const snapshot = (over: Partial<BurstSnapshot> = {}): BurstSnapshot => ({
 const summary: DemoSummary = {
   items: 10, succeeded: 10, failed: 0, burstOnVirtualNode: 10, burstOnOrdinaryNodes: 0, virtualNode: "burstlet",
   steadyPods: 3, steadyOnOrdinaryNodes: 3, steadyNodes: ["ordinary-1", "ordinary-2", "ordinary-3"],
-  firstContainerStartedMs: 600, lastContainerStartedMs: 900, jobCompleteMs: 4_100, containerGroupsStarted: 10, peakContainerGroups: 10,
+  firstContainerStartedMs: 600, lastContainerStartedMs: 900, lastContainerFinishedMs: 3_000, jobCompleteMs: 4_100, containerGroupsStarted: 10, peakContainerGroups: 10,
   containerGroupsLeft: 0, cleanupMs: 2_000, logs: { pod: "burst-demo/thumbnails-0-abcde", text: "shard 0 of 10\nshard 0 done\n" },
   setupMs: 6_000, controlPlaneMs: 4_000, totalMs: 12_000,
 };
@@ -67,15 +67,16 @@ describe("demo: snapshot figures", () => {
   it("counts container groups by state", () => {
     assert.deepEqual(groupCounts([{ name: "a", state: "Running" }, { name: "b", state: "Succeeded" }, { name: "c", state: "Pending" }]), { alive: 3, running: 1, succeeded: 1 });
   });
-  it("remembers start times of groups that are gone, and the peak", () => {
-    const starts = new StartTimes();
-    assert.deepEqual(starts.span(0), {});
-    starts.observe([{ name: "a", state: "Running", startedAt: 1_500 }, { name: "b", state: "Pending" }]);
-    starts.observe([{ name: "a", state: "Succeeded", startedAt: 9_999 }, { name: "b", state: "Running", startedAt: 1_800 }]);
-    starts.observe([]);
-    assert.equal(starts.count, 2);
-    assert.equal(starts.peakAlive, 2);
-    assert.deepEqual(starts.span(1_000), { first: 500, last: 800 }, "the first start seen for a group counts");
+  it("remembers container times of groups that are gone, and the peak", () => {
+    const times = new ContainerTimes();
+    assert.deepEqual(times.span(0), { firstStart: undefined, lastStart: undefined, lastFinish: undefined });
+    times.observe([{ name: "a", state: "Running", startedAt: 1_500 }, { name: "b", state: "Pending" }]);
+    times.observe([{ name: "a", state: "Succeeded", startedAt: 9_999, finishedAt: 3_500 }, { name: "b", state: "Running", startedAt: 1_800 }]);
+    times.observe([{ name: "b", state: "Succeeded", startedAt: 1_800, finishedAt: 3_900 }]);
+    times.observe([]);
+    assert.equal(times.count, 2);
+    assert.equal(times.peakAlive, 2);
+    assert.deepEqual(times.span(1_000), { firstStart: 500, lastStart: 800, lastFinish: 2_900 }, "the first time seen for a group counts");
   });
 });
 
@@ -104,6 +105,7 @@ describe("demo: view", () => {
     const text = renderSummary(summary, plain).join("\n");
     assert.match(text, /items processed +10\/10 succeeded, 0 failed/);
     assert.match(text, /first container started +0\.6 s/);
+    assert.match(text, /last container finished +3\.0 s/);
     assert.match(text, /Job complete +4\.1 s/);
     assert.match(text, /container groups left +0 after deleting the Job/);
     assert.match(text, /Logs of burst-demo\/thumbnails-0-abcde/);
