@@ -98,12 +98,13 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
 
     const times = new ContainerTimes();
     let lastBurst: V1Pod[] = [];
-    const observe = async (jobState?: V1Job): Promise<BurstSnapshot> => {
+    const observe = async (stage: BurstSnapshot["stage"], jobState?: V1Job): Promise<BurstSnapshot> => {
       const [burst, steadyNow] = await Promise.all([burstPods(), steadyPods()]);
       const groups = sandbox.groups();
       times.observe(groups);
       if (burst.length > 0) lastBurst = burst;
       const snapshot: BurstSnapshot = {
+        stage,
         elapsedMs: Date.now() - submittedAt,
         items: options.items,
         phases: countPhases(burst),
@@ -119,7 +120,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     let outcome: "Complete" | "Failed" | undefined;
     await wait(`Job ${BURST_NAME} to finish`, Math.max(300_000, options.items * 3_000), async () => {
       const current = await api.batch.readNamespacedJob({ namespace, name: BURST_NAME });
-      await observe(current);
+      await observe("burst", current);
       outcome = finished(current);
       return outcome !== undefined;
     });
@@ -137,7 +138,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       progress(`Deleting the Job; burstlet deletes its ${times.peakAlive} container groups…`);
       await api.batch.deleteNamespacedJob({ namespace, name: BURST_NAME, propagationPolicy: "Foreground" });
       await wait("the burst's pods and container groups to go", 180_000, async () => {
-        const snapshot = await observe();
+        const snapshot = await observe("cleanup");
         return snapshot.phases.pending + snapshot.phases.running + snapshot.phases.succeeded + snapshot.phases.failed === 0 && snapshot.groups.alive === 0;
       });
       cleanupMs = Date.now() - cleanupStarted;

@@ -39,6 +39,8 @@ export interface SteadyView {
 }
 
 export interface BurstSnapshot {
+  /** `burst` while the Job runs; `cleanup` once it has been deleted and its pods and groups go. */
+  readonly stage: "burst" | "cleanup";
   /** Milliseconds since the Job was submitted. */
   readonly elapsedMs: number;
   readonly items: number;

@@ -38,10 +38,20 @@ function nodeList(nodes: Readonly<Record<string, number>>, max = 4): string {
   return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
 }
 
-/** The live block (a few lines, each under 80 columns). */
-export function renderLive(s: BurstSnapshot, virtualNode: string, style: Style): string[] {
+const podsLeft = (s: BurstSnapshot): number => s.phases.pending + s.phases.running + s.phases.succeeded + s.phases.failed;
+
+/**
+ * The live block (a few lines, each under 80 columns). During cleanup the burst's last state stays
+ * on screen (`finalBurst`) and the last line counts what is left to delete.
+ */
+export function renderLive(s: BurstSnapshot, virtualNode: string, style: Style, finalBurst?: BurstSnapshot): string[] {
   const p = s.phases;
   const label = (text: string): string => paint(style, "bold", text.padEnd(7));
+  if (s.stage === "cleanup" && finalBurst) {
+    const lines = renderLive(finalBurst, virtualNode, style);
+    lines[lines.length - 1] = `${label("ACI")}cleaning up: ${podsLeft(s)} pods, ${paint(style, "bold", String(s.groups.alive))} container groups left  ${paint(style, "dim", secondsText(s.elapsedMs))}`;
+    return lines;
+  }
   return [
     `${label("Burst")}${progressBar(s, 40, style)} ${p.succeeded}/${s.items} done  ${paint(style, "dim", secondsText(s.elapsedMs))}`,
     `${label("")}pending ${p.pending}  ${paint(style, "yellow", `running ${p.running}`)}  ${paint(style, "green", `succeeded ${p.succeeded}`)}  ${p.failed > 0 ? paint(style, "red", `failed ${p.failed}`) : "failed 0"}${s.jobComplete ? paint(style, "green", "  Job complete") : ""}`,
@@ -54,6 +64,7 @@ export function renderLive(s: BurstSnapshot, virtualNode: string, style: Style):
 /** One line for logs and pipes. */
 export function renderPlain(s: BurstSnapshot): string {
   const p = s.phases;
+  if (s.stage === "cleanup") return `[${secondsText(s.elapsedMs).padStart(7)}] cleanup: ${podsLeft(s)} pods, ${s.groups.alive} container groups left`;
   return [
     `[${secondsText(s.elapsedMs).padStart(7)}] burst: pending ${p.pending}, running ${p.running}, succeeded ${p.succeeded}/${s.items}, failed ${p.failed}`,
     `on virtual node ${s.placement.virtual}, ordinary ${s.placement.ordinary}, unscheduled ${s.placement.unscheduled}`,
@@ -93,6 +104,7 @@ export function renderSummary(m: DemoSummary, style: Style): string[] {
 export class TerminalView {
   private height = 0;
   private last: BurstSnapshot | undefined;
+  private lastBurst: BurstSnapshot | undefined;
   private lastPlain = "";
   private lastPlainAt = 0;
   private readonly style: Style;
@@ -117,6 +129,7 @@ export class TerminalView {
 
   snapshot = (s: BurstSnapshot): void => {
     this.last = s;
+    if (s.stage === "burst") this.lastBurst = s;
     if (this.live) {
       this.out.write(this.clearBlock() + this.drawBlock());
       return;
@@ -135,6 +148,7 @@ export class TerminalView {
     if (!this.live) this.flushPlain();
     this.height = 0;
     this.last = undefined;
+    this.lastBurst = undefined;
   }
 
   /** Prints the latest snapshot unless the last printed line said the same (the elapsed time aside). */
@@ -158,7 +172,7 @@ export class TerminalView {
   /** The block (with the cursor hidden while it redraws). */
   private drawBlock(): string {
     if (!this.last) return "";
-    const lines = renderLive(this.last, this.virtualNode, this.style);
+    const lines = renderLive(this.last, this.virtualNode, this.style, this.lastBurst);
     this.height = lines.length;
     return `\x1b[?25l${lines.join("\n")}\n`;
   }

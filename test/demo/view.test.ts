@@ -9,6 +9,7 @@ const pod = (phase: string | undefined, nodeName?: string): V1Pod => ({ spec: { 
 const plain = { color: false };
 
 const snapshot = (over: Partial<BurstSnapshot> = {}): BurstSnapshot => ({
+  stage: "burst",
   elapsedMs: 3_400,
   items: 10,
   phases: { pending: 2, running: 3, succeeded: 5, failed: 0 },
@@ -94,6 +95,13 @@ describe("demo: view", () => {
     assert.match(lines.join("\n"), /steady service: 3\/3 running on ordinary-1, ordinary-2, ordinary-3/);
     assert.match(lines.join("\n"), /container groups alive: 8 \(running 3, succeeded 5\)/);
     for (const line of lines) assert.ok(line.length < 80, `"${line}" fits`);
+  });
+  it("keeps the burst's last state on screen while cleaning up", () => {
+    const cleanup = snapshot({ stage: "cleanup", elapsedMs: 12_000, phases: { pending: 0, running: 0, succeeded: 4, failed: 0 }, groups: { alive: 6, running: 0, succeeded: 6 } });
+    const lines = renderLive(cleanup, "burstlet", plain, snapshot({ phases: { pending: 0, running: 0, succeeded: 10, failed: 0 }, jobComplete: true }));
+    assert.match(lines[0], /10\/10 done/);
+    assert.match(lines.at(-1)!, /cleaning up: 4 pods, 6 container groups left +12\.0 s/);
+    assert.equal(renderPlain(cleanup), "[ 12.0 s] cleanup: 4 pods, 6 container groups left");
   });
   it("prints one plain line per snapshot for pipes", () => {
     assert.equal(
