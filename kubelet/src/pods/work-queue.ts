@@ -95,7 +95,9 @@ export class WorkQueue {
 
   /** Runs `concurrency` workers until `signal` aborts. A handler's error backs its key off. */
   async run(concurrency: number, handler: Handler, signal: AbortSignal, onError?: (key: string, err: unknown) => void): Promise<void> {
-    signal.addEventListener("abort", () => this.shutdown(), { once: true });
+    // An already-aborted signal never fires "abort": without this check the workers would wait forever.
+    if (signal.aborted) this.shutdown();
+    else signal.addEventListener("abort", () => this.shutdown(), { once: true });
     const worker = async (): Promise<void> => {
       for (;;) {
         const key = await this.next();
