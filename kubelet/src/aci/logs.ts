@@ -32,7 +32,16 @@ export function filterLogs(raw: string, options: LogOptions, now: Date): string 
   let text = lines.map((l) => (options.timestamps && l.at ? `${l.at.toISOString()} ${l.text}` : l.text)).join("\n");
   if (lines.length > 0) text += "\n";
   if (options.limitBytes !== undefined && Buffer.byteLength(text) > options.limitBytes) {
-    text = Buffer.from(text).subarray(0, options.limitBytes).toString();
+    text = truncateUtf8(text, options.limitBytes);
   }
   return text;
+}
+
+/** The longest prefix of `text` within `limit` bytes that does not split a character. */
+function truncateUtf8(text: string, limit: number): string {
+  const bytes = Buffer.from(text);
+  let end = Math.max(0, limit);
+  // A cut inside a multi-byte character would decode as U+FFFD (3 bytes, over the limit): cut before it.
+  while (end > 0 && end < bytes.length && (bytes[end] & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString();
 }
