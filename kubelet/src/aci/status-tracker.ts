@@ -119,7 +119,8 @@ export class StatusTracker {
       }
       const phase = update.status.phase;
       if (phase === "Succeeded" || phase === "Failed") {
-        this.tracked.delete(uid);
+        // Only this tracking ends: the pod may have been untracked and tracked again meanwhile.
+        if (this.tracked.get(uid) === t) this.tracked.delete(uid);
         return;
       }
       const active = phase === "Pending" || now - t.changedAt < (this.options.recentMs ?? 20_000);

@@ -1,0 +1,229 @@
+import { strict as assert } from "node:assert";
+import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
+import { StatusTracker, type StatusTrackerOptions } from "../../../kubelet/src/aci/status-tracker";
+import { NotFoundError } from "../../../kubelet/src/errors";
+import { silentLogger } from "../../../kubelet/src/log";
+import type { PodEvent, PodStatusUpdate } from "../../../kubelet/src/provider/provider";
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await pause(2);
+  }
+}
+
+const pod = (uid: string): V1Pod => ({ metadata: { namespace: "ns", name: `pod-${uid}`, uid } });
+const event = (reason: string): PodEvent => ({ reason, message: reason, type: "Normal" });
+
+/** What the fake backend answers for a pod: its status, and its events with their keys. */
+interface Answer {
+  status: V1PodStatus;
+  events?: Array<[string, PodEvent]>;
+}
+
+describe("StatusTracker", () => {
+  let controller: AbortController;
+  let running: Promise<void> | undefined;
+  let reads: Map<string, number>;
+  let answers: Map<string, Answer | Error>;
+  let pushed: PodStatusUpdate[];
+
+  const tracker = (options: Partial<StatusTrackerOptions> = {}): StatusTracker => {
+    const t = new StatusTracker({
+      log: silentLogger,
+      activeMs: 20,
+      steadyMs: 250,
+      recentMs: 60,
+      tickMs: 5,
+      read: (p) => {
+        const uid = p.metadata!.uid!;
+        reads.set(uid, (reads.get(uid) ?? 0) + 1);
+        const answer = answers.get(uid) ?? { status: { phase: "Pending" } };
+        if (answer instanceof Error) return Promise.reject(answer);
+        const events = answer.events ?? [];
+        return Promise.resolve({ namespace: "ns", name: p.metadata!.name!, uid, status: answer.status, events: events.map(([, e]) => e), eventKeys: events.map(([k]) => k) });
+      },
+      ...options,
+    });
+    t.onChange((update) => pushed.push(update));
+    return t;
+  };
+  const start = (t: StatusTracker): void => {
+    running = t.run(controller.signal);
+  };
+
+  beforeEach(() => {
+    controller = new AbortController();
+    running = undefined;
+    reads = new Map();
+    answers = new Map();
+    pushed = [];
+  });
+  afterEach(async () => {
+    controller.abort();
+    await running;
+  });
+
+  it("reads a newly tracked pod at once and pushes its status", async () => {
+    const t = tracker();
+    start(t);
+    answers.set("a", { status: { phase: "Pending", reason: "ContainerCreating" } });
+    const tracked = Date.now();
+    t.track(pod("a"));
+    await until(() => pushed.length === 1, "the first push");
+    assert.ok(Date.now() - tracked < 1_000);
+    assert.deepEqual([pushed[0].uid, pushed[0].status.phase], ["a", "Pending"]);
+  });
+
+  it("reads starting pods far more often than steady running ones", async () => {
+    const t = tracker();
+    answers.set("starting", { status: { phase: "Pending" } });
+    answers.set("steady", { status: { phase: "Running" } });
+    t.track(pod("starting"));
+    t.track(pod("steady"));
+    start(t);
+    await pause(150); // the running pod's first change is "recent" for 60 ms
+    const before = { starting: reads.get("starting") ?? 0, steady: reads.get("steady") ?? 0 };
+    await pause(600);
+    const starting = (reads.get("starting") ?? 0) - before.starting;
+    const steady = (reads.get("steady") ?? 0) - before.steady;
+    assert.ok(steady <= 4, `steady pod read ${steady} times in 600 ms with a 250 ms interval`);
+    assert.ok(starting >= 8 && starting > 3 * steady, `starting ${starting} reads, steady ${steady}`);
+  });
+
+  it("keeps reading a steady pod, so its status is never older than the steady interval", async () => {
+    const t = tracker();
+    answers.set("a", { status: { phase: "Running" } });
+    t.track(pod("a"));
+    start(t);
+    await pause(200);
+    const before = reads.get("a") ?? 0;
+    await pause(700);
+    assert.ok((reads.get("a") ?? 0) - before >= 1, "read again within the steady interval");
+    assert.ok(t.maxStalenessSeconds() < 0.75, `staleness ${t.maxStalenessSeconds()} s`);
+  });
+
+  it("pushes only when the status changed or new events arrived, and only the new events", async () => {
+    const t = tracker();
+    answers.set("a", { status: { phase: "Pending" }, events: [["pull", event("Pulling")]] });
+    t.track(pod("a"));
+    start(t);
+    await until(() => (reads.get("a") ?? 0) >= 4, "several reads");
+    assert.equal(pushed.length, 1, "an unchanged status is not pushed again");
+    assert.deepEqual(pushed[0].events.map((e) => e.reason), ["Pulling"]);
+
+    answers.set("a", { status: { phase: "Pending" }, events: [["pull", event("Pulling")], ["pulled", event("Pulled")]] });
+    await until(() => pushed.length === 2, "the new event");
+    assert.deepEqual(pushed[1].events.map((e) => e.reason), ["Pulled"], "an event already pushed is not pushed again");
+
+    answers.set("a", { status: { phase: "Running", startTime: new Date() }, events: [["pull", event("Pulling")], ["pulled", event("Pulled")]] });
+    await until(() => pushed.length === 3, "the status change");
+    assert.deepEqual([pushed[2].status.phase, pushed[2].events.length], ["Running", 0]);
+    const reads0 = reads.get("a")!;
+    await until(() => reads.get("a")! >= reads0 + 2, "more reads");
+    assert.equal(pushed.length, 3);
+  });
+
+  it("stops reading a pod once it has finished, after pushing its final status", async () => {
+    const t = tracker();
+    answers.set("done", { status: { phase: "Succeeded" } });
+    answers.set("failed", { status: { phase: "Failed", reason: "Error" } });
+    t.track(pod("done"));
+    t.track(pod("failed"));
+    start(t);
+    await until(() => pushed.length === 2, "both final statuses");
+    assert.equal(t.size, 0);
+    await pause(100);
+    assert.deepEqual([reads.get("done"), reads.get("failed")], [1, 1]);
+  });
+
+  it("stops reading an untracked pod and drops an answer that arrives after untrack", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const t = tracker({
+      read: async (p) => {
+        reads.set(p.metadata!.uid!, (reads.get(p.metadata!.uid!) ?? 0) + 1);
+        await held;
+        return { namespace: "ns", name: "x", uid: p.metadata!.uid!, status: { phase: "Running" }, events: [], eventKeys: [] };
+      },
+    });
+    t.track(pod("a"));
+    start(t);
+    await until(() => reads.get("a") === 1, "the read");
+    t.untrack("a");
+    release();
+    await pause(80);
+    assert.deepEqual(pushed, []);
+    assert.equal(reads.get("a"), 1);
+  });
+
+  it("does not let a stale read of an untracked pod end the new tracking of the same pod", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let calls = 0;
+    const t = tracker({
+      read: async (p) => {
+        calls++;
+        const call = calls;
+        if (call === 1) await held;
+        // The old read finds the pod finished; the new tracking's reads find it still running.
+        const phase = call === 1 ? "Succeeded" : "Running";
+        return { namespace: "ns", name: "x", uid: p.metadata!.uid!, status: { phase }, events: [], eventKeys: [] };
+      },
+    });
+    t.track(pod("a"));
+    start(t);
+    await until(() => calls === 1, "the first read");
+    t.untrack("a");
+    t.track(pod("a"));
+    await until(() => pushed.length === 1, "the new tracking's push");
+    release();
+    await pause(50);
+    assert.equal(t.size, 1, "the pod is still followed");
+  });
+
+  it("keeps at most `maxInFlight` reads in flight", async () => {
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const t = tracker({
+      maxInFlight: 3,
+      read: async (p) => {
+        inFlight++;
+        maxInFlight = Math.max(maxInFlight, inFlight);
+        await pause(30);
+        inFlight--;
+        reads.set(p.metadata!.uid!, (reads.get(p.metadata!.uid!) ?? 0) + 1);
+        return { namespace: "ns", name: "x", uid: p.metadata!.uid!, status: { phase: "Pending" }, events: [], eventKeys: [] };
+      },
+    });
+    for (let i = 0; i < 10; i++) t.track(pod(`p${i}`));
+    start(t);
+    await until(() => reads.size === 10, "every pod read once");
+    assert.equal(maxInFlight, 3);
+  });
+
+  it("retries failed reads and reports how stale the oldest status is", async () => {
+    const t = tracker();
+    answers.set("a", new Error("ARM 503"));
+    t.track(pod("a"));
+    const tracked = Date.now();
+    start(t);
+    await until(() => (reads.get("a") ?? 0) >= 3, "retries");
+    assert.deepEqual(pushed, []);
+    const stale = t.maxStalenessSeconds();
+    assert.ok(stale >= (Date.now() - tracked - 50) / 1000 - 0.05, `staleness ${stale} s does not grow while reads fail`);
+    assert.ok(Math.abs(t.maxStalenessSeconds(tracked + 10_000) - 10) < 0.5, "measured from the last good read");
+    answers.set("a", new NotFoundError("not yet created"));
+    await until(() => (reads.get("a") ?? 0) >= 5, "retries after not found");
+    answers.set("a", { status: { phase: "Pending" } });
+    await until(() => pushed.length === 1, "the push after recovery");
+    assert.ok(t.maxStalenessSeconds() < 0.5);
+  });
+
+  it("reports no staleness when it follows no pod", () => {
+    assert.equal(tracker().maxStalenessSeconds(), 0);
+  });
+});
