@@ -1,0 +1,73 @@
+import { strict as assert } from "node:assert";
+import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
+import { classify } from "../../../kubelet/src/aci/arm-client";
+import { NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../../../kubelet/src/errors";
+
+/** An error as the Azure SDK throws it for an HTTP answer. */
+function armError(status: number, code: string, message = `${code} happened`, headers: Record<string, string> = {}): RestError {
+  const request = createPipelineRequest({ url: "https://management.example/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerInstance/containerGroups/g" });
+  return new RestError(message, { code, statusCode: status, request, response: { status, headers: createHttpHeaders(headers), request } });
+}
+
+describe("classify (ARM failures)", () => {
+  it("turns a 404 into NotFoundError, naming the operation", () => {
+    const err = classify("get g", armError(404, "ResourceNotFound", "The Resource 'g' was not found."));
+    assert.ok(err instanceof NotFoundError);
+    assert.match(err.message, /^get g: The Resource 'g' was not found\.$/);
+  });
+
+  it("turns a 429 into ThrottledError with Retry-After in milliseconds, in seconds or as a date", () => {
+    const seconds = classify("create g", armError(429, "TooManyRequests", "slow down", { "retry-after": "17" }));
+    assert.ok(seconds instanceof ThrottledError);
+    assert.equal(seconds.retryAfterMs, 17_000);
+    const at = new Date(Date.now() + 30_000).toUTCString();
+    const dated = classify("create g", armError(429, "TooManyRequests", "slow down", { "retry-after": at }));
+    assert.ok(dated instanceof ThrottledError && dated.retryAfterMs !== undefined);
+    assert.ok(dated.retryAfterMs > 25_000 && dated.retryAfterMs <= 30_000, `${dated.retryAfterMs}`);
+    const bare = classify("create g", armError(429, "TooManyRequests"));
+    assert.ok(bare instanceof ThrottledError);
+    assert.equal(bare.retryAfterMs, undefined);
+  });
+
+  it("treats server errors, timeouts and conflicts as transient, keeping the cause", () => {
+    for (const [status, code] of [[500, "InternalServerError"], [502, "BadGateway"], [503, "ServiceUnavailable"], [408, "RequestTimeout"], [409, "Conflict"]] as const) {
+      const cause = armError(status, code);
+      const err = classify("create g", cause);
+      assert.ok(err instanceof TransientError, `${status} ${code} → ${err.name}`);
+      assert.equal(err.cause, cause);
+    }
+  });
+
+  it("treats a failure without an HTTP answer (reset, DNS, timeout) as transient", () => {
+    const err = classify("list", Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    assert.ok(err instanceof TransientError);
+    assert.match(err.message, /^list: socket hang up$/);
+    assert.ok(classify("list", "weird") instanceof TransientError);
+  });
+
+  it("treats exhausted quotas as 'not now', whatever status carries them", () => {
+    for (const code of ["ContainerGroupQuotaReached", "StandardCoresQuotaReached", "QuotaExceeded", "ResourceRequestsThrottled", "AnotherOperationInProgress", "RegistryErrorResponse"]) {
+      for (const status of [400, 403, 409]) {
+        assert.ok(classify("create g", armError(status, code)) instanceof TransientError, `${status} ${code}`);
+      }
+    }
+  });
+
+  it("says when credentials were rejected, without failing pods for it", () => {
+    for (const status of [401, 403]) {
+      const err = classify("get g", armError(status, status === 401 ? "InvalidAuthenticationToken" : "AuthorizationFailed"));
+      assert.ok(err instanceof TransientError, `${status}`);
+      assert.match(err.message, /credentials rejected/);
+    }
+  });
+
+  it("turns a 400 into UnsupportedError carrying ACI's own explanation", () => {
+    const err = classify("create g", armError(400, "InvalidContainerGroupName", "The container group name 'G' is invalid."));
+    assert.ok(err instanceof UnsupportedError);
+    assert.match(err.message, /Azure Container Instances refused the container group: The container group name 'G' is invalid\./);
+  });
+
+  it("treats any other status as transient rather than a permanent pod failure", () => {
+    assert.ok(classify("get g", armError(418, "Teapot")) instanceof TransientError);
+  });
+});
