@@ -42,7 +42,9 @@ export interface PolicyRule {
  * Cluster-wide rules: its own Node (create, then only that name), pods bound to it (pods of every
  * namespace, since Kubernetes cannot scope by `spec.nodeName`), events, `get` on the secrets and
  * config maps its pods reference (never list or watch: burstlet cannot read every secret in bulk),
- * and the reviews that authenticate and authorise callers of its kubelet API.
+ * bound tokens for its pods' service accounts (the projected token every pod mounts; a kubelet mints
+ * them with the TokenRequest API, creating nothing else on the service account), and the reviews
+ * that authenticate and authorise callers of its kubelet API.
  */
 export function burstletClusterRules(nodeName: string): PolicyRule[] {
   return [
@@ -53,6 +55,7 @@ export function burstletClusterRules(nodeName: string): PolicyRule[] {
     { apiGroups: [""], resources: ["pods/status"], verbs: ["get", "update", "patch"] },
     { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "update", "patch"] },
     { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get"] },
+    { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
     { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
     { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
   ];

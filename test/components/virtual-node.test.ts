@@ -88,10 +88,11 @@ describe("VirtualNode", () => {
     const { resources } = await declared(() => new VirtualNode("vn", { ...args, nodeName: "aci-1" }));
     const rules = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").inputs.rules as { resources: string[]; verbs: string[]; resourceNames?: string[] }[];
     const covered = new Set(rules.flatMap((r) => r.resources));
-    for (const resource of ["nodes", "nodes/status", "pods", "pods/status", "events", "secrets", "configmaps", "tokenreviews", "subjectaccessreviews"]) {
+    for (const resource of ["nodes", "nodes/status", "pods", "pods/status", "events", "secrets", "configmaps", "serviceaccounts/token", "tokenreviews", "subjectaccessreviews"]) {
       assert.ok(covered.has(resource), `${resource} is granted`);
     }
-    assert.equal(covered.size, 9, "nothing else is granted");
+    assert.equal(covered.size, 10, "nothing else is granted");
+    assert.deepEqual(rules.filter((r) => r.resources.includes("serviceaccounts/token")).flatMap((r) => r.verbs), ["create"], "bound tokens only, no service account access");
     assert.deepEqual(rules.filter((r) => r.resources.includes("secrets")).flatMap((r) => r.verbs), ["get"]);
     assert.ok(rules.every((r) => !r.verbs.includes("*") && !r.resources.includes("*")));
     assert.deepEqual(rules.find((r) => r.resources.includes("nodes/status"))?.resourceNames, ["aci-1"]);
