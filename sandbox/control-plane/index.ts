@@ -86,7 +86,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     ]);
     const sched = group.start("kube-scheduler", bins.path("kube-scheduler"), [
       `--kubeconfig=${kubeconfigPath}`, `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
-      "--bind-address=127.0.0.1", `--secure-port=${ports.sched}`, "--leader-elect=false",
+      "--bind-address=127.0.0.1", `--secure-port=${ports.sched}`, "--leader-elect=false", "--kube-api-qps=200", "--kube-api-burst=400",
     ]);
     await waitForHealthy(`https://127.0.0.1:${ports.kcm}/healthz`, kcm, { insecure: true });
     await waitForHealthy(`https://127.0.0.1:${ports.sched}/healthz`, sched, { insecure: true });

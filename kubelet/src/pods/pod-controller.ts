@@ -6,7 +6,7 @@
  * - `fromKubernetes`: a pod changed in the API server → create, or delete, its backing.
  * - `statusFromProvider`: the backend saw a pod change → write `pods/status` if anything changed.
  */
-import { CoreV1Api, type KubeConfig, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
 import { InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import type { Logger } from "../log";
 import type { PodProvider, PodStatusUpdate } from "../provider/provider";
@@ -201,7 +201,12 @@ export class PodController {
     const merged: V1PodStatus = { ...status, qosClass: pod.status?.qosClass ?? status.qosClass };
     if (canonicalJson(merged) === canonicalJson(pod.status)) return;
     try {
-      await this.core.replaceNamespacedPodStatus({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { ...pod, status: merged } });
+      // A merge patch of the whole status, preconditioned on the UID: no resourceVersion, so a
+      // cache that lags our own last write cannot turn every update into a conflict.
+      await this.core.patchNamespacedPodStatus(
+        { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { metadata: { uid: pod.metadata!.uid }, status: merged } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;

@@ -104,8 +104,11 @@ export class WorkQueue {
         if (key === undefined) return;
         const started = Date.now();
         let failed = false;
+        const retriesBefore = this.retries(key);
         try {
           await handler(key);
+          // Success resets the key's backoff, unless the handler itself asked for a later retry.
+          if (this.retries(key) === retriesBefore) this.forget(key);
         } catch (err) {
           failed = true;
           onError?.(key, err);

@@ -1,0 +1,196 @@
+/**
+ * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S] [--arm-limits]`
+ *
+ * Runs a burst on the sandbox — a real control plane, the ACI emulator, and burstlet as its own
+ * process from the production bundle — and prints one JSON line of figures:
+ *   pods, controlPlaneBindS (first to last bind: the floor no virtual kubelet can beat here),
+ *   firstBindToAllCreatedS, firstBindToAllRunningS, armReads, armWrites, throttled,
+ *   armReadsPerSecondSteady and maxStatusStalenessS (over the steady window, from the emulator's record),
+ *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N).
+ * Progress goes to stderr; the JSON line alone goes to stdout.
+ */
+import { readFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { BatchV1Api, CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from "@kubernetes/client-node";
+import { build } from "esbuild";
+import { startAciEmulator } from "../sandbox/aci-emulator";
+import { startControlPlane } from "../sandbox/control-plane";
+import { eventually } from "../sandbox/eventually";
+import { ProcessGroup } from "../sandbox/process-group";
+import { TAGS, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
+
+const ROOT = path.resolve(__dirname, "..");
+const NODE = "burstlet-bench";
+
+const { values } = parseArgs({
+  options: {
+    pods: { type: "string", default: "200" },
+    "latency-ms": { type: "string", default: "0" },
+    "steady-seconds": { type: "string", default: "60" },
+    "arm-limits": { type: "boolean", default: false },
+  },
+});
+const pods = positiveInt(values.pods, "--pods");
+const latencyMs = positiveInt(values["latency-ms"], "--latency-ms", true);
+const steadySeconds = positiveInt(values["steady-seconds"], "--steady-seconds", true);
+const say = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(path.join(tmpdir(), "burstlet-bench-"));
+  const bundle = path.join(work, "burstlet.js");
+  await build({ entryPoints: [path.join(ROOT, "kubelet/src/main.ts")], bundle: true, platform: "node", target: "node22", minify: true, outfile: bundle, logLevel: "warning" });
+  const cp = await startControlPlane({ progress: say });
+  const emulator = await startAciEmulator({
+    timeScale: 0.1,
+    limits: values["arm-limits"] ? undefined : "unlimited",
+    quotas: "unlimited",
+    record: { calls: true, bodies: false },
+  });
+  emulator.faults.set({ latencyMs });
+  const processes = new ProcessGroup(work);
+  try {
+    const burstlet = processes.start("burstlet", process.execPath, [bundle], {
+      PATH: process.env.PATH,
+      ...emulator.clientEnv,
+      KUBECONFIG: cp.kubeconfigPath,
+      BURSTLET_NODE_NAME: NODE,
+      BURSTLET_CLUSTER_NAME: "bench",
+      BURSTLET_NODE_ADDRESS: "127.0.0.1",
+      BURSTLET_KUBELET_PORT: "0",
+      BURSTLET_METRICS_PORT: "0",
+      BURSTLET_CAPACITY_PODS: String(pods + 10),
+      BURSTLET_CAPACITY_CPU: String(pods),
+      // The sandbox's own limits are what is measured; ARM's are applied with --arm-limits.
+      ...(values["arm-limits"] ? {} : { BURSTLET_ARM_WRITES_PER_SECOND: "1000", BURSTLET_ARM_WRITE_BURST: "2000", BURSTLET_ARM_READS_PER_SECOND: "25", BURSTLET_ARM_READ_BURST: "250" }),
+      BURSTLET_LOG_LEVEL: "warn",
+    });
+    const core = cp.kubeConfig().makeApiClient(CoreV1Api);
+    await eventually(async () => (await core.readNode({ name: NODE })).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false, { timeoutMs: 60_000, what: "the virtual node" });
+    say(`virtual node Ready; submitting a Job of ${pods} pods (latency ${latencyMs} ms)`);
+
+    const seen = await watchPods(cp.kubeConfig(), pods, () => emulator.groups().length);
+    const startedAt = Date.now();
+    await cp.kubeConfig().makeApiClient(BatchV1Api).createNamespacedJob({ namespace: "default", body: job(pods) });
+    await seen.allRunning;
+    const runningAt = Date.now();
+    const firstBind = seen.firstBindAt();
+    const creates = emulator.record.calls.filter((c) => c.operation === "ContainerGroups_CreateOrUpdate" && c.status >= 200 && c.status < 300 && c.at >= startedAt);
+    const allCreatedAt = Math.max(...creates.map((c) => c.at + c.durationMs));
+    say(`all ${pods} Running after ${((runningAt - firstBind) / 1000).toFixed(1)} s; steady window ${steadySeconds} s`);
+
+    const steadyStart = Date.now();
+    await new Promise((r) => setTimeout(r, steadySeconds * 1000));
+    const steadyEnd = Date.now();
+    const calls = emulator.record.calls.filter((c) => c.at >= startedAt && c.operation !== "Identity_Token");
+    const steadyGets = calls.filter((c) => c.method === "GET" && c.at >= steadyStart && c.at < steadyEnd);
+    const result = {
+      pods,
+      latencyMs,
+      controlPlaneBindS: seconds(seen.lastBindAt() - firstBind),
+      firstBindToAllCreatedS: seconds(allCreatedAt - firstBind),
+      firstBindToAllRunningS: seconds(runningAt - firstBind),
+      armReads: calls.filter((c) => c.method === "GET").length,
+      armWrites: calls.filter((c) => c.method !== "GET").length,
+      armReadsPerSecondSteady: Number((steadyGets.length / ((steadyEnd - steadyStart) / 1000)).toFixed(2)),
+      maxStatusStalenessS: steadySeconds > 0 ? seconds(maxGapPerGroup(steadyGets, steadyStart, steadyEnd)) : null,
+      peakRssMB: Math.round(procStatusKb(burstlet.child.pid!, "VmHWM") / 1024),
+      cpuSecondsPerPod: Number((cpuSeconds(burstlet.child.pid!) / pods).toFixed(4)),
+      throttled: calls.filter((c) => c.status === 429).length,
+    };
+    say("cleaning up");
+    await cp.kubeConfig().makeApiClient(BatchV1Api).deleteNamespacedJob({ namespace: "default", name: "burst", propagationPolicy: "Background" });
+    await eventually(() => emulator.groups().filter((g) => g.tags?.[TAGS.node] === NODE).length === 0, { timeoutMs: 600_000, intervalMs: 1000, what: "container groups to be deleted" });
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await processes.stop();
+    await emulator.close();
+    await cp.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function job(n: number) {
+  return {
+    metadata: { name: "burst" },
+    spec: {
+      completions: n,
+      parallelism: n,
+      template: {
+        spec: {
+          restartPolicy: "Never",
+          nodeSelector: { "kubernetes.io/hostname": NODE },
+          tolerations: [{ key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect }],
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "echo start; sleep 100000"], resources: { requests: { cpu: "100m", memory: "128Mi" } } }],
+        },
+      },
+    },
+  };
+}
+
+/** Follows the burst's pods with an informer (it relists and rewatches by itself): binds and Running. */
+async function watchPods(kc: KubeConfig, n: number, groupsAlive: () => number) {
+  const bound = new Map<string, number>();
+  const running = new Set<string>();
+  let resolveAll!: () => void;
+  const allRunning = new Promise<void>((r) => (resolveAll = r));
+  const core = kc.makeApiClient(CoreV1Api);
+  const selector = "job-name=burst";
+  const informer = new ListWatch<V1Pod>("/api/v1/namespaces/default/pods", new Watch(kc), () => core.listNamespacedPod({ namespace: "default", labelSelector: selector }), false, selector);
+  const see = (pod: V1Pod): void => {
+    const name = pod.metadata?.name ?? "";
+    if (pod.spec?.nodeName && !bound.has(name)) bound.set(name, Date.now());
+    if (pod.status?.phase === "Running") running.add(name);
+    if (running.size >= n) resolveAll();
+  };
+  informer.on("add", see);
+  informer.on("update", see);
+  informer.on("error", () => setTimeout(() => void informer.start().catch(() => undefined), 1_000));
+  await informer.start();
+  const report = setInterval(() => say(`bound ${bound.size}/${n}, container groups ${groupsAlive()}, running ${running.size}/${n}`), 2_000);
+  void allRunning.then(() => {
+    clearInterval(report);
+    void informer.stop();
+  });
+  return { allRunning, firstBindAt: () => Math.min(...bound.values()), lastBindAt: () => Math.max(...bound.values()) };
+}
+
+/** The longest time any container group went unread during the window. */
+function maxGapPerGroup(gets: readonly { at: number; groupName?: string }[], start: number, end: number): number {
+  const byGroup = new Map<string, number[]>();
+  for (const g of gets) if (g.groupName) byGroup.set(g.groupName, [...(byGroup.get(g.groupName) ?? []), g.at]);
+  let max = 0;
+  for (const times of byGroup.values()) {
+    const points = [start, ...times.sort((a, b) => a - b), end];
+    for (let i = 1; i < points.length; i++) max = Math.max(max, points[i] - points[i - 1]);
+  }
+  return byGroup.size === 0 ? end - start : max;
+}
+
+function procStatusKb(pid: number, field: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`));
+  return Number(line?.split(/\s+/)[1] ?? 0);
+}
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+function seconds(ms: number): number {
+  return Number((ms / 1000).toFixed(2));
+}
+
+function positiveInt(value: string | undefined, flag: string, zeroOk = false): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new Error(`${flag} must be a whole number${zeroOk ? "" : " above 0"}, got "${value}"`);
+  return n;
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench failed: ${err.message}\n`);
+  process.exitCode = 1;
+});
