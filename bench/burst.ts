@@ -51,7 +51,9 @@ async function main(): Promise<void> {
   emulator.faults.set({ latencyMs });
   const processes = new ProcessGroup(work);
   try {
-    const burstlet = processes.start("burstlet", process.execPath, [bundle], {
+    // The same V8 flags as the image's entrypoint (kubelet/Dockerfile).
+    const nodeFlags = (process.env.BURSTLET_NODE_FLAGS ?? "--max-semi-space-size=4 --max-old-space-size=192").split(" ").filter(Boolean);
+    const burstlet = processes.start("burstlet", process.execPath, [...nodeFlags, bundle], {
       PATH: process.env.PATH,
       ...emulator.clientEnv,
       KUBECONFIG: cp.kubeconfigPath,
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     });
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);
     await eventually(async () => (await core.readNode({ name: NODE })).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false, { timeoutMs: 60_000, what: "the virtual node" });
+    const idleRssMB = Math.round(procStatusKb(burstlet.child.pid!, "VmRSS") / 1024);
     say(`virtual node Ready; submitting a Job of ${pods} pods (latency ${latencyMs} ms)`);
 
     const seen = await watchPods(cp.kubeConfig(), pods, () => emulator.groups().length);
@@ -98,6 +101,8 @@ async function main(): Promise<void> {
       peakRssMB: Math.round(procStatusKb(burstlet.child.pid!, "VmHWM") / 1024),
       cpuSecondsPerPod: Number((cpuSeconds(burstlet.child.pid!) / pods).toFixed(4)),
       throttled: calls.filter((c) => c.status === 429).length,
+      idleRssMB,
+      steadyReadsByOperation: countBy(steadyGets.map((c) => c.operation)),
     };
     say("cleaning up");
     await cp.kubeConfig().makeApiClient(BatchV1Api).deleteNamespacedJob({ namespace: "default", name: "burst", propagationPolicy: "Background" });
@@ -178,6 +183,12 @@ function procStatusKb(pid: number, field: string): number {
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+}
+
+function countBy(items: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[item] = (counts[item] ?? 0) + 1;
+  return counts;
 }
 
 function seconds(ms: number): number {

@@ -53,7 +53,7 @@ export class AciProvider implements PodProvider {
   private usageCache: { at: number; usages?: Usage[]; error?: unknown } | undefined;
 
   constructor(private readonly options: AciProviderOptions) {
-    this.tracker = new StatusTracker({ ...options.tracker, read: (pod) => this.readStatus(pod), log: options.log });
+    this.tracker = new StatusTracker({ ...options.tracker, read: (pod) => this.readStatus(pod), listStates: () => this.listStates(), log: options.log });
   }
 
   /** Lists this node's container groups, so restarts adopt rather than recreate. */
@@ -151,6 +151,13 @@ export class AciProvider implements PodProvider {
       if (err instanceof NotFoundError) return false;
       throw err;
     }
+  }
+
+  /** Provisioning state of this node's groups by pod UID: one list call per page of groups. */
+  private async listStates(): Promise<Map<string, string>> {
+    const states = new Map<string, string>();
+    for (const g of await this.listOwnGroups()) states.set(g.tags![TAGS.podUid], g.provisioningState ?? "");
+    return states;
   }
 
   private async listOwnGroups(): Promise<ContainerGroup[]> {

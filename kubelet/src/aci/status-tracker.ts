@@ -1,8 +1,13 @@
 /**
  * Follows the status of the pods that run in ACI without a fixed per-pod poll: the read budget goes
  * where it matters. Pods that are starting or changed recently are read soon; steady running pods
- * are read at most every `steadyMs` (bounded staleness); finished pods are never read again.
+ * are read every `steadyMs`, or less often when that would spend more than `steadyReadsPerSecond`
+ * (staleness is then bounded by pods / steadyReadsPerSecond); finished pods are never read again.
  * Changes are pushed to the controller; it never polls.
+ *
+ * Starting pods are watched through cheap list calls where a backend offers them (`listStates`:
+ * one call covers a page of groups): a starting pod is read when its listed state moves, or at the
+ * latest every `startingMaxMs`, instead of on every tick.
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors";
@@ -16,10 +21,18 @@ export interface StatusTrackerOptions {
   readonly log: Logger;
   /** Interval for pods that are starting or changed within `recentMs`. @default 2_000 */
   readonly activeMs?: number;
-  /** Interval for steady pods: the bound on status staleness. @default 30_000 */
+  /** Interval for steady pods: the bound on status staleness. @default 25_000 */
   readonly steadyMs?: number;
-  /** How long after a change a pod counts as active. @default 20_000 */
+  /** How long after a change a pod counts as active. @default 10_000 */
   readonly recentMs?: number;
+  /** Steady reads per second at most; beyond it steady pods are read less often. @default 15 */
+  readonly steadyReadsPerSecond?: number;
+  /** A cheap listing of every group's coarse state, by pod UID (e.g. ACI's provisioning state). */
+  readonly listStates?: () => Promise<ReadonlyMap<string, string>>;
+  /** How often starting pods are listed. @default 1_000 */
+  readonly listEveryMs?: number;
+  /** A starting pod is read at least this often even if its listed state did not move. @default 4_000 */
+  readonly startingMaxMs?: number;
   /** Reads in flight at once. @default 16 */
   readonly maxInFlight?: number;
   /** How often due pods are looked for. @default 200 */
@@ -34,6 +47,11 @@ interface Tracked {
   inFlight: boolean;
   lastStatus?: string;
   seenEvents: Set<string>;
+  /** Still starting (phase Pending at the last read, or never read). */
+  starting: boolean;
+  /** The listed state at the last read, and the latest listed state. */
+  stateAtRead?: string;
+  listedState?: string;
 }
 
 export class StatusTracker {
@@ -58,7 +76,7 @@ export class StatusTracker {
       return;
     }
     const now = Date.now();
-    this.tracked.set(uid, { pod, due: now, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set() });
+    this.tracked.set(uid, { pod, due: now, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true });
   }
 
   untrack(uid: string): void {
@@ -78,13 +96,42 @@ export class StatusTracker {
 
   async run(signal: AbortSignal): Promise<void> {
     const tick = this.options.tickMs ?? 200;
+    let listedAt = 0;
     while (!signal.aborted) {
+      if (this.options.listStates && Date.now() - listedAt >= (this.options.listEveryMs ?? 1_000) && [...this.tracked.values()].some((t) => t.starting && t.lastStatus !== undefined)) {
+        listedAt = Date.now();
+        await this.applyListedStates();
+      }
       this.dispatch();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, tick);
         signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
       });
     }
+  }
+
+  /** Brings starting pods whose listed state moved forward in the read order. */
+  private async applyListedStates(): Promise<void> {
+    let states: ReadonlyMap<string, string>;
+    try {
+      states = await this.options.listStates!();
+    } catch (err) {
+      this.options.log.debug("listing states failed; reading starting pods on their schedule", { error: err });
+      return;
+    }
+    const now = Date.now();
+    for (const [uid, t] of this.tracked) {
+      const state = states.get(uid);
+      if (state === undefined) continue;
+      t.listedState = state;
+      if (t.starting && !t.inFlight && state !== t.stateAtRead) t.due = Math.min(t.due, now);
+    }
+  }
+
+  /** The interval for steady pods: `steadyMs`, stretched so steady reads stay within their rate. */
+  private steadyInterval(): number {
+    const steady = [...this.tracked.values()].filter((t) => !t.starting).length;
+    return Math.max(this.options.steadyMs ?? 30_000, (steady / (this.options.steadyReadsPerSecond ?? 15)) * 1000);
   }
 
   /** Starts reads for due pods, most urgent first, within the in-flight bound. */
@@ -105,6 +152,8 @@ export class StatusTracker {
       this.reads++;
       const now = Date.now();
       t.lastReadAt = now;
+      // The next read maps relative to this status: start and transition times must not move.
+      t.pod = { ...t.pod, status: update.status };
       const statusJson = canonicalJson(update.status);
       const fresh = update.eventKeys.map((key, i) => ({ key, event: update.events[i] })).filter((e) => !t.seenEvents.has(e.key));
       for (const e of fresh) t.seenEvents.add(e.key);
@@ -123,8 +172,19 @@ export class StatusTracker {
         if (this.tracked.get(uid) === t) this.tracked.delete(uid);
         return;
       }
-      const active = phase === "Pending" || now - t.changedAt < (this.options.recentMs ?? 20_000);
-      t.due = now + (active ? (this.options.activeMs ?? 2_000) : (this.options.steadyMs ?? 30_000));
+      const wasStarting = t.starting;
+      t.starting = phase === "Pending";
+      // Turning Running is not a reason to read again soon, unless readiness is still to come.
+      const awaitsReadiness = (t.pod.spec?.containers ?? []).some((c) => c.readinessProbe);
+      if (changed && wasStarting && !t.starting && !awaitsReadiness) t.changedAt = 0;
+      t.stateAtRead = t.listedState;
+      if (t.starting) {
+        // With listings, a starting pod waits for its listed state to move (or for startingMaxMs).
+        t.due = now + (this.options.listStates ? (this.options.startingMaxMs ?? 4_000) : (this.options.activeMs ?? 2_000));
+      } else {
+        const recent = now - t.changedAt < (this.options.recentMs ?? 10_000);
+        t.due = now + (recent ? (this.options.activeMs ?? 2_000) : this.steadyInterval());
+      }
     } catch (err) {
       if (err instanceof NotFoundError) {
         this.options.log.debug("container group not found while tracking; will look again", { uid });
