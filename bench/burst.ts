@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       BURSTLET_CAPACITY_PODS: String(pods + 10),
       BURSTLET_CAPACITY_CPU: String(pods),
       // The sandbox's own limits are what is measured; ARM's are applied with --arm-limits.
-      ...(values["arm-limits"] ? {} : { BURSTLET_ARM_WRITES_PER_SECOND: "1000", BURSTLET_ARM_WRITE_BURST: "2000", BURSTLET_ARM_READS_PER_SECOND: "25", BURSTLET_ARM_READ_BURST: "250" }),
+      ...(values["arm-limits"] ? {} : { BURSTLET_ARM_WRITES_PER_SECOND: "1000", BURSTLET_ARM_WRITE_BURST: "2000", BURSTLET_ARM_READS_PER_SECOND: "1000", BURSTLET_ARM_READ_BURST: "2000" }),
       BURSTLET_LOG_LEVEL: "warn",
     });
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);

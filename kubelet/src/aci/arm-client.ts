@@ -60,12 +60,26 @@ export class ArmClient {
     return this.retrying(`get ${name}`, () => this.sdk.containerGroups.get(this.options.resourceGroup, name));
   }
 
-  /** Sends the create; resolves when ARM accepted it (provisioning goes on; read status to follow it). */
+  /**
+   * Sends the create; resolves as soon as ARM accepted it (provisioning goes on: the status tracker
+   * follows it). The SDK polls the operation once before `begin…` returns; that read is left to
+   * finish on its own rather than holding the caller.
+   */
   async create(name: string, group: ContainerGroup): Promise<void> {
-    await this.call(`create ${name}`, async () => {
-      const poller = await this.sdk.containerGroups.beginCreateOrUpdate(this.options.resourceGroup, name, group);
-      return poller.getOperationState();
-    });
+    await this.call(`create ${name}`, () =>
+      new Promise<void>((resolve, reject) => {
+        let settled = false;
+        const settle = (fn: () => void): void => {
+          if (!settled) {
+            settled = true;
+            fn();
+          }
+        };
+        this.sdk.containerGroups
+          .beginCreateOrUpdate(this.options.resourceGroup, name, group, { onResponse: (raw) => raw.status < 300 && settle(resolve) })
+          .then(() => settle(resolve), (err: unknown) => settle(() => reject(err instanceof Error ? err : new Error(String(err)))));
+      }),
+    );
   }
 
   /** Deletes and waits until ARM reports the group gone; a missing group is not an error. */
