@@ -67,6 +67,37 @@ describe("virtual node (burstlet against the real control plane and the ACI emul
     }, { what: "the lease to be renewed" });
   });
 
+  it("registers the node again when it is deleted", async () => {
+    const before = await core.readNode({ name: nodeName });
+    await core.deleteNode({ name: nodeName });
+    const again = await eventually(async () => {
+      const n = await core.readNode({ name: nodeName });
+      assert.notEqual(n.metadata?.uid, before.metadata?.uid);
+      assert.equal(n.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+      return n;
+    }, { what: "the node to be registered again" });
+    // The node lifecycle controller may add its own not-ready taint for a moment; ours must be there.
+    assert.ok(again.spec?.taints?.some((t) => t.key === VIRTUAL_NODE_TAINT.key && t.effect === VIRTUAL_NODE_TAINT.effect));
+    assert.equal(again.metadata?.labels?.type, "virtual-kubelet");
+  });
+
+  it("turns Ready=False with a reason while Azure is unreachable, and Ready again after", async () => {
+    const ready = async () => (await core.readNode({ name: nodeName })).status?.conditions?.find((c) => c.type === "Ready");
+    sandbox.emulator.faults.outage(60_000);
+    try {
+      const down = await eventually(async () => {
+        const c = await ready();
+        assert.equal(c?.status, "False");
+        return c;
+      }, { timeoutMs: 45_000, what: "Ready=False" });
+      assert.equal(down.reason, "ArmUnreachable");
+      assert.match(down.message ?? "", /Azure Resource Manager/);
+    } finally {
+      sandbox.emulator.faults.clear();
+    }
+    await eventually(async () => assert.equal((await ready())?.status, "True"), { timeoutMs: 45_000, what: "Ready=True again" });
+  });
+
   it("never binds a pod that does not tolerate the taint", async () => {
     await core.createNamespacedPod({ namespace, body: pod("intolerant", {}, false) });
     const condition = await eventually(async () => {
