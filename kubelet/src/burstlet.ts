@@ -78,7 +78,7 @@ export class Burstlet {
       clusterDnsIp: config.clusterDnsIp,
       pullIdentityId: config.pullIdentityId,
       capacity: config.capacity,
-      tracker: { activeMs: t.statusActiveMs, steadyMs: t.statusSteadyMs },
+      tracker: { activeMs: t.statusActiveMs, steadyMs: t.statusSteadyMs ?? config.status.steadySeconds * 1000, steadyReadsPerSecond: config.status.steadyReadsPerSecond },
     });
     this.node = new NodeController({
       // A separate KubeConfig instance: the heartbeat must not queue behind pod traffic.

@@ -44,6 +44,8 @@ export interface BurstletConfig {
     readonly writesPerSecond: number;
     readonly writeBurst: number;
   };
+  /** Status of steady running pods: read at least every `steadySeconds`, at most `steadyReadsPerSecond` in all. */
+  readonly status: { readonly steadySeconds: number; readonly steadyReadsPerSecond: number };
   /** Address the kubelet API and metrics listen on. */
   readonly listenAddress: string;
   /** Address the API server uses to reach this kubelet (the node's InternalIP). */
@@ -80,6 +82,8 @@ export const SETTINGS = {
   readBurst: ["arm-read-burst", "BURSTLET_ARM_READ_BURST", "ARM read budget burst (default 200)"],
   writesPerSecond: ["arm-writes-per-second", "BURSTLET_ARM_WRITES_PER_SECOND", "ARM write budget refill per second (default 8)"],
   writeBurst: ["arm-write-burst", "BURSTLET_ARM_WRITE_BURST", "ARM write budget burst (default 150)"],
+  steadySeconds: ["status-steady-seconds", "BURSTLET_STATUS_STEADY_SECONDS", "read a steady running pod's status at least this often (default 25)"],
+  steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", "cap on steady status reads; more pods stretch the interval (default 15)"],
   listenAddress: ["listen-address", "BURSTLET_LISTEN_ADDRESS", "address to listen on (default 0.0.0.0)"],
   nodeAddress: ["node-address", "BURSTLET_NODE_ADDRESS", "address the API server reaches this kubelet at (default: POD_IP, else 127.0.0.1)"],
   kubeletPort: ["kubelet-port", "BURSTLET_KUBELET_PORT", `kubelet API port (default ${DEFAULT_KUBELET_PORT})`],
@@ -183,6 +187,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       readBurst: number("readBurst", 200, { integer: true, min: 1 }) ?? 200,
       writesPerSecond: number("writesPerSecond", 8) ?? 8,
       writeBurst: number("writeBurst", 150, { integer: true, min: 1 }) ?? 150,
+    },
+    status: {
+      steadySeconds: number("steadySeconds", 25) ?? 25,
+      steadyReadsPerSecond: number("steadyReadsPerSecond", 15) ?? 15,
     },
     listenAddress: raw("listenAddress") ?? "0.0.0.0",
     nodeAddress: raw("nodeAddress") ?? (env.POD_IP?.trim() || "127.0.0.1"),

@@ -193,4 +193,11 @@ describe("usage", () => {
     assert.equal(new Set(flags).size, flags.length);
     assert.equal(new Set(variables).size, variables.length);
   });
+
+  it("trades status staleness against steady reads through two settings", () => {
+    assert.deepEqual(parseConfig([], REQUIRED_ENV).status, { steadySeconds: 25, steadyReadsPerSecond: 15 });
+    const tuned = parseConfig(["--status-steady-seconds=10"], { ...REQUIRED_ENV, BURSTLET_STATUS_STEADY_READS_PER_SECOND: "40" });
+    assert.deepEqual(tuned.status, { steadySeconds: 10, steadyReadsPerSecond: 40 });
+    assert.match(problemsOf(["--status-steady-seconds=-5"]), /--status-steady-seconds \(BURSTLET_STATUS_STEADY_SECONDS\)/);
+  });
 });
