@@ -5,9 +5,9 @@
  * the kubelet API's `/healthz` requires credentials as a kubelet's does.
  */
 import { type Server, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { HEALTH_PATH } from "../constants";
 import type { Logger } from "../log";
+import { listen } from "./listen";
 import type { BurstletMetrics } from "./metrics";
 
 export interface MetricsServer {
@@ -39,16 +39,7 @@ export function createMetricsServer(metrics: BurstletMetrics, log: Logger): Metr
     );
   });
   return {
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          const bound = (server.address() as AddressInfo).port;
-          log.info("metrics listening", { address: host, port: bound });
-          resolve(bound);
-        });
-      }),
+    listen: (port, host) => listen(server, port, host, log, "metrics"),
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -9,10 +9,11 @@
  */
 import { createServer as createHttpsServer, type Server } from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "../log";
+import { listen } from "./listen";
 import type { PodProvider } from "../provider/provider";
 import { requestAttributes } from "./attributes";
 import { Authenticator, tokenReviewer } from "./authn";
@@ -241,16 +242,7 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
   });
 
   return {
-    listen: (port, host) =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          const bound = (server.address() as AddressInfo).port;
-          log.info("kubelet API listening", { address: host, port: bound });
-          resolve(bound);
-        });
-      }),
+    listen: (port, host) => listen(server, port, host, log, "kubelet API"),
     close: () =>
       new Promise((resolve) => {
         closing.abort();
