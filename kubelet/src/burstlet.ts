@@ -6,12 +6,13 @@
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { DefaultAzureCredential } from "@azure/identity";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
 import { ArmClient } from "./aci/arm-client";
 import { AciProvider } from "./aci/aci-provider";
 import { BurstletMetrics } from "./api/metrics";
 import { type RunningServers, startServers } from "./api/serve";
 import type { BurstletConfig } from "./config";
+import { cloneKubeConfig, loadKubeConfig } from "./kube/pooled-kube-config";
 import { KubeReferenceReader } from "./kube/reference-reader";
 import type { Logger } from "./log";
 import { NodeController } from "./node/node-controller";
@@ -82,7 +83,7 @@ export class Burstlet {
     });
     this.node = new NodeController({
       // A separate KubeConfig instance: the heartbeat must not queue behind pod traffic.
-      kubeConfig: loadKubeConfigLike(kubeConfig),
+      kubeConfig: cloneKubeConfig(kubeConfig),
       nodeName: config.nodeName,
       taint: config.taint,
       address: config.nodeAddress,
@@ -126,17 +127,4 @@ export class Burstlet {
     await Promise.all([node, this.pods.run(signal), this.provider.tracker.run(signal)]);
     this.log.info("burstlet stopped; container groups keep running", { node: this.config.nodeName });
   }
-}
-
-function loadKubeConfig(file: string | undefined): KubeConfig {
-  const kc = new KubeConfig();
-  if (file) kc.loadFromFile(file);
-  else kc.loadFromCluster();
-  return kc;
-}
-
-function loadKubeConfigLike(source: KubeConfig): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromString(source.exportConfig());
-  return kc;
 }
