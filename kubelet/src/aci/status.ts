@@ -4,7 +4,7 @@
  * container states and the restart policy, conditions, container statuses, IPs and start time.
  * Terminal phases and the start time never move backwards, given the previous status.
  */
-import type { ContainerGroup } from "@azure/arm-containerinstance";
+import type { ContainerGroup, ContainerPropertiesInstanceView as ContainerInstanceView } from "@azure/arm-containerinstance";
 import type { V1Container, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from "@kubernetes/client-node";
 import { containerStatus, hasCompleted, type ContainerView } from "./container-status";
 import { pullFailure } from "./events";
@@ -61,29 +61,22 @@ export function podStatusFromGroup(input: StatusInput): V1PodStatus {
 
 function mainView(container: V1Container, group: ContainerGroup): ContainerView {
   const aci = group.containers.find((c) => c.name === container.name);
-  const view = aci?.instanceView;
-  const events = view?.events ?? [];
-  return {
-    name: container.name,
-    image: container.image ?? "",
-    restartCount: view?.restartCount,
-    currentState: view?.currentState,
-    previousState: view?.previousState,
-    events,
-    readinessProbe: aci?.readinessProbe ?? (container.readinessProbe ? {} : undefined),
-    pullFailure: pullFailure(group, { name: container.name, image: container.image, events }),
-  };
+  return { ...view(container, group, aci?.instanceView), readinessProbe: aci?.readinessProbe ?? (container.readinessProbe ? {} : undefined) };
 }
 
 function initView(container: V1Container, group: ContainerGroup): ContainerView {
-  const view = (group.initContainers ?? []).find((c) => c.name === container.name)?.instanceView;
-  const events = view?.events ?? [];
+  return view(container, group, (group.initContainers ?? []).find((c) => c.name === container.name)?.instanceView);
+}
+
+/** What ACI's instance view says of one container (main or init). */
+function view(container: V1Container, group: ContainerGroup, instance: ContainerInstanceView | undefined): ContainerView {
+  const events = instance?.events ?? [];
   return {
     name: container.name,
     image: container.image ?? "",
-    restartCount: view?.restartCount,
-    currentState: view?.currentState,
-    previousState: view?.previousState,
+    restartCount: instance?.restartCount,
+    currentState: instance?.currentState,
+    previousState: instance?.previousState,
     events,
     pullFailure: pullFailure(group, { name: container.name, image: container.image, events }),
   };
