@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { eventually } from "../../fixtures/eventually";
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { StatusTracker, type StatusTrackerOptions } from "../../../kubelet/src/aci/status-tracker";
 import { NotFoundError } from "../../../kubelet/src/errors";
@@ -7,13 +8,7 @@ import type { PodEvent, PodStatusUpdate } from "../../../kubelet/src/provider/pr
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await pause(2);
-  }
-}
+const until = (done: () => boolean, what: string, ms = 5_000): Promise<boolean> => eventually(done, { timeoutMs: ms, intervalMs: 2, what });
 
 const pod = (uid: string): V1Pod => ({ metadata: { namespace: "ns", name: `pod-${uid}`, uid } });
 const event = (reason: string): PodEvent => ({ reason, message: reason, type: "Normal" });

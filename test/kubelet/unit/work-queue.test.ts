@@ -1,15 +1,10 @@
 import { strict as assert } from "node:assert";
+import { eventually } from "../../fixtures/eventually";
 import { WorkQueue } from "../../../kubelet/src/pods/work-queue";
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until(done: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await pause(2);
-  }
-}
+const until = (done: () => boolean, what: string, ms = 5_000): Promise<boolean> => eventually(done, { timeoutMs: ms, intervalMs: 2, what });
 
 /** A gate a handler can wait on until the test opens it. */
 function gate(): { wait: Promise<void>; open: () => void } {
