@@ -6,7 +6,8 @@
  *   pods, controlPlaneBindS (first to last bind: the floor no virtual kubelet can beat here),
  *   firstBindToAllCreatedS, firstBindToAllRunningS, armReads, armWrites, throttled,
  *   armReadsPerSecondSteady and maxStatusStalenessS (over the steady window, from the emulator's record),
- *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N).
+ *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N), then
+ *   scaleInS (Job deleted → no container group left) with the ARM reads and writes it took.
  * Progress goes to stderr; the JSON line alone goes to stdout.
  */
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
@@ -104,10 +105,16 @@ async function main(): Promise<void> {
       idleRssMB,
       steadyReadsByOperation: countBy(steadyGets.map((c) => c.operation)),
     };
-    say("cleaning up");
+    say(`scaling in: deleting the Job's ${pods} pods`);
+    const scaleInStart = Date.now();
     await cp.kubeConfig().makeApiClient(BatchV1Api).deleteNamespacedJob({ namespace: "default", name: "burst", propagationPolicy: "Background" });
-    await eventually(() => emulator.groups().filter((g) => g.tags?.[TAGS.node] === NODE).length === 0, { timeoutMs: 600_000, intervalMs: 1000, what: "container groups to be deleted" });
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    const left = (): number => emulator.groups().filter((g) => g.tags?.[TAGS.node] === NODE).length;
+    const report = setInterval(() => say(`container groups left ${left()}`), 2_000);
+    await eventually(() => left() === 0, { timeoutMs: 600_000, intervalMs: 100, what: "container groups to be deleted" }).finally(() => clearInterval(report));
+    const scaleInEnd = Date.now();
+    const scaleInCalls = emulator.record.calls.filter((c) => c.at >= scaleInStart && c.at <= scaleInEnd && c.operation !== "Identity_Token");
+    const figures = { ...result, scaleInS: seconds(scaleInEnd - scaleInStart), scaleInReads: scaleInCalls.filter((c) => c.method === "GET").length, scaleInWrites: scaleInCalls.filter((c) => c.method !== "GET").length };
+    process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
     await processes.stop();
     await emulator.close();

@@ -37,6 +37,7 @@ describe("pods on the virtual node: Jobs, deletion, entrypoints", function () {
   });
 
   it("completes a Job of 20 completions at parallelism 20, and its container groups go when its pods do", async () => {
+    const startedAt = Date.now();
     const batch = cp.kubeConfig().makeApiClient(BatchV1Api);
     await batch.createNamespacedJob({
       namespace,
@@ -73,6 +74,11 @@ describe("pods on the virtual node: Jobs, deletion, entrypoints", function () {
       assert.equal(left.items.length, 0);
     }, { timeoutMs: 60_000, what: "the Job's pods to go" });
     await eventually(() => assert.equal(groupsIn().length, 0), { what: "the container groups to go" });
+    // Creates and deletes are followed by listings and reads of the groups, never by polling each
+    // long-running operation.
+    const calls = emulator.record.calls.filter((c) => c.at >= startedAt);
+    assert.equal(calls.filter((c) => c.operation === "AsyncOperation_Get").length, 0);
+    assert.equal(calls.filter((c) => c.operation === "ContainerGroups_Delete" && c.status < 300).length, 20);
   });
 
   it("deletes the container group first, then the pod, when a pod is deleted with a grace period", async () => {

@@ -16,6 +16,7 @@ import { credentialsFromPullSecret } from "../registry/docker-config";
 import type { ImageConfig, ImageConfigResolver } from "../registry/image-config";
 import { parseImageReference } from "../registry/image-reference";
 import type { ArmClient } from "./arm-client";
+import { DeletionWatch } from "./deletion-watch";
 import { eventsFromGroup } from "./events";
 import { filterLogs } from "./logs";
 import { containerGroupName } from "./naming";
@@ -46,6 +47,7 @@ const TOKEN_SECONDS = 24 * 3600;
 
 export class AciProvider implements PodProvider {
   readonly tracker: StatusTracker;
+  readonly deletions: DeletionWatch;
   /** Names of container groups known to exist (listed at start, or created since). */
   private readonly known = new Set<string>();
   /** Groups whose create failed without a clear answer: it may have happened, so look before resending. */
@@ -53,7 +55,23 @@ export class AciProvider implements PodProvider {
   private usageCache: { at: number; usages?: Usage[]; error?: unknown } | undefined;
 
   constructor(private readonly options: AciProviderOptions) {
-    this.tracker = new StatusTracker({ ...options.tracker, read: (pod) => this.readStatus(pod), listStates: () => this.listStates(), log: options.log });
+    const arm = options.arm;
+    this.tracker = new StatusTracker({
+      // A group ARM has only accepted has no containers to report on yet.
+      quietStates: ["Pending", "Accepted"],
+      // Optional reads keep at least half of the read budget's burst in reserve.
+      spareReads: () => arm.reads.available() >= arm.reads.burst / 2,
+      ...options.tracker,
+      read: (pod) => this.readStatus(pod),
+      listStates: () => this.listStates(),
+      log: options.log,
+    });
+    this.deletions = new DeletionWatch({
+      list: async () => (await arm.list()).map((g) => g.name!),
+      exists: async (name) => (await arm.get(name)).name === name,
+      listCost: () => arm.listPages,
+      log: options.log,
+    });
   }
 
   /** Lists this node's container groups, so restarts adopt rather than recreate. */
@@ -136,8 +154,10 @@ export class AciProvider implements PodProvider {
     this.tracker.untrack(uid);
   }
 
+  /** Deletes a group and resolves once it is gone (confirmed together with other deletions). */
   private async deleteGroup(name: string): Promise<void> {
-    await this.options.arm.delete(name);
+    const { gone } = await this.options.arm.beginDelete(name);
+    if (!gone) await this.deletions.gone(name);
     this.known.delete(name);
     this.uncertain.delete(name);
   }

@@ -41,6 +41,8 @@ export class ArmClient {
   readonly reads: TokenBucket;
   readonly writes: TokenBucket;
   readonly counts = { reads: 0, writes: 0, throttled: 0 };
+  /** Pages (so reads) the last full listing took. */
+  listPages = 1;
   private readonly sdk: ContainerInstanceManagementClient;
 
   constructor(private readonly options: ArmClientOptions) {
@@ -62,43 +64,62 @@ export class ArmClient {
 
   /**
    * Sends the create; resolves as soon as ARM accepted it (provisioning goes on: the status tracker
-   * follows it). The SDK polls the operation once before `begin…` returns; that read is left to
-   * finish on its own rather than holding the caller.
+   * follows it).
    */
   async create(name: string, group: ContainerGroup): Promise<void> {
-    await this.call(`create ${name}`, () =>
-      new Promise<void>((resolve, reject) => {
-        let settled = false;
-        const settle = (fn: () => void): void => {
-          if (!settled) {
-            settled = true;
-            fn();
-          }
-        };
-        this.sdk.containerGroups
-          .beginCreateOrUpdate(this.options.resourceGroup, name, group, { onResponse: (raw) => raw.status < 300 && settle(resolve) })
-          .then(() => settle(resolve), (err: unknown) => settle(() => reject(err instanceof Error ? err : new Error(String(err)))));
-      }),
-    );
+    await this.call(`create ${name}`, () => this.accepted((options) => this.sdk.containerGroups.beginCreateOrUpdate(this.options.resourceGroup, name, group, options)));
   }
 
-  /** Deletes and waits until ARM reports the group gone; a missing group is not an error. */
-  async delete(name: string): Promise<void> {
+  /**
+   * Sends the delete; resolves once ARM accepted it, with `gone` when ARM said the group is already
+   * gone (a missing group is not an error). The caller confirms the rest (see `DeletionWatch`).
+   */
+  async beginDelete(name: string): Promise<{ gone: boolean }> {
     try {
-      await this.retrying(`delete ${name}`, async () => {
-        const poller = await this.sdk.containerGroups.beginDelete(this.options.resourceGroup, name, { updateIntervalInMs: 1_000 });
-        return poller.pollUntilDone();
-      });
+      const status = await this.retrying(`delete ${name}`, () => this.accepted((options) => this.sdk.containerGroups.beginDelete(this.options.resourceGroup, name, options)));
+      return { gone: status === 204 };
     } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
+      if (err instanceof NotFoundError) return { gone: true };
+      throw err;
     }
+  }
+
+  /**
+   * Sends a long-running operation's first request and resolves with ARM's status once it is
+   * accepted. The SDK would poll the operation once before returning; that poll is aborted before
+   * it is sent (the caller follows the outcome its own, cheaper way), so it costs no read.
+   */
+  private accepted(begin: (options: { abortSignal: AbortSignal; onResponse: (raw: { status: number }) => void }) => Promise<unknown>): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const abandon = new AbortController();
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        fn();
+      };
+      const onResponse = (raw: { status: number }): void => {
+        if (raw.status >= 300) return;
+        settle(() => resolve(raw.status));
+        abandon.abort();
+      };
+      begin({ abortSignal: abandon.signal, onResponse }).then(
+        () => settle(() => resolve(200)),
+        (err: unknown) => settle(() => reject(err instanceof Error ? err : new Error(String(err)))),
+      );
+    });
   }
 
   /** Every container group of the resource group (list results carry no instance view). */
   async list(): Promise<ContainerGroup[]> {
     return this.retrying("list", async () => {
       const groups: ContainerGroup[] = [];
-      for await (const g of this.sdk.containerGroups.listByResourceGroup(this.options.resourceGroup)) groups.push(g);
+      let pages = 0;
+      for await (const page of this.sdk.containerGroups.listByResourceGroup(this.options.resourceGroup).byPage()) {
+        pages++;
+        groups.push(...page);
+      }
+      this.listPages = pages;
       return groups;
     });
   }
@@ -143,7 +164,10 @@ export class ArmClient {
       name: "burstletArmBudget",
       sendRequest: async (request, next) => {
         const kind = request.method === "GET" || request.url.includes("/listLogs") ? "read" : "write";
+        // An abandoned request (see `accepted`) is neither counted nor sent.
+        if (request.abortSignal?.aborted) throw abandoned();
         await (kind === "read" ? this.reads : this.writes).take();
+        if (request.abortSignal?.aborted) throw abandoned();
         if (kind === "read") this.counts.reads++;
         else this.counts.writes++;
         const started = Date.now();
@@ -163,6 +187,10 @@ export class ArmClient {
       },
     };
   }
+}
+
+function abandoned(): Error {
+  return Object.assign(new Error("request abandoned before it was sent"), { name: "AbortError" });
 }
 
 function retryAfter(header: string | undefined): number | undefined {

@@ -7,7 +7,16 @@
  *
  * Starting pods are watched through cheap list calls where a backend offers them (`listStates`:
  * one call covers a page of groups): a starting pod is read when its listed state moves, or at the
- * latest every `startingMaxMs`, instead of on every tick.
+ * latest every `startingMaxMs`, instead of on every tick; a new pod is not read at all while its
+ * listed state is one of `quietStates` (nothing to report yet).
+ *
+ * Pods that may finish on their own (restart policy Never or OnFailure) are read a few extra times
+ * in their first moments of running — after `activeMs`, then twice as long each time, up to the
+ * steady interval — because a short task is most likely to end soon after it starts. These reads
+ * are optional: they spend only what steady reads leave of `steadyReadsPerSecond`, and only while
+ * `spareReads()` says the read budget has room.
+ *
+ * When reads compete, starting pods go first, then recently changed and young ones, then steady ones.
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors";
@@ -33,6 +42,10 @@ export interface StatusTrackerOptions {
   readonly listEveryMs?: number;
   /** A starting pod is read at least this often even if its listed state did not move. @default 4_000 */
   readonly startingMaxMs?: number;
+  /** Listed states in which a pod that was never read has nothing to report yet. @default none */
+  readonly quietStates?: readonly string[];
+  /** Whether the read budget has room for optional reads (young pods). @default always */
+  readonly spareReads?: () => boolean;
   /** Reads in flight at once. @default 16 */
   readonly maxInFlight?: number;
   /** How often due pods are looked for. @default 200 */
@@ -52,12 +65,23 @@ interface Tracked {
   /** The listed state at the last read, and the latest listed state. */
   stateAtRead?: string;
   listedState?: string;
+  /** The next optional read's interval while the pod is young (0: not young). */
+  youngMs: number;
+}
+
+/** Dispatch order when reads compete: lower first. */
+const enum Urgency {
+  Starting = 0,
+  Recent = 1,
+  Steady = 2,
 }
 
 export class StatusTracker {
   private readonly tracked = new Map<string, Tracked>();
   private listener: (update: PodStatusUpdate) => void = () => undefined;
   private inFlight = 0;
+  /** What steady reads leave of their rate, for optional reads (a token bucket of one second). */
+  private readonly optional = { tokens: Number.POSITIVE_INFINITY, at: Date.now() };
   /** Reads done (for metrics and benchmarks). */
   reads = 0;
 
@@ -76,7 +100,10 @@ export class StatusTracker {
       return;
     }
     const now = Date.now();
-    this.tracked.set(uid, { pod, due: now, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true });
+    // A pod just handed to the backend has nothing to report until its listed state moves.
+    const fresh = this.options.listStates !== undefined && (this.options.quietStates?.length ?? 0) > 0 && (pod.status?.phase ?? "Pending") === "Pending";
+    const due = fresh ? now + (this.options.startingMaxMs ?? 4_000) : now;
+    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true, youngMs: 0 });
   }
 
   untrack(uid: string): void {
@@ -98,7 +125,7 @@ export class StatusTracker {
     const tick = this.options.tickMs ?? 200;
     let listedAt = 0;
     while (!signal.aborted) {
-      if (this.options.listStates && Date.now() - listedAt >= (this.options.listEveryMs ?? 1_000) && [...this.tracked.values()].some((t) => t.starting && t.lastStatus !== undefined)) {
+      if (this.options.listStates && Date.now() - listedAt >= (this.options.listEveryMs ?? 1_000) && [...this.tracked.values()].some((t) => t.starting)) {
         listedAt = Date.now();
         await this.applyListedStates();
       }
@@ -120,11 +147,14 @@ export class StatusTracker {
       return;
     }
     const now = Date.now();
+    const quiet = new Set(this.options.quietStates ?? []);
     for (const [uid, t] of this.tracked) {
       const state = states.get(uid);
       if (state === undefined) continue;
       t.listedState = state;
-      if (t.starting && !t.inFlight && state !== t.stateAtRead) t.due = Math.min(t.due, now);
+      if (!t.starting || t.inFlight) continue;
+      if (t.lastStatus === undefined && t.stateAtRead === undefined && quiet.has(state)) t.stateAtRead = state;
+      else if (state !== t.stateAtRead) t.due = Math.min(t.due, now);
     }
   }
 
@@ -139,8 +169,55 @@ export class StatusTracker {
     const max = this.options.maxInFlight ?? 16;
     if (this.inFlight >= max) return;
     const now = Date.now();
-    const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).sort((a, b) => a.due - b.due);
-    for (const t of due.slice(0, max - this.inFlight)) void this.read(t);
+    const spare = (): boolean => (this.options.spareReads?.() ?? true) && this.takeOptional(now);
+    const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now) }));
+    due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
+    for (const { t } of due.slice(0, max - this.inFlight)) {
+      if (t.youngMs > 0 && !t.starting && now - t.changedAt >= (this.options.recentMs ?? 10_000) && !spare()) {
+        // An optional read with no budget to spare: skip it, the pod is read on its steady schedule.
+        this.scheduleAfterRead(t, now);
+        continue;
+      }
+      void this.read(t);
+    }
+  }
+
+  /** Takes one optional read from what steady reads leave of their rate, if there is one. */
+  private takeOptional(now: number): boolean {
+    const cap = this.options.steadyReadsPerSecond ?? 15;
+    const running = [...this.tracked.values()].filter((t) => !t.starting).length;
+    const left = Math.max(0, cap - running / (this.steadyInterval() / 1000));
+    this.optional.tokens = Math.min(cap, this.optional.tokens + ((now - this.optional.at) / 1000) * left);
+    this.optional.at = now;
+    if (this.optional.tokens < 1) return false;
+    this.optional.tokens -= 1;
+    return true;
+  }
+
+  private urgency(t: Tracked, now: number): Urgency {
+    if (t.starting) return Urgency.Starting;
+    return t.youngMs > 0 || now - t.changedAt < (this.options.recentMs ?? 10_000) ? Urgency.Recent : Urgency.Steady;
+  }
+
+  /** Sets when a pod is read next, from what it is now. */
+  private scheduleAfterRead(t: Tracked, now: number): void {
+    if (t.starting) {
+      // With listings, a starting pod waits for its listed state to move (or for startingMaxMs).
+      t.due = now + (this.options.listStates ? (this.options.startingMaxMs ?? 4_000) : (this.options.activeMs ?? 2_000));
+      return;
+    }
+    if (now - t.changedAt < (this.options.recentMs ?? 10_000)) {
+      t.due = now + (this.options.activeMs ?? 2_000);
+      return;
+    }
+    const steady = this.steadyInterval();
+    if (t.youngMs > 0 && t.youngMs < steady) {
+      t.due = now + t.youngMs;
+      t.youngMs *= 2;
+      return;
+    }
+    t.youngMs = 0;
+    t.due = now + steady;
   }
 
   private async read(t: Tracked): Promise<void> {
@@ -174,17 +251,15 @@ export class StatusTracker {
       }
       const wasStarting = t.starting;
       t.starting = phase === "Pending";
-      // Turning Running is not a reason to read again soon, unless readiness is still to come.
-      const awaitsReadiness = (t.pod.spec?.containers ?? []).some((c) => c.readinessProbe);
-      if (changed && wasStarting && !t.starting && !awaitsReadiness) t.changedAt = 0;
-      t.stateAtRead = t.listedState;
-      if (t.starting) {
-        // With listings, a starting pod waits for its listed state to move (or for startingMaxMs).
-        t.due = now + (this.options.listStates ? (this.options.startingMaxMs ?? 4_000) : (this.options.activeMs ?? 2_000));
-      } else {
-        const recent = now - t.changedAt < (this.options.recentMs ?? 10_000);
-        t.due = now + (recent ? (this.options.activeMs ?? 2_000) : this.steadyInterval());
+      if (changed && wasStarting && !t.starting) {
+        // Turning Running is not a reason to read again soon, unless readiness is still to come;
+        // a pod that may finish on its own is young for a while instead.
+        const awaitsReadiness = (t.pod.spec?.containers ?? []).some((c) => c.readinessProbe);
+        if (!awaitsReadiness) t.changedAt = 0;
+        if (mayFinish(t.pod)) t.youngMs = this.options.activeMs ?? 2_000;
       }
+      t.stateAtRead = t.listedState;
+      this.scheduleAfterRead(t, now);
     } catch (err) {
       if (err instanceof NotFoundError) {
         this.options.log.debug("container group not found while tracking; will look again", { uid });
@@ -197,4 +272,9 @@ export class StatusTracker {
       this.inFlight--;
     }
   }
+}
+
+/** Whether a pod's containers may all end for good on their own (Jobs), rather than be restarted. */
+function mayFinish(pod: V1Pod): boolean {
+  return (pod.spec?.restartPolicy ?? "Always") !== "Always";
 }

@@ -40,6 +40,10 @@ export class PodController {
   /** The UID last seen under each key, so a vanished pod's backing can still be deleted. */
   private readonly known = new Map<string, string>();
   private readonly pendingStatus = new Map<string, PodStatusUpdate>();
+  /** Deletions of backing in progress, by pod UID. */
+  private readonly deleting = new Map<string, Promise<void>>();
+  /** Pod UIDs whose backing is confirmed gone; the pod object goes next. */
+  private readonly backingGone = new Set<string>();
   private readonly log: Logger;
 
   constructor(private readonly options: PodControllerOptions) {
@@ -59,18 +63,20 @@ export class PodController {
     await this.informer.start();
   }
 
-  /** Deletes backing whose pod no longer exists; returns how many were deleted. */
+  /** Deletes backing whose pod no longer exists, all at once; returns how many were deleted. */
   async collectGarbage(): Promise<number> {
     const live = new Set(this.informer.list().map((p) => p.metadata?.uid));
-    let deleted = 0;
-    for (const backend of await this.options.provider.listPods()) {
-      if (live.has(backend.uid)) continue;
-      this.log.info("deleting container group of a pod that no longer exists", { pod: `${backend.namespace}/${backend.name}`, uid: backend.uid });
-      await this.options.provider.deleteBackendPod(backend);
-      this.options.provider.untrack(backend.uid);
-      deleted++;
-    }
-    return deleted;
+    const orphans = (await this.options.provider.listPods()).filter((b) => !live.has(b.uid) && !this.deleting.has(b.uid));
+    const results = await Promise.allSettled(
+      orphans.map(async (backend) => {
+        this.log.info("deleting container group of a pod that no longer exists", { pod: `${backend.namespace}/${backend.name}`, uid: backend.uid });
+        await this.options.provider.deleteBackendPod(backend);
+        this.options.provider.untrack(backend.uid);
+      }),
+    );
+    const failed = results.filter((r) => r.status === "rejected");
+    if (failed.length > 0) this.log.warn("some orphaned container groups could not be deleted yet; will try again", { failed: failed.length, error: failed[0].reason });
+    return results.length - failed.length;
   }
 
   /** Reconciles until `signal` aborts. Running backing is left alone when it does. */
@@ -106,7 +112,7 @@ export class PodController {
     const knownUid = this.known.get(key);
     if (!cached || (knownUid && cached.metadata?.uid !== knownUid)) {
       // The pod is gone (or replaced by a new one with the same name): its backing must go too.
-      if (knownUid) await this.deleteBacking({ namespace, name, uid: knownUid });
+      if (knownUid) this.deleteBacking(key, { namespace, name, uid: knownUid });
       if (!cached) return;
     }
     const pod = structuredClone(cached);
@@ -153,28 +159,60 @@ export class PodController {
     throw err;
   }
 
-  /** Deletion honours the grace period: the backing goes first, then the pod, by UID precondition. */
+  /**
+   * Deletion honours the grace period: the backing goes first, then the pod, by UID precondition.
+   * Waiting for the backing to go holds no worker: it runs on its own and queues the pod again.
+   */
   private async finishDeletion(key: string, pod: V1Pod): Promise<void> {
     const uid = pod.metadata!.uid!;
-    await this.options.provider.deletePod(pod);
-    this.options.provider.untrack(uid);
-    this.created.delete(uid);
+    if (!this.backingGone.has(uid)) {
+      this.inBackground(key, uid, () => this.options.provider.deletePod(pod));
+      return;
+    }
     try {
       await this.core.deleteNamespacedPod({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid } } });
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
+    this.backingGone.delete(uid);
     this.events.forget(uid);
     this.fromKubernetes.forget(key);
     this.log.info("deleted pod and its container group", { pod: key, uid });
   }
 
-  private async deleteBacking(backend: { namespace: string; name: string; uid: string }): Promise<void> {
-    await this.options.provider.deleteBackendPod(backend);
-    this.options.provider.untrack(backend.uid);
-    this.created.delete(backend.uid);
-    this.events.forget(backend.uid);
-    this.known.delete(podKey(backend.namespace, backend.name));
+  /** The backing of a pod that vanished (or was replaced under the same name) goes, in the background. */
+  private deleteBacking(key: string, backend: { namespace: string; name: string; uid: string }): void {
+    if (this.known.get(key) === backend.uid) this.known.delete(key);
+    this.inBackground(key, backend.uid, () => this.options.provider.deleteBackendPod(backend));
+  }
+
+  /** Runs one deletion of a pod's backing at a time per UID; when it ends, the key is reconciled again. */
+  private inBackground(key: string, uid: string, remove: () => Promise<void>): void {
+    if (this.deleting.has(uid)) return;
+    const deletion = remove().then(
+      () => {
+        this.options.provider.untrack(uid);
+        this.created.delete(uid);
+        this.backingGone.add(uid);
+        this.fromKubernetes.add(key);
+        // A vanished pod has nothing left to finish.
+        const { namespace, name } = splitKey(key);
+        if (this.informer.get(namespace, name)?.metadata?.uid !== uid) this.forgetDeleted(uid);
+      },
+      (err: unknown) => {
+        this.log.warn("deleting a container group failed; will retry", { pod: key, uid, error: err });
+        // A vanished pod's key remembers the UID, so the retry knows what to delete (if a new pod
+        // took the name meanwhile, garbage collection deletes the old backing instead).
+        if (!this.known.has(key)) this.known.set(key, uid);
+        this.fromKubernetes.addRateLimited(key);
+      },
+    );
+    this.deleting.set(uid, deletion.finally(() => this.deleting.delete(uid)));
+  }
+
+  private forgetDeleted(uid: string): void {
+    this.backingGone.delete(uid);
+    this.events.forget(uid);
   }
 
   /** Writes what the backend observed, if it is news to the API server. */

@@ -180,6 +180,107 @@ describe("StatusTracker", () => {
     assert.equal(t.size, 1, "the pod is still followed");
   });
 
+  it("does not read a new pod while its listed state is quiet, and reads it once the state moves", async () => {
+    const listed = new Map<string, string>([["a", "Pending"]]);
+    let listings = 0;
+    const t = tracker({
+      listStates: () => {
+        listings++;
+        return Promise.resolve(listed);
+      },
+      quietStates: ["Pending"],
+      listEveryMs: 10,
+      startingMaxMs: 5_000,
+    });
+    t.track(pod("a"));
+    start(t);
+    await until(() => listings >= 5, "several listings");
+    assert.equal(reads.get("a") ?? 0, 0, "nothing to read while the group is only accepted");
+    listed.set("a", "Creating");
+    const moved = Date.now();
+    await until(() => reads.get("a") === 1, "the read after the move");
+    assert.ok(Date.now() - moved < 1_000);
+  });
+
+  it("reads a pod that may finish on its own a few extra times while it is young, then at the steady interval", async () => {
+    const never: V1Pod = { ...pod("job"), spec: { restartPolicy: "Never", containers: [] } };
+    const always: V1Pod = { ...pod("service"), spec: { restartPolicy: "Always", containers: [] } };
+    const t = tracker({ activeMs: 20, recentMs: 1, steadyMs: 400 });
+    answers.set("job", { status: { phase: "Pending" } });
+    answers.set("service", { status: { phase: "Pending" } });
+    t.track(never);
+    t.track(always);
+    start(t);
+    await until(() => reads.get("job") === 1 && reads.get("service") === 1, "the first reads");
+    answers.set("job", { status: { phase: "Running" } });
+    answers.set("service", { status: { phase: "Running" } });
+    await until(() => pushed.filter((u) => u.status.phase === "Running").length === 2, "both Running");
+    const before = { job: reads.get("job")!, service: reads.get("service")! };
+    await pause(300);
+    const job = reads.get("job")! - before.job;
+    const service = reads.get("service")! - before.service;
+    // Young: read after 20, 40, 80 and 160 ms (300 ms in all); steady: every 400 ms.
+    assert.ok(job >= 3, `the Job's pod was read ${job} times in its first 300 ms of running`);
+    assert.equal(service, 0, "the service's pod waits for its steady read");
+
+    answers.set("job", { status: { phase: "Succeeded" } });
+    await until(() => pushed.some((u) => u.uid === "job" && u.status.phase === "Succeeded"), "the Job pod's end");
+  });
+
+  it("skips a young pod's optional reads when the read budget has nothing to spare", async () => {
+    const never: V1Pod = { ...pod("job"), spec: { restartPolicy: "Never", containers: [] } };
+    let spare = false;
+    const t = tracker({ activeMs: 20, recentMs: 1, steadyMs: 400, spareReads: () => spare });
+    answers.set("job", { status: { phase: "Running" } });
+    t.track(never);
+    start(t);
+    await until(() => reads.get("job") === 1, "the first read");
+    await pause(300);
+    assert.equal(reads.get("job"), 1, "no optional reads without spare budget");
+    spare = true;
+    await until(() => reads.get("job")! >= 2, "reads again on its schedule", 2_000);
+  });
+
+  it("spends on young pods only what steady reads leave of their rate", async () => {
+    const t = tracker({ activeMs: 10, recentMs: 1, steadyMs: 100_000, steadyReadsPerSecond: 10 });
+    for (let i = 0; i < 20; i++) {
+      answers.set(`job${i}`, { status: { phase: "Running" } });
+      t.track({ ...pod(`job${i}`), spec: { restartPolicy: "OnFailure", containers: [] } });
+    }
+    start(t);
+    await until(() => reads.size === 20, "every pod's first read");
+    const first = [...reads.values()].reduce((a, b) => a + b, 0);
+    await pause(500);
+    const optional = [...reads.values()].reduce((a, b) => a + b, 0) - first;
+    // Unbounded, 20 young pods would be read ~5 times each in 500 ms; the rate left is ~10/s with a
+    // one-second burst.
+    assert.ok(optional >= 5 && optional <= 17, `${optional} optional reads in 500 ms`);
+  });
+
+  it("reads starting pods first when reads compete", async () => {
+    const order: string[] = [];
+    const t = tracker({
+      maxInFlight: 1,
+      activeMs: 10,
+      recentMs: 1,
+      steadyMs: 10,
+      read: async (p) => {
+        const uid = p.metadata!.uid!;
+        order.push(uid);
+        await pause(5);
+        const phase = uid.startsWith("run") ? "Running" : "Pending";
+        return { namespace: "ns", name: uid, uid, status: { phase }, events: [], eventKeys: [] };
+      },
+    });
+    for (let i = 0; i < 5; i++) t.track(pod(`run${i}`));
+    start(t);
+    await until(() => order.length >= 5, "the running pods' first reads");
+    t.track(pod("new"));
+    const at = order.length;
+    await until(() => order.includes("new"), "the new pod's read");
+    assert.ok(order.indexOf("new") - at <= 1, `the starting pod waited behind ${order.indexOf("new") - at} steady reads`);
+  });
+
   it("keeps at most `maxInFlight` reads in flight", async () => {
     let inFlight = 0;
     let maxInFlight = 0;
