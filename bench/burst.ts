@@ -8,14 +8,15 @@
  *   armReadsPerSecondSteady and maxStatusStalenessS (over the steady window, from the emulator's record),
  *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N), then
  *   scaleInS (Job deleted → no container group left) with the ARM reads and writes it took.
- * Progress goes to stderr; the JSON line alone goes to stdout.
+ * Progress goes to stderr; the JSON line alone goes to stdout. Burstlet's own settings can be given as
+ * BURSTLET_* environment variables (see `node kubelet/dist/main.js --help`).
  */
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { BatchV1Api, CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from "@kubernetes/client-node";
-import { build } from "esbuild";
+import { build, stop as stopEsbuild } from "esbuild";
 import { startAciEmulator } from "../sandbox/aci-emulator";
 import { startControlPlane } from "../sandbox/control-plane";
 import { eventually } from "../sandbox/eventually";
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), "burstlet-bench-"));
   const bundle = path.join(work, "burstlet.js");
   await build({ entryPoints: [path.join(ROOT, "kubelet/src/main.ts")], bundle: true, platform: "node", target: "node22", minify: true, outfile: bundle, logLevel: "warning" });
+  await stopEsbuild();
   const cp = await startControlPlane({ progress: say });
   const emulator = await startAciEmulator({
     timeScale: 0.1,
@@ -68,6 +70,8 @@ async function main(): Promise<void> {
       // The sandbox's own limits are what is measured; ARM's are applied with --arm-limits.
       ...(values["arm-limits"] ? {} : { BURSTLET_ARM_WRITES_PER_SECOND: "1000", BURSTLET_ARM_WRITE_BURST: "2000", BURSTLET_ARM_READS_PER_SECOND: "1000", BURSTLET_ARM_READ_BURST: "2000" }),
       BURSTLET_LOG_LEVEL: "warn",
+      // Any other setting comes from the bench's own environment, e.g. BURSTLET_STATUS_STEADY_READS_PER_SECOND=34.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("BURSTLET_") && k !== "BURSTLET_NODE_FLAGS")),
     });
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);
     await eventually(async () => (await core.readNode({ name: NODE })).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false, { timeoutMs: 60_000, what: "the virtual node" });
@@ -113,7 +117,7 @@ async function main(): Promise<void> {
     await eventually(() => left() === 0, { timeoutMs: 600_000, intervalMs: 100, what: "container groups to be deleted" }).finally(() => clearInterval(report));
     const scaleInEnd = Date.now();
     const scaleInCalls = emulator.record.calls.filter((c) => c.at >= scaleInStart && c.at <= scaleInEnd && c.operation !== "Identity_Token");
-    const figures = { ...result, scaleInS: seconds(scaleInEnd - scaleInStart), scaleInReads: scaleInCalls.filter((c) => c.method === "GET").length, scaleInWrites: scaleInCalls.filter((c) => c.method !== "GET").length };
+    const figures = { ...result, scaleInS: seconds(scaleInEnd - scaleInStart), scaleInReads: scaleInCalls.filter((c) => c.method === "GET").length, scaleInWrites: scaleInCalls.filter((c) => c.method !== "GET").length, scaleInByOperation: countBy(scaleInCalls.map((c) => `${c.operation} ${c.status}`)) };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
     await processes.stop();
@@ -208,7 +212,11 @@ function positiveInt(value: string | undefined, flag: string, zeroOk = false): n
   return n;
 }
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench failed: ${err.message}\n`);
-  process.exitCode = 1;
-});
+main()
+  .catch((err: Error) => {
+    process.stderr.write(`bench failed: ${err.message}\n`);
+    process.exitCode = 1;
+  })
+  // Every process and server the run started is stopped by now; a library handle left behind must
+  // not keep the prompt waiting.
+  .finally(() => process.stdout.write("", () => process.exit()));

@@ -57,10 +57,11 @@ export class AciProvider implements PodProvider {
   constructor(private readonly options: AciProviderOptions) {
     const arm = options.arm;
     this.tracker = new StatusTracker({
-      // A group ARM has only accepted has no containers to report on yet.
-      quietStates: ["Pending", "Accepted"],
-      // Optional reads keep at least half of the read budget's burst in reserve.
-      spareReads: () => arm.reads.available() >= arm.reads.burst / 2,
+      // Until provisioning ends, a new group's containers are at most being pulled and started:
+      // the read that matters comes when it ends (or after startingMaxMs).
+      quietStates: ["Pending", "Accepted", "Creating"],
+      // Optional reads keep a tenth of the read budget's burst in reserve.
+      spareReads: () => arm.reads.available() >= arm.reads.burst / 10,
       ...options.tracker,
       read: (pod) => this.readStatus(pod),
       listStates: () => this.listStates(),

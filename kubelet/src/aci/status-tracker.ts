@@ -7,11 +7,11 @@
  *
  * Starting pods are watched through cheap list calls where a backend offers them (`listStates`:
  * one call covers a page of groups): a starting pod is read when its listed state moves, or at the
- * latest every `startingMaxMs`, instead of on every tick; a new pod is not read at all while its
- * listed state is one of `quietStates` (nothing to report yet).
+ * latest every `startingMaxMs`, instead of on every tick; a new pod is not read before
+ * `startingMaxMs` while its listed state is one of `quietStates` (nothing worth a read yet).
  *
  * Pods that may finish on their own (restart policy Never or OnFailure) are read a few extra times
- * in their first moments of running — after `activeMs`, then twice as long each time, up to the
+ * in their first moments of running — after `youngFirstMs`, then twice as long each time, up to the
  * steady interval — because a short task is most likely to end soon after it starts. These reads
  * are optional: they spend only what steady reads leave of `steadyReadsPerSecond`, and only while
  * `spareReads()` says the read budget has room.
@@ -42,8 +42,10 @@ export interface StatusTrackerOptions {
   readonly listEveryMs?: number;
   /** A starting pod is read at least this often even if its listed state did not move. @default 4_000 */
   readonly startingMaxMs?: number;
-  /** Listed states in which a pod that was never read has nothing to report yet. @default none */
+  /** Listed states in which a pod that was never read has nothing worth a read yet. @default none */
   readonly quietStates?: readonly string[];
+  /** A young pod's first optional read comes this long after it was seen running. @default 1_000 */
+  readonly youngFirstMs?: number;
   /** Whether the read budget has room for optional reads (young pods). @default always */
   readonly spareReads?: () => boolean;
   /** Reads in flight at once. @default 16 */
@@ -153,7 +155,7 @@ export class StatusTracker {
       if (state === undefined) continue;
       t.listedState = state;
       if (!t.starting || t.inFlight) continue;
-      if (t.lastStatus === undefined && t.stateAtRead === undefined && quiet.has(state)) t.stateAtRead = state;
+      if (t.lastStatus === undefined && quiet.has(state)) t.stateAtRead = state;
       else if (state !== t.stateAtRead) t.due = Math.min(t.due, now);
     }
   }
@@ -161,7 +163,7 @@ export class StatusTracker {
   /** The interval for steady pods: `steadyMs`, stretched so steady reads stay within their rate. */
   private steadyInterval(): number {
     const steady = [...this.tracked.values()].filter((t) => !t.starting).length;
-    return Math.max(this.options.steadyMs ?? 30_000, (steady / (this.options.steadyReadsPerSecond ?? 15)) * 1000);
+    return Math.max(this.options.steadyMs ?? 25_000, (steady / (this.options.steadyReadsPerSecond ?? 15)) * 1000);
   }
 
   /** Starts reads for due pods, most urgent first, within the in-flight bound. */
@@ -210,14 +212,15 @@ export class StatusTracker {
       t.due = now + (this.options.activeMs ?? 2_000);
       return;
     }
-    const steady = this.steadyInterval();
-    if (t.youngMs > 0 && t.youngMs < steady) {
+    // Young or not, a pod is read within the steady interval of its last read.
+    const steadyDue = t.lastReadAt + this.steadyInterval();
+    if (t.youngMs > 0 && now + t.youngMs < steadyDue) {
       t.due = now + t.youngMs;
       t.youngMs *= 2;
       return;
     }
     t.youngMs = 0;
-    t.due = now + steady;
+    t.due = steadyDue;
   }
 
   private async read(t: Tracked): Promise<void> {
@@ -256,7 +259,7 @@ export class StatusTracker {
         // a pod that may finish on its own is young for a while instead.
         const awaitsReadiness = (t.pod.spec?.containers ?? []).some((c) => c.readinessProbe);
         if (!awaitsReadiness) t.changedAt = 0;
-        if (mayFinish(t.pod)) t.youngMs = this.options.activeMs ?? 2_000;
+        if (mayFinish(t.pod)) t.youngMs = this.options.youngFirstMs ?? 1_000;
       }
       t.stateAtRead = t.listedState;
       this.scheduleAfterRead(t, now);

@@ -174,6 +174,8 @@ export class PodController {
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
+    // Its backing is gone already: when the pod leaves the cache there is nothing left to delete.
+    if (this.known.get(key) === uid) this.known.delete(key);
     this.backingGone.delete(uid);
     this.events.forget(uid);
     this.fromKubernetes.forget(key);

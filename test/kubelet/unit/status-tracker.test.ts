@@ -180,7 +180,7 @@ describe("StatusTracker", () => {
     assert.equal(t.size, 1, "the pod is still followed");
   });
 
-  it("does not read a new pod while its listed state is quiet, and reads it once the state moves", async () => {
+  it("does not read a new pod while its listed state is quiet, and reads it once provisioning ends", async () => {
     const listed = new Map<string, string>([["a", "Pending"]]);
     let listings = 0;
     const t = tracker({
@@ -188,15 +188,17 @@ describe("StatusTracker", () => {
         listings++;
         return Promise.resolve(listed);
       },
-      quietStates: ["Pending"],
+      quietStates: ["Pending", "Creating"],
       listEveryMs: 10,
       startingMaxMs: 5_000,
     });
     t.track(pod("a"));
     start(t);
     await until(() => listings >= 5, "several listings");
-    assert.equal(reads.get("a") ?? 0, 0, "nothing to read while the group is only accepted");
     listed.set("a", "Creating");
+    await until(() => listings >= 10, "more listings");
+    assert.equal(reads.get("a") ?? 0, 0, "nothing worth a read while the group is accepted, then provisioned");
+    listed.set("a", "Succeeded");
     const moved = Date.now();
     await until(() => reads.get("a") === 1, "the read after the move");
     assert.ok(Date.now() - moved < 1_000);
@@ -205,7 +207,7 @@ describe("StatusTracker", () => {
   it("reads a pod that may finish on its own a few extra times while it is young, then at the steady interval", async () => {
     const never: V1Pod = { ...pod("job"), spec: { restartPolicy: "Never", containers: [] } };
     const always: V1Pod = { ...pod("service"), spec: { restartPolicy: "Always", containers: [] } };
-    const t = tracker({ activeMs: 20, recentMs: 1, steadyMs: 400 });
+    const t = tracker({ youngFirstMs: 20, recentMs: 1, steadyMs: 400 });
     answers.set("job", { status: { phase: "Pending" } });
     answers.set("service", { status: { phase: "Pending" } });
     t.track(never);
@@ -229,20 +231,20 @@ describe("StatusTracker", () => {
 
   it("skips a young pod's optional reads when the read budget has nothing to spare", async () => {
     const never: V1Pod = { ...pod("job"), spec: { restartPolicy: "Never", containers: [] } };
-    let spare = false;
-    const t = tracker({ activeMs: 20, recentMs: 1, steadyMs: 400, spareReads: () => spare });
+    const t = tracker({ youngFirstMs: 20, recentMs: 1, steadyMs: 400, spareReads: () => false });
     answers.set("job", { status: { phase: "Running" } });
     t.track(never);
     start(t);
     await until(() => reads.get("job") === 1, "the first read");
+    const firstRead = Date.now();
     await pause(300);
     assert.equal(reads.get("job"), 1, "no optional reads without spare budget");
-    spare = true;
-    await until(() => reads.get("job")! >= 2, "reads again on its schedule", 2_000);
+    await until(() => reads.get("job")! >= 2, "the steady read", 2_000);
+    assert.ok(Date.now() - firstRead < 600, `read again ${Date.now() - firstRead} ms after the first: skipped reads must not push the steady one out`);
   });
 
   it("spends on young pods only what steady reads leave of their rate", async () => {
-    const t = tracker({ activeMs: 10, recentMs: 1, steadyMs: 100_000, steadyReadsPerSecond: 10 });
+    const t = tracker({ youngFirstMs: 10, recentMs: 1, steadyMs: 100_000, steadyReadsPerSecond: 10 });
     for (let i = 0; i < 20; i++) {
       answers.set(`job${i}`, { status: { phase: "Running" } });
       t.track({ ...pod(`job${i}`), spec: { restartPolicy: "OnFailure", containers: [] } });
