@@ -98,7 +98,7 @@ export class Burstlet {
     this.logFollowPollMs = t.logFollowPollMs;
     const queues = [this.pods.fromKubernetes, this.pods.statusFromProvider];
     for (const q of queues) q.observer = (ms, failed) => this.metrics.reconciled(q.name, ms, failed);
-    this.metrics.observe({ buckets: { read: this.arm.reads, write: this.arm.writes }, queues, tracker: this.provider.tracker, pods: () => this.pods.listPods() });
+    this.metrics.observe({ buckets: { read: this.arm.reads, write: this.arm.writes }, queues, tracker: this.provider.tracker, deletions: this.provider.deletions, pods: () => this.pods.listPods() });
   }
 
   /** Runs until `signal` aborts. `ready` resolves once the node is registered and resynced. */

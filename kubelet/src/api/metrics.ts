@@ -1,6 +1,7 @@
 /**
  * burstlet's own Prometheus metrics, defined in one place. Values that already live in the
- * running parts (queue depths, token-bucket waits, status staleness, pods by phase) are read when
+ * running parts (queue depths, token-bucket waits, status staleness, deletions awaiting
+ * confirmation, pods by phase) are read when
  * scraped; events (ARM calls, reconciles, container groups created and deleted, kubelet API
  * requests) are counted through hooks.
  */
@@ -20,6 +21,7 @@ export interface MetricSources {
   readonly buckets: Readonly<Record<"read" | "write", { readonly waitedMs: number; readonly queued: number }>>;
   readonly queues: ReadonlyArray<{ readonly name: string; readonly depth: number; readonly delayedCount: number }>;
   readonly tracker: { maxStalenessSeconds(): number; readonly size: number };
+  readonly deletions: { readonly pending: number };
   readonly pods: () => readonly V1Pod[];
 }
 
@@ -58,6 +60,7 @@ export class BurstletMetrics {
     new Gauge({ name: "burstlet_workqueue_delayed", help: "Keys waiting for their retry backoff", labelNames: ["queue"], registers: r, collect() { for (const q of sources.queues) this.set({ queue: q.name }, q.delayedCount); } });
     new Gauge({ name: "burstlet_status_staleness_seconds", help: "Age of the oldest status read among tracked pods", registers: r, collect() { this.set(sources.tracker.maxStalenessSeconds()); } });
     new Gauge({ name: "burstlet_tracked_pods", help: "Pods whose status is read from Azure Container Instances", registers: r, collect() { this.set(sources.tracker.size); } });
+    new Gauge({ name: "burstlet_container_group_deletions_pending", help: "Container groups whose deletion ARM accepted and that are not seen gone yet", registers: r, collect() { this.set(sources.deletions.pending); } });
     new Gauge({
       name: "burstlet_pods", help: "Pods bound to the virtual node, by phase", labelNames: ["phase"], registers: r,
       collect() {

@@ -175,7 +175,7 @@ describe("kubelet API (through the real API server)", function () {
     const res = await fetch(`http://127.0.0.1:${sandbox.burstlet.servers!.metricsPort}/metrics`);
     assert.equal(res.status, 200);
     const text = await res.text();
-    for (const name of ["burstlet_arm_requests_total", "burstlet_arm_budget_wait_seconds_total", "burstlet_workqueue_depth", "burstlet_reconcile_duration_seconds_bucket", "burstlet_status_staleness_seconds", "burstlet_pods", "burstlet_container_groups_created_total", "burstlet_kubelet_api_requests_total"]) {
+    for (const name of ["burstlet_arm_requests_total", "burstlet_arm_budget_wait_seconds_total", "burstlet_workqueue_depth", "burstlet_reconcile_duration_seconds_bucket", "burstlet_status_staleness_seconds", "burstlet_container_group_deletions_pending", "burstlet_pods", "burstlet_container_groups_created_total", "burstlet_kubelet_api_requests_total"]) {
       assert.match(text, new RegExp(`^${name}`, "m"), name);
     }
     assert.match(text, /^burstlet_pods\{phase="Running"\} [1-9]/m);
