@@ -22,7 +22,7 @@ export interface FaultSettings {
   outage: { start: number; end: number; mode: "error" | "drop" } | null;
   /** Extra real milliseconds before each provisioning proceeds past `Pending`. @default 0 */
   slowProvisioningMs: number;
-  /** Fraction (0..1) of write requests answered 429 `SubscriptionRequestsThrottled`. @default 0 */
+  /** Fraction (0..1) of write and delete requests answered 429 `SubscriptionRequestsThrottled`. @default 0 */
   throttleWriteRate: number;
   /** `Retry-After` of those 429 answers, in seconds. @default 1 */
   throttleRetryAfterSeconds: number;
@@ -45,7 +45,9 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
 /** What to do with a request before serving it. */
 export type FaultDecision =
   | { readonly kind: "serve"; readonly delayMs: number }
-  | { readonly kind: "throttle"; readonly retryAfterSeconds: number; readonly delayMs: number } | { readonly kind: "error"; readonly status: 500 | 503; readonly delayMs: number } | { readonly kind: "drop"; readonly delayMs: number };
+  | { readonly kind: "throttle"; readonly of: "write" | "delete"; readonly retryAfterSeconds: number; readonly delayMs: number }
+  | { readonly kind: "error"; readonly status: 500 | 503; readonly delayMs: number }
+  | { readonly kind: "drop"; readonly delayMs: number };
 
 /** The live fault settings of one emulator. */
 export class Faults {
@@ -95,7 +97,7 @@ export class Faults {
     }
     if (s.dropRate > 0 && this.random() < s.dropRate) return { kind: "drop", delayMs };
     if (s.errorRate > 0 && this.random() < s.errorRate) return { kind: "error", status: s.errorStatus, delayMs };
-    if (kind === "write" && s.throttleWriteRate > 0 && this.random() < s.throttleWriteRate) return { kind: "throttle", retryAfterSeconds: s.throttleRetryAfterSeconds, delayMs };
+    if ((kind === "write" || kind === "delete") && s.throttleWriteRate > 0 && this.random() < s.throttleWriteRate) return { kind: "throttle", of: kind, retryAfterSeconds: s.throttleRetryAfterSeconds, delayMs };
     return { kind: "serve", delayMs };
   }
 

@@ -88,7 +88,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
     return;
   }
   if (decision.kind === "throttle") {
-    const error = armErrors.subscriptionThrottled("write", route?.params.subscriptionId ?? "", decision.retryAfterSeconds);
+    const error = armErrors.subscriptionThrottled(decision.of, route?.params.subscriptionId ?? "", decision.retryAfterSeconds);
     send(res, error.status, error.toBody(), armHeaders(error.headers));
     finishCall(error.status, error.code);
     return;

@@ -156,6 +156,40 @@ describe("burstlet under pressure", function () {
     }
   });
 
+  it("scales in while half the deletes are throttled and a fifth of calls fail: every group goes once, no operation is polled", async () => {
+    const nodeName = "burstlet-scale-in-test";
+    const namespace = await testNamespace(cp, "scalein");
+    const budget = { writesPerSecond: 5, writeBurst: 10, readsPerSecond: 20, readBurst: 40 };
+    const sandbox = await startSandboxBurstlet(cp, {
+      nodeName,
+      sharedEmulator: emulator,
+      flags: [`--arm-writes-per-second=${budget.writesPerSecond}`, `--arm-write-burst=${budget.writeBurst}`, `--arm-reads-per-second=${budget.readsPerSecond}`, `--arm-read-burst=${budget.readBurst}`],
+    });
+    try {
+      await batch.createNamespacedJob({ namespace, body: burstJob("fleet", nodeName, 30, ["sleep", "100000"]) });
+      await eventually(async () => {
+        const pods = (await core.listNamespacedPod({ namespace })).items;
+        assert.equal(pods.filter((p) => p.status?.phase === "Running").length, 30);
+      }, { timeoutMs: 120_000, intervalMs: 500, what: "all 30 pods Running" });
+
+      const since = Date.now();
+      emulator.faults.set({ throttleWriteRate: 0.5, throttleRetryAfterSeconds: 1, errorRate: 0.2 });
+      await deleteJobAndWaitForCleanup(namespace, "fleet");
+      const calls = emulator.record.calls.filter((c) => c.at >= since && c.operation !== "Identity_Token" && !c.operation.startsWith("Emulator"));
+      const accepted = new Map<string, number>();
+      for (const c of calls.filter((c) => c.operation === "ContainerGroups_Delete" && c.status === 202)) accepted.set(c.path, (accepted.get(c.path) ?? 0) + 1);
+      assert.equal(accepted.size, 30, "every group's delete was accepted");
+      assert.deepEqual([...accepted.values()].filter((n) => n > 1), [], "no group was deleted twice");
+      assert.ok(calls.some((c) => c.operation === "ContainerGroups_Delete" && c.status === 429), "deletes were throttled");
+      assert.equal(calls.filter((c) => c.operation === "AsyncOperation_Get").length, 0, "no long-running operation was polled");
+      assertWithinBudget(calls.filter((c) => c.method !== "GET").map((c) => c.at), budget.writesPerSecond, budget.writeBurst, "writes");
+      assertWithinBudget(calls.filter((c) => c.method === "GET").map((c) => c.at), budget.readsPerSecond, budget.readBurst, "reads");
+    } finally {
+      emulator.faults.clear();
+      await sandbox.stop();
+    }
+  });
+
   it("recovers a create whose response was lost without creating twice", async () => {
     const nodeName = "burstlet-dropped-create-test";
     const namespace = await testNamespace(cp, "dropped");

@@ -51,6 +51,19 @@ describe("ACI emulator: fault injection, control endpoint and record", () => {
     assert.equal(err.code, "ServiceUnavailable");
   });
 
+  it("throttles writes and deletes at a rate with Retry-After, never reads", async () => {
+    emu.faults.set({ throttleWriteRate: 1, throttleRetryAfterSeconds: 3 });
+    const del = await rejection(noRetry.containerGroups.beginDelete(emu.resourceGroup, "base"));
+    assert.equal(del.statusCode, 429);
+    assert.equal(del.code, "SubscriptionRequestsThrottled");
+    assert.match(del.message, /'delete' requests/);
+    assert.equal(del.response?.headers.get("retry-after"), "3");
+    const put = await rejection(noRetry.containerGroups.update(emu.resourceGroup, "base", { tags: { a: "b" } }));
+    assert.equal(put.statusCode, 429);
+    assert.match(put.message, /'write' requests/);
+    assert.equal((await noRetry.containerGroups.get(emu.resourceGroup, "base")).name, "base");
+  });
+
   it("drops connections", async () => {
     emu.faults.set({ dropRate: 1 });
     const err = await rejection(noRetry.containerGroups.get(emu.resourceGroup, "base"));
