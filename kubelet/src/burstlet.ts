@@ -94,7 +94,15 @@ export class Burstlet {
       leaseRenewMs: t.leaseRenewMs,
       healthIntervalMs: t.healthIntervalMs,
     });
-    this.pods = new PodController({ kubeConfig, nodeName: config.nodeName, provider: this.provider, log: deps.log, gcIntervalMs: t.gcIntervalMs, workers: t.workers });
+    this.pods = new PodController({
+      kubeConfig,
+      nodeName: config.nodeName,
+      provider: this.provider,
+      log: deps.log,
+      gcIntervalMs: t.gcIntervalMs,
+      workers: t.workers,
+      statusWrites: { perSecond: config.kubeApi.qps, burst: config.kubeApi.burst },
+    });
     this.logFollowPollMs = t.logFollowPollMs;
     const queues = [this.pods.fromKubernetes, this.pods.statusFromProvider];
     for (const q of queues) q.observer = (ms, failed) => this.metrics.reconciled(q.name, ms, failed);

@@ -46,6 +46,8 @@ export interface BurstletConfig {
   };
   /** Status of steady running pods: read at least every `steadySeconds`, at most `steadyReadsPerSecond` in all. */
   readonly status: { readonly steadySeconds: number; readonly steadyReadsPerSecond: number };
+  /** Pod status writes to the API server: a rate and a burst, as a kubelet's kubeAPIQPS and kubeAPIBurst. */
+  readonly kubeApi: { readonly qps: number; readonly burst: number };
   /** Address the kubelet API and metrics listen on. */
   readonly listenAddress: string;
   /** Address the API server uses to reach this kubelet (the node's InternalIP). */
@@ -84,6 +86,8 @@ export const SETTINGS = {
   writeBurst: ["arm-write-burst", "BURSTLET_ARM_WRITE_BURST", "ARM write budget burst (default 150)"],
   steadySeconds: ["status-steady-seconds", "BURSTLET_STATUS_STEADY_SECONDS", "read a steady running pod's status at least this often (default 25)"],
   steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", "cap on steady status reads; more pods stretch the interval (default 15)"],
+  kubeApiQps: ["kube-api-qps", "BURSTLET_KUBE_API_QPS", "pod status writes per second to the API server (default 50)"],
+  kubeApiBurst: ["kube-api-burst", "BURSTLET_KUBE_API_BURST", "burst of pod status writes to the API server (default 200)"],
   listenAddress: ["listen-address", "BURSTLET_LISTEN_ADDRESS", "address to listen on (default 0.0.0.0)"],
   nodeAddress: ["node-address", "BURSTLET_NODE_ADDRESS", "address the API server reaches this kubelet at (default: POD_IP, else 127.0.0.1)"],
   kubeletPort: ["kubelet-port", "BURSTLET_KUBELET_PORT", `kubelet API port (default ${DEFAULT_KUBELET_PORT})`],
@@ -191,6 +195,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     status: {
       steadySeconds: number("steadySeconds", 25) ?? 25,
       steadyReadsPerSecond: number("steadyReadsPerSecond", 15) ?? 15,
+    },
+    kubeApi: {
+      qps: number("kubeApiQps", 50) ?? 50,
+      burst: number("kubeApiBurst", 200, { integer: true, min: 1 }) ?? 200,
     },
     listenAddress: raw("listenAddress") ?? "0.0.0.0",
     nodeAddress: raw("nodeAddress") ?? (env.POD_IP?.trim() || "127.0.0.1"),

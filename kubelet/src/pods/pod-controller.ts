@@ -25,13 +25,15 @@ export interface PodControllerOptions {
   readonly workers?: number;
   /** How often backing whose pod is gone is collected. @default 60_000 */
   readonly gcIntervalMs?: number;
+  /** Pod status writes to the API server. @default 50/s, burst 200 */
+  readonly statusWrites?: { readonly perSecond: number; readonly burst: number };
 }
 
 const TERMINAL = new Set(["Succeeded", "Failed"]);
 
 export class PodController {
   readonly fromKubernetes = new WorkQueue({ name: "fromKubernetes" });
-  readonly statusFromProvider = new WorkQueue({ name: "statusFromProvider", rate: { perSecond: 50, burst: 200 } });
+  readonly statusFromProvider: WorkQueue;
   private readonly informer: PodInformer;
   private readonly core: CoreV1Api;
   private readonly events: EventRecorder;
@@ -48,6 +50,7 @@ export class PodController {
 
   constructor(private readonly options: PodControllerOptions) {
     this.log = options.log;
+    this.statusFromProvider = new WorkQueue({ name: "statusFromProvider", rate: options.statusWrites ?? { perSecond: 50, burst: 200 } });
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.events = new EventRecorder(options.kubeConfig, options.nodeName, options.log);
     this.informer = new PodInformer(options.kubeConfig, options.nodeName, options.log, (key) => this.fromKubernetes.add(key));

@@ -200,4 +200,10 @@ describe("usage", () => {
     assert.deepEqual(tuned.status, { steadySeconds: 10, steadyReadsPerSecond: 40 });
     assert.match(problemsOf(["--status-steady-seconds=-5"]), /--status-steady-seconds \(BURSTLET_STATUS_STEADY_SECONDS\)/);
   });
+
+  it("bounds pod status writes to the API server like a kubelet's kubeAPIQPS and kubeAPIBurst", () => {
+    assert.deepEqual(parseConfig([], REQUIRED_ENV).kubeApi, { qps: 50, burst: 200 });
+    assert.deepEqual(parseConfig(["--kube-api-qps=120"], { ...REQUIRED_ENV, BURSTLET_KUBE_API_BURST: "400" }).kubeApi, { qps: 120, burst: 400 });
+    assert.match(problemsOf(["--kube-api-burst=0"]), /--kube-api-burst \(BURSTLET_KUBE_API_BURST\) must be an integer of at least 1, got "0"/);
+  });
 });
