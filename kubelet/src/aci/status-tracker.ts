@@ -7,7 +7,8 @@
  *
  * Starting pods are watched through cheap list calls where a backend offers them (`listStates`:
  * one call covers a page of groups): a starting pod is read when its listed state moves, or at the
- * latest every `startingMaxMs`, instead of on every tick; a new pod is not read before
+ * latest after `startingMaxMs` (doubling while reads find nothing new), instead of on every tick;
+ * a new pod is not read before
  * `startingMaxMs` while its listed state is one of `quietStates` (nothing worth a read yet).
  *
  * Pods that may finish on their own (restart policy Never or OnFailure) are read a few extra times
@@ -69,13 +70,17 @@ interface Tracked {
   listedState?: string;
   /** The next optional read's interval while the pod is young (0: not young). */
   youngMs: number;
+  /** The interval of a starting pod's reads that its listed state did not ask for (0: not yet set). */
+  startingMs: number;
 }
 
 /** Dispatch order when reads compete: lower first. */
 const enum Urgency {
-  Starting = 0,
-  Recent = 1,
-  Steady = 2,
+  /** Not read for longer than the steady interval: the staleness bound comes first. */
+  Overdue = 0,
+  Starting = 1,
+  Recent = 2,
+  Steady = 3,
 }
 
 export class StatusTracker {
@@ -105,7 +110,7 @@ export class StatusTracker {
     // A pod just handed to the backend has nothing to report until its listed state moves.
     const fresh = this.options.listStates !== undefined && (this.options.quietStates?.length ?? 0) > 0 && (pod.status?.phase ?? "Pending") === "Pending";
     const due = fresh ? now + (this.options.startingMaxMs ?? 4_000) : now;
-    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true, youngMs: 0 });
+    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true, youngMs: 0, startingMs: 0 });
   }
 
   untrack(uid: string): void {
@@ -172,7 +177,8 @@ export class StatusTracker {
     if (this.inFlight >= max) return;
     const now = Date.now();
     const spare = (): boolean => (this.options.spareReads?.() ?? true) && this.takeOptional(now);
-    const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now) }));
+    const steadyMs = this.steadyInterval();
+    const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now, steadyMs) }));
     due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
     for (const { t } of due.slice(0, max - this.inFlight)) {
       if (t.youngMs > 0 && !t.starting && now - t.changedAt >= (this.options.recentMs ?? 10_000) && !spare()) {
@@ -196,7 +202,8 @@ export class StatusTracker {
     return true;
   }
 
-  private urgency(t: Tracked, now: number): Urgency {
+  private urgency(t: Tracked, now: number, steadyMs: number): Urgency {
+    if (now - t.lastReadAt >= steadyMs) return Urgency.Overdue;
     if (t.starting) return Urgency.Starting;
     return t.youngMs > 0 || now - t.changedAt < (this.options.recentMs ?? 10_000) ? Urgency.Recent : Urgency.Steady;
   }
@@ -204,8 +211,16 @@ export class StatusTracker {
   /** Sets when a pod is read next, from what it is now. */
   private scheduleAfterRead(t: Tracked, now: number): void {
     if (t.starting) {
-      // With listings, a starting pod waits for its listed state to move (or for startingMaxMs).
-      t.due = now + (this.options.listStates ? (this.options.startingMaxMs ?? 4_000) : (this.options.activeMs ?? 2_000));
+      // With listings, a starting pod waits for its listed state to move, or for its own interval:
+      // `startingMaxMs`, twice as long after each read that found nothing new (up to the steady
+      // interval), so a long image pull does not spend the budget a burst needs.
+      if (!this.options.listStates) {
+        t.due = now + (this.options.activeMs ?? 2_000);
+        return;
+      }
+      const first = this.options.startingMaxMs ?? 4_000;
+      t.startingMs = t.changedAt === now || t.startingMs === 0 ? first : Math.min(t.startingMs * 2, this.steadyInterval());
+      t.due = now + t.startingMs;
       return;
     }
     if (now - t.changedAt < (this.options.recentMs ?? 10_000)) {

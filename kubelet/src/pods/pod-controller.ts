@@ -10,6 +10,7 @@ import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod
 import { InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import type { Logger } from "../log";
 import type { PodProvider, PodStatusUpdate } from "../provider/provider";
+import { backoffDelay } from "../util/backoff";
 import { canonicalJson } from "../util/canonical";
 import { isConflict, isNotFound } from "../util/kube-errors";
 import { EventRecorder } from "./event-recorder";
@@ -30,6 +31,7 @@ export interface PodControllerOptions {
 }
 
 const TERMINAL = new Set(["Succeeded", "Failed"]);
+const DELETE_BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
 
 export class PodController {
   readonly fromKubernetes = new WorkQueue({ name: "fromKubernetes" });
@@ -46,6 +48,8 @@ export class PodController {
   private readonly deleting = new Map<string, Promise<void>>();
   /** Pod UIDs whose backing is confirmed gone; the pod object goes next. */
   private readonly backingGone = new Set<string>();
+  /** Failed deletions in a row, by pod UID. */
+  private readonly deleteFailures = new Map<string, number>();
   private readonly log: Logger;
 
   constructor(private readonly options: PodControllerOptions) {
@@ -68,13 +72,15 @@ export class PodController {
 
   /** Deletes backing whose pod no longer exists, all at once; returns how many were deleted. */
   async collectGarbage(): Promise<number> {
+    const backends = await this.options.provider.listPods();
+    // Pods are read after the listing: a group listed was created for a pod already in the cache,
+    // so a pod created meanwhile can never look like an orphan.
     const live = new Set(this.informer.list().map((p) => p.metadata?.uid));
-    const orphans = (await this.options.provider.listPods()).filter((b) => !live.has(b.uid) && !this.deleting.has(b.uid));
+    const orphans = backends.filter((b) => !live.has(b.uid) && !this.deleting.has(b.uid));
     const results = await Promise.allSettled(
-      orphans.map(async (backend) => {
+      orphans.map((backend) => {
         this.log.info("deleting container group of a pod that no longer exists", { pod: `${backend.namespace}/${backend.name}`, uid: backend.uid });
-        await this.options.provider.deleteBackendPod(backend);
-        this.options.provider.untrack(backend.uid);
+        return this.deletion(backend.uid, () => this.options.provider.deleteBackendPod(backend));
       }),
     );
     const failed = results.filter((r) => r.status === "rejected");
@@ -191,12 +197,12 @@ export class PodController {
     this.inBackground(key, backend.uid, () => this.options.provider.deleteBackendPod(backend));
   }
 
-  /** Runs one deletion of a pod's backing at a time per UID; when it ends, the key is reconciled again. */
+  /** Deletes a pod's backing in the background; when that ends, the key is reconciled again. */
   private inBackground(key: string, uid: string, remove: () => Promise<void>): void {
     if (this.deleting.has(uid)) return;
-    const deletion = remove().then(
+    this.deletion(uid, remove).then(
       () => {
-        this.options.provider.untrack(uid);
+        this.deleteFailures.delete(uid);
         this.created.delete(uid);
         this.backingGone.add(uid);
         this.fromKubernetes.add(key);
@@ -205,18 +211,33 @@ export class PodController {
         if (this.informer.get(namespace, name)?.metadata?.uid !== uid) this.forgetDeleted(uid);
       },
       (err: unknown) => {
-        this.log.warn("deleting a container group failed; will retry", { pod: key, uid, error: err });
+        // Backoff per UID: the key's own backoff is reset by each reconcile that starts a deletion.
+        const failures = (this.deleteFailures.get(uid) ?? 0) + 1;
+        this.deleteFailures.set(uid, failures);
+        const retryIn = backoffDelay(DELETE_BACKOFF, failures);
+        this.log.warn("deleting a container group failed; will retry", { pod: key, uid, retryInMs: retryIn, error: err });
         // A vanished pod's key remembers the UID, so the retry knows what to delete (if a new pod
         // took the name meanwhile, garbage collection deletes the old backing instead).
         if (!this.known.has(key)) this.known.set(key, uid);
-        this.fromKubernetes.addRateLimited(key);
+        this.fromKubernetes.addAfter(key, retryIn);
       },
     );
-    this.deleting.set(uid, deletion.finally(() => this.deleting.delete(uid)));
+  }
+
+  /** One deletion at a time per pod UID, whoever starts it (a reconcile or garbage collection). */
+  private deletion(uid: string, remove: () => Promise<void>): Promise<void> {
+    const running = this.deleting.get(uid);
+    if (running) return running;
+    // Its status is of no interest any more: reads go to pods that run.
+    this.options.provider.untrack(uid);
+    const deletion = remove().finally(() => this.deleting.delete(uid));
+    this.deleting.set(uid, deletion);
+    return deletion;
   }
 
   private forgetDeleted(uid: string): void {
     this.backingGone.delete(uid);
+    this.deleteFailures.delete(uid);
     this.events.forget(uid);
   }
 
