@@ -53,7 +53,8 @@ export class DeletionWatch {
     this.running = true;
     try {
       while (this.waiters.size > 0) {
-        await new Promise((r) => setTimeout(r, this.options.intervalMs ?? 1_000));
+        // Waiting to confirm must not keep a stopping process alive.
+        await new Promise((r) => setTimeout(r, this.options.intervalMs ?? 1_000).unref());
         await this.round();
       }
     } finally {
