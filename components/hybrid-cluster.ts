@@ -14,6 +14,7 @@ import { BurstJob, type BurstJobArgs } from "./burst-job";
 import { BurstletIdentity } from "./burstlet-identity";
 import { KubeletImage, type KubeletImageBuildArgs } from "./kubelet-image";
 import { VirtualNode } from "./virtual-node";
+import type { BurstletTuning } from "./virtual-node-spec";
 
 export interface BurstCapacity {
   /** Pods on the virtual node at once (ACI subnet addresses). @default 100 */
@@ -40,6 +41,8 @@ export interface HybridClusterArgs {
   readonly aad?: AadArgs;
   /** @default 100 pods, capacity from the ACI quota */
   readonly burst?: BurstCapacity;
+  /** How burstlet spends ARM's and the API server's limits. @default the kubelet's defaults */
+  readonly tuning?: BurstletTuning;
   /** A ready burstlet image; exclusive with `build`. @default build from this package */
   readonly image?: pulumi.Input<string>;
   /** Build options (registry, tag); the registry is created when none is given. */
@@ -129,6 +132,7 @@ export class HybridCluster extends pulumi.ComponentResource {
       pullIdentityId: this.identity.pullIdentityId,
       identity: { clientId: this.identity.clientId, tenantId: this.identity.tenantId },
       capacity: { cpu: args.burst?.cpu, memoryGiB: args.burst?.memoryGiB, pods: plan.burstPods },
+      tuning: args.tuning,
     }, { ...child, dependsOn: [this.identity] });
 
     this.kubeconfig = this.cluster.kubeconfig;

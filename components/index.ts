@@ -10,6 +10,7 @@ export { BurstletIdentity, type BurstletIdentityArgs } from "./burstlet-identity
 export { HybridCluster, type HybridClusterArgs, type BurstCapacity } from "./hybrid-cluster";
 export { KubeletImage, type KubeletImageArgs, type KubeletImageBuildArgs, type ExistingRegistry } from "./kubelet-image";
 export { VirtualNode, type VirtualNodeArgs } from "./virtual-node";
+export { type BurstletTuning } from "./virtual-node-spec";
 
 export { exchangeAcrToken, type RegistryCredentials } from "./acr-credentials";
 export { BUILT_IN_ROLES, roleDefinitionId } from "./azure-ids";

@@ -85,8 +85,57 @@ export interface BurstletSettings {
   readonly pullIdentityId?: pulumi.Input<string>;
   readonly taint?: Taint;
   readonly capacity?: { readonly cpu?: number; readonly memoryGiB?: number; readonly pods?: number };
+  readonly tuning?: BurstletTuning;
   readonly logLevel?: LogLevel;
 }
+
+/**
+ * How burstlet spends Azure's and the API server's limits (see the README's "Scale and Azure's
+ * limits"); every field left out keeps the kubelet's default.
+ */
+export interface BurstletTuning {
+  /** ARM reads per second. @default 20 */
+  readonly armReadsPerSecond?: number;
+  /** @default 200 */
+  readonly armReadBurst?: number;
+  /** ARM writes per second (creates and deletes). @default 8 */
+  readonly armWritesPerSecond?: number;
+  /** @default 150 */
+  readonly armWriteBurst?: number;
+  /** A running pod's status is read at least this often. @default 25 */
+  readonly statusSteadySeconds?: number;
+  /** Cap on steady status reads; with more running pods than seconds × this, the interval stretches. @default 15 */
+  readonly statusSteadyReadsPerSecond?: number;
+  /** Pod status writes per second to the API server. @default 50 */
+  readonly kubeApiQps?: number;
+  /** @default 200 */
+  readonly kubeApiBurst?: number;
+}
+
+/** The first tuning field the kubelet would refuse, with why; undefined when all are fine. */
+export function tuningProblem(tuning: BurstletTuning | undefined): { field: string; message: string } | undefined {
+  for (const [field, value] of Object.entries(tuning ?? {}) as [keyof BurstletTuning, unknown][]) {
+    if (!(field in TUNING_SETTINGS)) return { field: `tuning.${field}`, message: `is not a tuning setting; use one of ${Object.keys(TUNING_SETTINGS).join(", ")}` };
+    if (value === undefined) continue;
+    const burst = /Burst$/.test(field);
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || (burst && !Number.isInteger(value))) {
+      return { field: `tuning.${field}`, message: `must be ${burst ? "a whole number of at least 1" : "a number above 0"}, got ${JSON.stringify(value)}` };
+    }
+  }
+  return undefined;
+}
+
+/** The kubelet setting behind each tuning field. */
+const TUNING_SETTINGS = {
+  armReadsPerSecond: "readsPerSecond",
+  armReadBurst: "readBurst",
+  armWritesPerSecond: "writesPerSecond",
+  armWriteBurst: "writeBurst",
+  statusSteadySeconds: "steadySeconds",
+  statusSteadyReadsPerSecond: "steadyReadsPerSecond",
+  kubeApiQps: "kubeApiQps",
+  kubeApiBurst: "kubeApiBurst",
+} as const satisfies Record<keyof BurstletTuning, keyof typeof SETTINGS>;
 
 /**
  * The configuration data (variable → value) the Deployment reads with `envFrom`; unset optional
@@ -109,6 +158,7 @@ export function burstletConfigData(s: BurstletSettings): Record<string, pulumi.I
     ["memory", s.capacity?.memoryGiB],
     ["pods", s.capacity?.pods],
     ["logLevel", s.logLevel],
+    ...Object.entries(TUNING_SETTINGS).map(([field, setting]): [keyof typeof SETTINGS, number | undefined] => [setting, s.tuning?.[field as keyof BurstletTuning]]),
   ];
   for (const [name, value] of optional) {
     if (value !== undefined) data[SETTINGS[name][1]] = typeof value === "number" ? String(value) : value;

@@ -19,6 +19,8 @@ import {
   burstletPodTemplateSpec,
   burstletWorkloadIdentity,
   type BurstletSettings,
+  type BurstletTuning,
+  tuningProblem,
 } from "./virtual-node-spec";
 
 export interface VirtualNodeArgs {
@@ -63,6 +65,8 @@ export interface VirtualNodeArgs {
   readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
   /** An existing priority class; @default one is created so burstlet is not preempted by workloads */
   readonly priorityClassName?: string;
+  /** ARM budgets, status freshness and API server write rate. @default the kubelet's defaults */
+  readonly tuning?: BurstletTuning;
   /** @default "info" */
   readonly logLevel?: LogLevel;
 }
@@ -95,6 +99,8 @@ export class VirtualNode extends pulumi.ComponentResource {
     if (this.taint && (!this.taint.key || !["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(this.taint.effect))) {
       throw new InvalidInputError(field("taint"), `needs a key and an effect of NoSchedule, PreferNoSchedule or NoExecute, got ${JSON.stringify(this.taint)}`);
     }
+    const tuning = tuningProblem(args.tuning);
+    if (tuning) throw new InvalidInputError(field(tuning.field), tuning.message);
     const child = { parent: this, provider: args.provider };
     const labels = burstletLabels(nodeName);
     const objectName = nodeName === DEFAULT_NODE_NAME ? DEFAULT_NODE_NAME : `burstlet-${nodeName}`;
@@ -123,6 +129,7 @@ export class VirtualNode extends pulumi.ComponentResource {
       pullIdentityId: args.pullIdentityId,
       taint: this.taint,
       capacity: args.capacity,
+      tuning: args.tuning,
       logLevel: args.logLevel,
     };
     const data = burstletConfigData(settings);

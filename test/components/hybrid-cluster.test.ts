@@ -11,7 +11,7 @@ describe("HybridCluster", () => {
   it("wires network, cluster, identity, image and virtual node together", async () => {
     let hybrid!: HybridCluster;
     const { resources, components } = await declared(() => {
-      hybrid = new HybridCluster("h", { resourceGroupName: "rg", location: "westeurope", burst: { pods: 300, cpu: 200 } });
+      hybrid = new HybridCluster("h", { resourceGroupName: "rg", location: "westeurope", burst: { pods: 300, cpu: 200 }, tuning: { statusSteadyReadsPerSecond: 18 } });
     });
     assert.deepEqual(
       components.map((c) => c.type).sort(),
@@ -28,6 +28,8 @@ describe("HybridCluster", () => {
     assert.equal(config[SETTINGS.clusterDnsIp[1]], "10.0.0.10");
     assert.equal(config[SETTINGS.pods[1]], "300");
     assert.equal(config[SETTINGS.cpu[1]], "200");
+    assert.equal(config[SETTINGS.steadyReadsPerSecond[1]], "18");
+    assert.equal(config[SETTINGS.readsPerSecond[1]], undefined, "tuning left out keeps the kubelet's default");
     assert.match(String(config[SETTINGS.pullIdentityId[1]]), /userAssignedIdentities\/h-identity-pull$/);
 
     const fic = oneOfType(resources, "azure-native:managedidentity:FederatedIdentityCredential");

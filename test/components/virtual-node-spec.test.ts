@@ -29,6 +29,24 @@ describe("virtual-node-spec", () => {
     assert.equal(config.logLevel, "debug");
   });
 
+  it("passes tuning to the kubelet under its own settings, and leaves the rest to the kubelet's defaults", () => {
+    const base = { nodeName: "aci", clusterName: "demo", subscriptionId: "00000000-1111-2222-3333-444444444444", resourceGroupName: "burst", location: "westeurope" };
+    const tuned = burstletConfigData({
+      ...base,
+      tuning: { armReadsPerSecond: 24, armReadBurst: 240, armWritesPerSecond: 9, armWriteBurst: 180, statusSteadySeconds: 30, statusSteadyReadsPerSecond: 18, kubeApiQps: 100, kubeApiBurst: 300 },
+    }) as Record<string, string>;
+    const config = parseConfig([], tuned);
+    assert.deepEqual(config.armBudget, { readsPerSecond: 24, readBurst: 240, writesPerSecond: 9, writeBurst: 180 });
+    assert.deepEqual(config.status, { steadySeconds: 30, steadyReadsPerSecond: 18 });
+    assert.deepEqual(config.kubeApi, { qps: 100, burst: 300 });
+
+    const plain = burstletConfigData({ ...base, tuning: { statusSteadyReadsPerSecond: 12 } }) as Record<string, string>;
+    assert.equal(plain[SETTINGS.readsPerSecond[1]], undefined, "unset fields are not written");
+    const defaults = parseConfig([], plain);
+    assert.deepEqual(defaults.status, { steadySeconds: 25, steadyReadsPerSecond: 12 });
+    assert.deepEqual(defaults.kubeApi, { qps: 50, burst: 200 });
+  });
+
   it("formats the taint setting, or disables it", () => {
     assert.equal(formatTaint(VIRTUAL_NODE_TAINT), "virtual-kubelet.io/provider=azure:NoSchedule");
     assert.equal(formatTaint(undefined), "none");

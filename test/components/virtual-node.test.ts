@@ -120,5 +120,8 @@ describe("VirtualNode", () => {
   it("names the field in validation errors", () => {
     assert.throws(() => new VirtualNode("bad", { ...args, nodeName: "Not_A_Name" }), /VirtualNode "bad": nodeName: must be a DNS name/);
     assert.throws(() => new VirtualNode("bad", { ...args, namespace: "a.b" }), /VirtualNode "bad": namespace: must be a DNS label/);
+    assert.throws(() => new VirtualNode("bad", { ...args, tuning: { armReadBurst: 2.5 } }), /VirtualNode "bad": tuning\.armReadBurst: must be a whole number of at least 1, got 2\.5/);
+    assert.throws(() => new VirtualNode("bad", { ...args, tuning: { statusSteadySeconds: 0 } }), /VirtualNode "bad": tuning\.statusSteadySeconds: must be a number above 0, got 0/);
+    assert.throws(() => new VirtualNode("bad", { ...args, tuning: { armReadsPerSec: 10 } as never }), /VirtualNode "bad": tuning\.armReadsPerSec: is not a tuning setting; use one of armReadsPerSecond, /);
   });
 });
