@@ -87,7 +87,7 @@ export class StatusTracker {
   private readonly tracked = new Map<string, Tracked>();
   private listener: (update: PodStatusUpdate) => void = () => undefined;
   private inFlight = 0;
-  /** What steady reads leave of their rate, for optional reads (a token bucket of one second). */
+  /** What steady reads leave of their rate, for optional reads (a token bucket of ten seconds). */
   private readonly optional = { tokens: Number.POSITIVE_INFINITY, at: Date.now() };
   /** Reads done (for metrics and benchmarks). */
   reads = 0;
@@ -190,12 +190,15 @@ export class StatusTracker {
     }
   }
 
-  /** Takes one optional read from what steady reads leave of their rate, if there is one. */
+  /**
+   * Takes one optional read from what steady reads leave of their rate, if there is one. Up to
+   * ten seconds of that rate can be spent at once: a burst of short tasks all start together.
+   */
   private takeOptional(now: number): boolean {
     const cap = this.options.steadyReadsPerSecond ?? 15;
     const running = [...this.tracked.values()].filter((t) => !t.starting).length;
     const left = Math.max(0, cap - running / (this.steadyInterval() / 1000));
-    this.optional.tokens = Math.min(cap, this.optional.tokens + ((now - this.optional.at) / 1000) * left);
+    this.optional.tokens = Math.min(Math.max(1, left * 10), this.optional.tokens + ((now - this.optional.at) / 1000) * left);
     this.optional.at = now;
     if (this.optional.tokens < 1) return false;
     this.optional.tokens -= 1;
