@@ -120,8 +120,14 @@ export class PodController {
     const cached = this.informer.get(namespace, name);
     const knownUid = this.known.get(key);
     if (!cached || (knownUid && cached.metadata?.uid !== knownUid)) {
-      // The pod is gone (or replaced by a new one with the same name): its backing must go too.
-      if (knownUid) this.deleteBacking(key, { namespace, name, uid: knownUid });
+      // The pod is gone (or replaced by a new one with the same name): its backing must go too,
+      // unless it went before the pod did.
+      if (knownUid && this.backingGone.has(knownUid)) {
+        this.known.delete(key);
+        this.forgetDeleted(knownUid);
+      } else if (knownUid) {
+        this.deleteBacking(key, { namespace, name, uid: knownUid });
+      }
       if (!cached) return;
     }
     const pod = structuredClone(cached);
@@ -183,10 +189,7 @@ export class PodController {
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
-    // Its backing is gone already: when the pod leaves the cache there is nothing left to delete.
-    if (this.known.get(key) === uid) this.known.delete(key);
-    this.backingGone.delete(uid);
-    this.events.forget(uid);
+    // The pod may linger a while (a Job's finalizer); it is forgotten when it leaves the cache.
     this.fromKubernetes.forget(key);
     this.log.info("deleted pod and its container group", { pod: key, uid });
   }
