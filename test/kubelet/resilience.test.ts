@@ -62,6 +62,8 @@ function assertWithinBudget(times: number[], perSecond: number, burst: number, w
   }
 }
 
+const BUDGET = { writesPerSecond: 5, writeBurst: 10, readsPerSecond: 20, readBurst: 40 };
+
 describe("burstlet under pressure", function () {
   this.timeout(45 * 60_000);
   let cp: ControlPlane;
@@ -76,6 +78,15 @@ describe("burstlet under pressure", function () {
     batch = cp.kubeConfig().makeApiClient(BatchV1Api);
   });
   after(async () => emulator?.close());
+
+  /** A burstlet on the shared emulator with a small ARM budget, so the faults bite. */
+  function startBudgetedBurstlet(nodeName: string) {
+    return startSandboxBurstlet(cp, {
+      nodeName,
+      sharedEmulator: emulator,
+      flags: [`--arm-writes-per-second=${BUDGET.writesPerSecond}`, `--arm-write-burst=${BUDGET.writeBurst}`, `--arm-reads-per-second=${BUDGET.readsPerSecond}`, `--arm-read-burst=${BUDGET.readBurst}`],
+    });
+  }
 
   async function waitForJob(namespace: string, name: string, pods: number): Promise<void> {
     await eventually(async () => {
@@ -122,12 +133,7 @@ describe("burstlet under pressure", function () {
   it("keeps pods Pending, never Failed, while half the writes are throttled and a fifth of calls fail; stays within its budget", async () => {
     const nodeName = "burstlet-throttle-test";
     const namespace = await testNamespace(cp, "throttle");
-    const budget = { writesPerSecond: 5, writeBurst: 10, readsPerSecond: 20, readBurst: 40 };
-    const sandbox = await startSandboxBurstlet(cp, {
-      nodeName,
-      sharedEmulator: emulator,
-      flags: [`--arm-writes-per-second=${budget.writesPerSecond}`, `--arm-write-burst=${budget.writeBurst}`, `--arm-reads-per-second=${budget.readsPerSecond}`, `--arm-read-burst=${budget.readBurst}`],
-    });
+    const sandbox = await startBudgetedBurstlet(nodeName);
     const since = Date.now();
     try {
       emulator.faults.set({ throttleWriteRate: 0.5, throttleRetryAfterSeconds: 1, errorRate: 0.2 });
@@ -147,8 +153,8 @@ describe("burstlet under pressure", function () {
       const calls = emulator.record.calls.filter((c) => c.at >= since && c.operation !== "Identity_Token" && !c.operation.startsWith("Emulator"));
       const writes = calls.filter((c) => c.method !== "GET").map((c) => c.at);
       const reads = calls.filter((c) => c.method === "GET").map((c) => c.at);
-      assertWithinBudget(writes, budget.writesPerSecond, budget.writeBurst, "writes");
-      assertWithinBudget(reads, budget.readsPerSecond, budget.readBurst, "reads");
+      assertWithinBudget(writes, BUDGET.writesPerSecond, BUDGET.writeBurst, "writes");
+      assertWithinBudget(reads, BUDGET.readsPerSecond, BUDGET.readBurst, "reads");
       await deleteJobAndWaitForCleanup(namespace, "steady");
     } finally {
       emulator.faults.clear();
@@ -159,12 +165,7 @@ describe("burstlet under pressure", function () {
   it("scales in while half the deletes are throttled and a fifth of calls fail: every group goes once, no operation is polled", async () => {
     const nodeName = "burstlet-scale-in-test";
     const namespace = await testNamespace(cp, "scalein");
-    const budget = { writesPerSecond: 5, writeBurst: 10, readsPerSecond: 20, readBurst: 40 };
-    const sandbox = await startSandboxBurstlet(cp, {
-      nodeName,
-      sharedEmulator: emulator,
-      flags: [`--arm-writes-per-second=${budget.writesPerSecond}`, `--arm-write-burst=${budget.writeBurst}`, `--arm-reads-per-second=${budget.readsPerSecond}`, `--arm-read-burst=${budget.readBurst}`],
-    });
+    const sandbox = await startBudgetedBurstlet(nodeName);
     try {
       await batch.createNamespacedJob({ namespace, body: burstJob("fleet", nodeName, 20, ["sleep", "100000"]) });
       await eventually(async () => {
@@ -183,8 +184,8 @@ describe("burstlet under pressure", function () {
       assert.deepEqual([...accepted.values()].filter((n) => n > 1), [], "no group was deleted twice");
       assert.ok(calls.some((c) => c.operation === "ContainerGroups_Delete" && c.status === 429), "deletes were throttled");
       assert.equal(calls.filter((c) => c.operation === "AsyncOperation_Get").length, 0, "no long-running operation was polled");
-      assertWithinBudget(calls.filter((c) => c.method !== "GET").map((c) => c.at), budget.writesPerSecond, budget.writeBurst, "writes");
-      assertWithinBudget(calls.filter((c) => c.method === "GET").map((c) => c.at), budget.readsPerSecond, budget.readBurst, "reads");
+      assertWithinBudget(calls.filter((c) => c.method !== "GET").map((c) => c.at), BUDGET.writesPerSecond, BUDGET.writeBurst, "writes");
+      assertWithinBudget(calls.filter((c) => c.method === "GET").map((c) => c.at), BUDGET.readsPerSecond, BUDGET.readBurst, "reads");
     } finally {
       emulator.faults.clear();
       await sandbox.stop();
