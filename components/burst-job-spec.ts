@@ -23,22 +23,34 @@ export interface BurstContainer {
   readonly ports?: k8s.types.input.core.v1.ContainerPort[];
 }
 
-export interface BurstJobPlanInput {
+/** What a burst runs and how often: the part of `BurstJobArgs` that shapes the Job itself. */
+export interface BurstJobTemplate {
+  readonly containers: readonly BurstContainer[];
+  readonly initContainers?: readonly BurstContainer[];
+  /** emptyDir, secret, configMap, projected, downwardAPI or azureFile volumes. */
+  readonly volumes?: readonly k8s.types.input.core.v1.Volume[];
+  /** How many pods must succeed (items to process when indexed). @default 1 */
+  readonly completions?: number;
+  /** Pods at once. @default completions */
+  readonly parallelism?: number;
+  /** Indexed completion: each pod gets `JOB_COMPLETION_INDEX`. @default completions > 1 */
+  readonly indexed?: boolean;
+  /** @default 3 */
+  readonly backoffLimit?: number;
+  /** Delete the finished Job after this long. @default 86400 (a day) */
+  readonly ttlSecondsAfterFinished?: number;
+  readonly activeDeadlineSeconds?: number;
+  /** Hard (`DoNotSchedule`) constraints are relaxed to `ScheduleAnyway`, with a warning. */
+  readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[];
+  /** @default the namespace's default (its token is not mounted) */
+  readonly serviceAccountName?: string;
+}
+
+export interface BurstJobPlanInput extends BurstJobTemplate {
   /** For error messages, e.g. `BurstJob "thumbnails"`. */
   readonly context: string;
   readonly placement: Placement;
   readonly podLabels: Record<string, string>;
-  readonly containers: readonly BurstContainer[];
-  readonly initContainers?: readonly BurstContainer[];
-  readonly volumes?: readonly k8s.types.input.core.v1.Volume[];
-  readonly completions?: number;
-  readonly parallelism?: number;
-  readonly indexed?: boolean;
-  readonly backoffLimit?: number;
-  readonly ttlSecondsAfterFinished?: number;
-  readonly activeDeadlineSeconds?: number;
-  readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[];
-  readonly serviceAccountName?: string;
 }
 
 /** Kubernetes caps indexed Jobs at this many completions. */

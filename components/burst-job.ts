@@ -14,8 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Taint } from "../kubelet/src/config";
 import { LOAD_BALANCER_EXCLUSION_LABELS } from "../kubelet/src/constants";
 import { InvalidInputError } from "../kubelet/src/errors";
-import { planBurstJob, type BurstContainer } from "./burst-job-spec";
-import { PLACEMENT_MODES, placementFor, type PlacementMode, type TopologySpreadConstraint, type VirtualNodeTarget } from "./placement";
+import { planBurstJob, type BurstJobTemplate } from "./burst-job-spec";
+import { PLACEMENT_MODES, placementFor, type PlacementMode, type VirtualNodeTarget } from "./placement";
 import { VirtualNode } from "./virtual-node";
 
 /** A virtual node that burstlet did not register (e.g. another virtual kubelet): labelled here. */
@@ -25,7 +25,7 @@ export interface ForeignVirtualNode {
   readonly taint?: Taint;
 }
 
-export interface BurstJobArgs {
+export interface BurstJobArgs extends BurstJobTemplate {
   /** The cluster. @default the ambient provider */
   readonly provider?: k8s.Provider;
   /** Where the Job bursts: a `VirtualNode`, or a node burstlet did not register. */
@@ -36,26 +36,7 @@ export interface BurstJobArgs {
   readonly namespace?: pulumi.Input<string>;
   /** Name of the Job object. @default auto-named, so a changed template replaces the Job */
   readonly jobName?: string;
-  readonly containers: BurstContainer[];
-  readonly initContainers?: BurstContainer[];
-  /** emptyDir, secret, configMap, projected, downwardAPI or azureFile volumes. */
-  readonly volumes?: k8s.types.input.core.v1.Volume[];
-  /** How many pods must succeed (items to process when indexed). @default 1 */
-  readonly completions?: number;
-  /** Pods at once. @default completions */
-  readonly parallelism?: number;
-  /** Indexed completion: each pod gets `JOB_COMPLETION_INDEX`. @default completions > 1 */
-  readonly indexed?: boolean;
-  /** @default 3 */
-  readonly backoffLimit?: number;
-  /** Delete the finished Job after this long. @default 86400 (a day) */
-  readonly ttlSecondsAfterFinished?: number;
-  readonly activeDeadlineSeconds?: number;
   readonly labels?: Record<string, string>;
-  /** Hard (`DoNotSchedule`) constraints are relaxed to `ScheduleAnyway`, with a warning. */
-  readonly topologySpreadConstraints?: TopologySpreadConstraint[];
-  /** @default the namespace's default (its token is not mounted) */
-  readonly serviceAccountName?: string;
   /** Make `pulumi up` wait until the Job succeeds. @default false: submit and return */
   readonly waitForCompletion?: boolean;
 }

@@ -5,7 +5,7 @@
 export { AciNetwork, ACI_DELEGATION_SERVICE, type AciNetworkArgs } from "./aci-network";
 export { AksCluster, type AksClusterArgs, type AadArgs, type SystemPoolArgs } from "./aks-cluster";
 export { BurstJob, type BurstJobArgs, type ForeignVirtualNode } from "./burst-job";
-export { type BurstContainer } from "./burst-job-spec";
+export { type BurstContainer, type BurstJobTemplate } from "./burst-job-spec";
 export { BurstletIdentity, type BurstletIdentityArgs } from "./burstlet-identity";
 export { HybridCluster, type HybridClusterArgs, type BurstCapacity } from "./hybrid-cluster";
 export { KubeletImage, type KubeletImageArgs, type KubeletImageBuildArgs, type ExistingRegistry } from "./kubelet-image";
