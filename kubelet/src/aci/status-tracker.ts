@@ -8,8 +8,8 @@
  * Starting pods are watched through cheap list calls where a backend offers them (`listStates`:
  * one call covers a page of groups): a starting pod is read when its listed state moves, or at the
  * latest after `startingMaxMs` (doubling while reads find nothing new), instead of on every tick;
- * a new pod is not read before
- * `startingMaxMs` while its listed state is one of `quietStates` (nothing worth a read yet).
+ * a new pod is not read before `startingMaxMs` while its listed state is one of `quietStates`
+ * (nothing worth a read yet).
  *
  * Pods that may finish on their own (restart policy Never or OnFailure) are read a few extra times
  * in their first moments of running — after `youngFirstMs`, then twice as long each time, up to the
@@ -17,7 +17,8 @@
  * are optional: they spend only what steady reads leave of `steadyReadsPerSecond`, and only while
  * `spareReads()` says the read budget has room.
  *
- * When reads compete, starting pods go first, then recently changed and young ones, then steady ones.
+ * When reads compete, pods past the steady interval go first (the staleness bound holds), then
+ * starting pods, then recently changed and young ones, then steady ones.
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors";
@@ -92,7 +93,26 @@ export class StatusTracker {
   /** Reads done (for metrics and benchmarks). */
   reads = 0;
 
-  constructor(private readonly options: StatusTrackerOptions) {}
+  /** The options with their defaults filled in. */
+  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads">> & Pick<StatusTrackerOptions, "listStates" | "spareReads">;
+
+  constructor(options: StatusTrackerOptions) {
+    this.o = {
+      activeMs: 2_000,
+      steadyMs: 25_000,
+      recentMs: 10_000,
+      steadyReadsPerSecond: 15,
+      listEveryMs: 1_000,
+      startingMaxMs: 4_000,
+      quietStates: [],
+      youngFirstMs: 1_000,
+      maxInFlight: 16,
+      tickMs: 200,
+      ...definedOnly(options),
+      read: options.read,
+      log: options.log,
+    };
+  }
 
   onChange(listener: (update: PodStatusUpdate) => void): void {
     this.listener = listener;
@@ -108,8 +128,8 @@ export class StatusTracker {
     }
     const now = Date.now();
     // A pod just handed to the backend has nothing to report until its listed state moves.
-    const fresh = this.options.listStates !== undefined && (this.options.quietStates?.length ?? 0) > 0 && (pod.status?.phase ?? "Pending") === "Pending";
-    const due = fresh ? now + (this.options.startingMaxMs ?? 4_000) : now;
+    const fresh = this.o.listStates !== undefined && this.o.quietStates.length > 0 && (pod.status?.phase ?? "Pending") === "Pending";
+    const due = fresh ? now + this.o.startingMaxMs : now;
     this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true, youngMs: 0, startingMs: 0 });
   }
 
@@ -129,10 +149,10 @@ export class StatusTracker {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const tick = this.options.tickMs ?? 200;
+    const tick = this.o.tickMs;
     let listedAt = 0;
     while (!signal.aborted) {
-      if (this.options.listStates && Date.now() - listedAt >= (this.options.listEveryMs ?? 1_000) && [...this.tracked.values()].some((t) => t.starting)) {
+      if (this.o.listStates && Date.now() - listedAt >= this.o.listEveryMs && [...this.tracked.values()].some((t) => t.starting)) {
         listedAt = Date.now();
         await this.applyListedStates();
       }
@@ -148,13 +168,13 @@ export class StatusTracker {
   private async applyListedStates(): Promise<void> {
     let states: ReadonlyMap<string, string>;
     try {
-      states = await this.options.listStates!();
+      states = await this.o.listStates!();
     } catch (err) {
-      this.options.log.debug("listing states failed; reading starting pods on their schedule", { error: err });
+      this.o.log.debug("listing states failed; reading starting pods on their schedule", { error: err });
       return;
     }
     const now = Date.now();
-    const quiet = new Set(this.options.quietStates ?? []);
+    const quiet = new Set(this.o.quietStates);
     for (const [uid, t] of this.tracked) {
       const state = states.get(uid);
       if (state === undefined) continue;
@@ -166,22 +186,29 @@ export class StatusTracker {
   }
 
   /** The interval for steady pods: `steadyMs`, stretched so steady reads stay within their rate. */
-  private steadyInterval(): number {
-    const steady = [...this.tracked.values()].filter((t) => !t.starting).length;
-    return Math.max(this.options.steadyMs ?? 25_000, (steady / (this.options.steadyReadsPerSecond ?? 15)) * 1000);
+  private steadyInterval(running = this.runningCount()): number {
+    return Math.max(this.o.steadyMs, (running / this.o.steadyReadsPerSecond) * 1000);
+  }
+
+  /** Pods past starting: the ones steady reads are spread over. */
+  private runningCount(): number {
+    let n = 0;
+    for (const t of this.tracked.values()) if (!t.starting) n++;
+    return n;
   }
 
   /** Starts reads for due pods, most urgent first, within the in-flight bound. */
   private dispatch(): void {
-    const max = this.options.maxInFlight ?? 16;
+    const max = this.o.maxInFlight;
     if (this.inFlight >= max) return;
     const now = Date.now();
-    const spare = (): boolean => (this.options.spareReads?.() ?? true) && this.takeOptional(now);
-    const steadyMs = this.steadyInterval();
+    const running = this.runningCount();
+    const steadyMs = this.steadyInterval(running);
+    const spare = (): boolean => (this.o.spareReads?.() ?? true) && this.takeOptional(now, running, steadyMs);
     const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now, steadyMs) }));
     due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
     for (const { t } of due.slice(0, max - this.inFlight)) {
-      if (t.youngMs > 0 && !t.starting && now - t.changedAt >= (this.options.recentMs ?? 10_000) && !spare()) {
+      if (t.youngMs > 0 && !t.starting && now - t.changedAt >= this.o.recentMs && !spare()) {
         // An optional read with no budget to spare: skip it, the pod is read on its steady schedule.
         this.scheduleAfterRead(t, now);
         continue;
@@ -194,10 +221,9 @@ export class StatusTracker {
    * Takes one optional read from what steady reads leave of their rate, if there is one. Up to
    * ten seconds of that rate can be spent at once: a burst of short tasks all start together.
    */
-  private takeOptional(now: number): boolean {
-    const cap = this.options.steadyReadsPerSecond ?? 15;
-    const running = [...this.tracked.values()].filter((t) => !t.starting).length;
-    const left = Math.max(0, cap - running / (this.steadyInterval() / 1000));
+  private takeOptional(now: number, running: number, steadyMs: number): boolean {
+    const cap = this.o.steadyReadsPerSecond;
+    const left = Math.max(0, cap - running / (steadyMs / 1000));
     this.optional.tokens = Math.min(Math.max(1, left * 10), this.optional.tokens + ((now - this.optional.at) / 1000) * left);
     this.optional.at = now;
     if (this.optional.tokens < 1) return false;
@@ -208,7 +234,7 @@ export class StatusTracker {
   private urgency(t: Tracked, now: number, steadyMs: number): Urgency {
     if (now - t.lastReadAt >= steadyMs) return Urgency.Overdue;
     if (t.starting) return Urgency.Starting;
-    return t.youngMs > 0 || now - t.changedAt < (this.options.recentMs ?? 10_000) ? Urgency.Recent : Urgency.Steady;
+    return t.youngMs > 0 || now - t.changedAt < this.o.recentMs ? Urgency.Recent : Urgency.Steady;
   }
 
   /** Sets when a pod is read next, from what it is now. */
@@ -217,17 +243,17 @@ export class StatusTracker {
       // With listings, a starting pod waits for its listed state to move, or for its own interval:
       // `startingMaxMs`, twice as long after each read that found nothing new (up to the steady
       // interval), so a long image pull does not spend the budget a burst needs.
-      if (!this.options.listStates) {
-        t.due = now + (this.options.activeMs ?? 2_000);
+      if (!this.o.listStates) {
+        t.due = now + this.o.activeMs;
         return;
       }
-      const first = this.options.startingMaxMs ?? 4_000;
+      const first = this.o.startingMaxMs;
       t.startingMs = t.changedAt === now || t.startingMs === 0 ? first : Math.min(t.startingMs * 2, this.steadyInterval());
       t.due = now + t.startingMs;
       return;
     }
-    if (now - t.changedAt < (this.options.recentMs ?? 10_000)) {
-      t.due = now + (this.options.activeMs ?? 2_000);
+    if (now - t.changedAt < this.o.recentMs) {
+      t.due = now + this.o.activeMs;
       return;
     }
     // Young or not, a pod is read within the steady interval of its last read.
@@ -246,7 +272,7 @@ export class StatusTracker {
     this.inFlight++;
     const uid = t.pod.metadata!.uid!;
     try {
-      const update = await this.options.read(t.pod);
+      const update = await this.o.read(t.pod);
       this.reads++;
       const now = Date.now();
       t.lastReadAt = now;
@@ -277,17 +303,17 @@ export class StatusTracker {
         // a pod that may finish on its own is young for a while instead.
         const awaitsReadiness = (t.pod.spec?.containers ?? []).some((c) => c.readinessProbe);
         if (!awaitsReadiness) t.changedAt = 0;
-        if (mayFinish(t.pod)) t.youngMs = this.options.youngFirstMs ?? 1_000;
+        if (mayFinish(t.pod)) t.youngMs = this.o.youngFirstMs;
       }
       t.stateAtRead = t.listedState;
       this.scheduleAfterRead(t, now);
     } catch (err) {
       if (err instanceof NotFoundError) {
-        this.options.log.debug("container group not found while tracking; will look again", { uid });
+        this.o.log.debug("container group not found while tracking; will look again", { uid });
       } else {
-        this.options.log.debug("status read failed; will retry", { uid, error: err });
+        this.o.log.debug("status read failed; will retry", { uid, error: err });
       }
-      t.due = Date.now() + (this.options.activeMs ?? 2_000);
+      t.due = Date.now() + this.o.activeMs;
     } finally {
       t.inFlight = false;
       this.inFlight--;
@@ -298,4 +324,9 @@ export class StatusTracker {
 /** Whether a pod's containers may all end for good on their own (Jobs), rather than be restarted. */
 function mayFinish(pod: V1Pod): boolean {
   return (pod.spec?.restartPolicy ?? "Always") !== "Always";
+}
+
+/** The options actually given (an `undefined` value does not override a default). */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
