@@ -1,6 +1,6 @@
 /**
  * An emulator of the `Microsoft.ContainerInstance` ARM API (api-version 2023-05-01), faithful to
- * the REST specification in `../shared/specs/containerinstance/2023-05-01` and reached through the
+ * the official REST specification (a contract derived from it lives in `contract/`) and reached through the
  * real `@azure/arm-containerinstance` SDK over HTTPS with bearer tokens.
  *
  * - Contract: every request body is validated against the spec (see `validation.ts`); responses
@@ -44,7 +44,7 @@ export type { ThrottleLimits, BucketLimit, WindowLimit } from "./throttle";
 export type { QuotaLimits } from "./catalog";
 export type { GroupBounds } from "./validation";
 export { ARM_DEFAULT_LIMITS, UNLIMITED } from "./throttle";
-export { loadSpec, defaultSpecDir, API_VERSION } from "./spec";
+export { loadSpec, API_VERSION } from "./spec";
 
 export interface AciEmulatorOptions {
   /** Port on 127.0.0.1. @default 0 (any free port) */
@@ -83,8 +83,8 @@ export interface AciEmulatorOptions {
   readonly maxLogLines?: number;
   /** Directory for the CA certificate file. @default a fresh temporary directory, removed on close */
   readonly stateDir?: string;
-  /** The specification directory. @default BURSTLET_ACI_SPEC_DIR, else ../shared/specs/... beside the repo */
-  readonly specDir?: string;
+  /** The contract file (a derived specification). @default the one in `contract/` */
+  readonly contractFile?: string;
 }
 
 export interface AciEmulator {
@@ -124,7 +124,7 @@ export interface AciEmulator {
 const DEFAULT_SUBSCRIPTION = "6d1e7a52-3c1b-4f0e-9a8d-5b2c4e6f7a80";
 
 export async function startAciEmulator(options: AciEmulatorOptions = {}): Promise<AciEmulator> {
-  const spec = loadSpec(options.specDir);
+  const spec = loadSpec(options.contractFile);
   const random = seededRandom(options.seed ?? 1);
   const location = normalizeLocation(options.location ?? "westeurope");
   const locations = [location, ...(options.extraLocations ?? []).map(normalizeLocation)];

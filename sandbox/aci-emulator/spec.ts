@@ -1,53 +1,37 @@
 /**
- * The `Microsoft.ContainerInstance` 2023-05-01 REST specification, loaded once and compiled into
- * JSON Schema validators (ajv) for request bodies and response bodies.
+ * The `Microsoft.ContainerInstance` 2023-05-01 contract (derived from the official REST
+ * specification: see `contract/`), loaded once and compiled into JSON Schema validators (ajv) for
+ * request bodies and response bodies.
  *
  * Swagger 2.0 definitions are JSON Schema (draft 4 flavoured) plus `x-ms-*` annotations, so the
- * spec's `definitions` are registered as one schema document and every `$ref` resolves inside it.
- * Validators are compiled once per spec directory and cached for the life of the process.
+ * definitions are registered as one schema document and every `$ref` resolves inside it.
+ * Validators are compiled once per contract file and cached for the life of the process.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import { CONTRACT_FILE } from "./contract/derive";
 
 /** The API version the SDK (`@azure/arm-containerinstance` 9.1.0) speaks. */
 export const API_VERSION = "2023-05-01";
 
-const SPEC_FILE = "containerInstance.json";
 const REQUEST_SCHEMA_ID = "aci-request";
 const RESPONSE_SCHEMA_ID = "aci-response";
 
 /** Which side of the wire a body is on. */
 export type Direction = "request" | "response";
 
-/** Where the specification lives: `BURSTLET_ACI_SPEC_DIR`, else `../shared/specs/...` beside the repo. */
-export function defaultSpecDir(): string {
-  const fromEnv = process.env.BURSTLET_ACI_SPEC_DIR;
-  if (fromEnv) return path.resolve(fromEnv);
-  const repoRoot = path.resolve(__dirname, "..", "..");
-  return path.resolve(repoRoot, "../shared/specs/containerinstance/2023-05-01");
-}
-
-interface SwaggerResponse {
-  readonly schema?: { readonly $ref?: string };
-}
-interface SwaggerOperation {
+interface ContractOperation {
   readonly operationId: string;
-  readonly responses: Readonly<Record<string, SwaggerResponse>>;
-  readonly parameters?: ReadonlyArray<{ readonly in?: string; readonly schema?: { readonly $ref?: string } }>;
+  readonly bodyRef?: string;
+  readonly longRunning?: boolean;
+  /** HTTP status ("200", "default", ...) → `#/definitions/<name>`, or null for no body. */
+  readonly responses: Readonly<Record<string, string | null>>;
 }
-interface SwaggerDocument {
+interface ContractDocument {
   readonly info: { readonly version: string };
-  readonly paths: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly paths: Readonly<Record<string, Readonly<Record<string, ContractOperation>>>>;
   readonly definitions: Readonly<Record<string, unknown>>;
-}
-
-/** One spec example file (`x-ms-examples`), as stored beside the spec. */
-export interface SpecExample {
-  readonly file: string;
-  readonly operationId: string;
-  readonly parameters: Readonly<Record<string, unknown>>;
-  readonly responses: Readonly<Record<string, { readonly body?: unknown; readonly headers?: Record<string, string> }>>;
 }
 
 /** A schema violation, with the JSON path of the offending value in JSON.NET notation (`a.b[0].c`). */
@@ -67,9 +51,9 @@ export interface SchemaViolation {
 
 /** Compiled validators for one specification directory. */
 export class AciSpec {
-  readonly dir: string;
+  readonly file: string;
   readonly apiVersion: string;
-  readonly document: SwaggerDocument;
+  readonly document: ContractDocument;
   private readonly ajv: Ajv;
   private readonly byDefinition = new Map<string, ValidateFunction>();
   /** operationId → HTTP status ("200", "default", ...) → definition name of the body. */
@@ -77,9 +61,9 @@ export class AciSpec {
   /** operationId → definition name of the request body, for operations that take one. */
   private readonly requestDefinitions = new Map<string, string>();
 
-  constructor(dir: string) {
-    this.dir = dir;
-    this.document = JSON.parse(readFileSync(path.join(dir, SPEC_FILE), "utf8")) as SwaggerDocument;
+  constructor(file: string) {
+    this.file = file;
+    this.document = JSON.parse(readFileSync(file, "utf8")) as ContractDocument;
     this.apiVersion = this.document.info.version;
     this.ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, verbose: true });
     this.ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
@@ -146,37 +130,13 @@ export class AciSpec {
     return [...this.responseDefinitions.keys()];
   }
 
-  /** The example files stored beside the spec (only those present on disk). */
-  examples(): SpecExample[] {
-    const dir = path.join(this.dir, "examples");
-    const refs = new Map<string, string>();
-    for (const methods of Object.values(this.document.paths)) {
-      for (const op of Object.values(methods)) {
-        const operation = op as SwaggerOperation & { "x-ms-examples"?: Record<string, { $ref: string }> };
-        for (const ref of Object.values(operation["x-ms-examples"] ?? {})) refs.set(path.basename(ref.$ref), operation.operationId);
-      }
-    }
-    return readdirSync(dir)
-      .filter((f) => f.endsWith(".json"))
-      .sort()
-      .map((file) => {
-        const operationId = refs.get(file);
-        if (!operationId) throw new Error(`example ${file} is not referenced by any operation in ${SPEC_FILE}`);
-        const raw = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Omit<SpecExample, "file" | "operationId">;
-        return { file, operationId, parameters: raw.parameters, responses: raw.responses };
-      });
-  }
-
   private indexOperations(): void {
     for (const methods of Object.values(this.document.paths)) {
-      for (const [method, value] of Object.entries(methods)) {
-        if (method === "parameters") continue;
-        const op = value as SwaggerOperation;
+      for (const op of Object.values(methods)) {
         const responses = new Map<string, string>();
-        for (const [status, response] of Object.entries(op.responses)) responses.set(status, refName(response.schema?.$ref) ?? "");
+        for (const [status, ref] of Object.entries(op.responses)) responses.set(status, refName(ref ?? undefined) ?? "");
         this.responseDefinitions.set(op.operationId, responses);
-        const body = (op.parameters ?? []).find((p) => p.in === "body");
-        const bodyRef = refName(body?.schema?.$ref);
+        const bodyRef = refName(op.bodyRef);
         if (bodyRef) this.requestDefinitions.set(op.operationId, bodyRef);
       }
     }
@@ -185,9 +145,9 @@ export class AciSpec {
 
 const cache = new Map<string, AciSpec>();
 
-/** The compiled spec for `dir` (default: {@link defaultSpecDir}); loaded once per directory. */
-export function loadSpec(dir: string = defaultSpecDir()): AciSpec {
-  const key = path.resolve(dir);
+/** The compiled contract in `file` (default: the derived one in `contract/`); loaded once per file. */
+export function loadSpec(file: string = CONTRACT_FILE): AciSpec {
+  const key = path.resolve(file);
   let spec = cache.get(key);
   if (!spec) {
     spec = new AciSpec(key);
