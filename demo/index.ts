@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { DEFAULT_NODE_NAME } from "../kubelet/src/constants";
-import { cacheDir } from "../sandbox/control-plane/binaries";
+import { partialDirs } from "../sandbox/binaries";
 import { runDemo } from "./core";
 import { USAGE, UsageError, parseDemoArgs } from "./options";
 import { TerminalView } from "./view";
@@ -88,7 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
 /** Removes the demo's directory and any process it started that is still alive. */
 function cleanUp(workDir: string): void {
   killDescendants();
-  rmSync(`${cacheDir()}.partial-${process.pid}`, { recursive: true, force: true });
+  for (const dir of partialDirs()) rmSync(dir, { recursive: true, force: true });
   rmSync(workDir, { recursive: true, force: true });
 }
 

@@ -3,13 +3,12 @@
  * already has) with kwok "ordinary" nodes, the ACI emulator, and burstlet in this process
  * registering the virtual node and serving its kubelet API to the API server (for `kubectl logs`).
  */
-import { createWriteStream, existsSync } from "node:fs";
-import * as path from "node:path";
+import { createWriteStream } from "node:fs";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { type AciEmulator, startAciEmulator } from "../sandbox/aci-emulator";
 import type { StoredGroup } from "../sandbox/aci-emulator";
 import { type ControlPlane, startControlPlane } from "../sandbox/control-plane";
-import { BINARIES, cacheDir } from "../sandbox/control-plane/binaries";
+import { cacheRoot, controlPlaneNeedsBuild } from "../sandbox/binaries";
 import { Burstlet } from "../kubelet/src/burstlet";
 import { parseConfig } from "../kubelet/src/config";
 import { TAGS } from "../kubelet/src/constants";
@@ -45,12 +44,6 @@ export interface DemoSandbox {
   stop(): Promise<void>;
 }
 
-/** Whether the control-plane binaries still have to be built (the first run on a machine). */
-export function controlPlaneNeedsBuild(env: NodeJS.ProcessEnv = process.env): boolean {
-  const dirs = [env.BURSTLET_K8S_BIN_DIR, env.KUBEBUILDER_ASSETS, cacheDir(env)].filter((d): d is string => !!d);
-  return !dirs.some((dir) => BINARIES.every((b) => existsSync(path.join(dir, b))));
-}
-
 export async function startDemoSandbox(options: DemoSandboxOptions, signal: AbortSignal): Promise<DemoSandbox> {
   const stack: (() => Promise<void>)[] = [];
   const unwind = async (): Promise<void> => {
@@ -61,7 +54,7 @@ export async function startDemoSandbox(options: DemoSandboxOptions, signal: Abor
     const cpStarted = Date.now();
     let cp = options.controlPlane;
     if (!cp) {
-      if (controlPlaneNeedsBuild()) options.progress(`First run on this machine: building the control plane binaries into ${cacheDir()} (about 7 minutes on two cores; later runs start in seconds).`);
+      if (controlPlaneNeedsBuild()) options.progress(`First run on this machine: building the control plane binaries into ${cacheRoot()} (about 5 minutes on two idle cores; later runs start in seconds).`);
       else options.progress("Starting the control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)…");
       const started = await startControlPlane({ progress: (line) => options.progress(line) });
       stack.push(() => started.stop());

@@ -1,15 +1,16 @@
 /**
- * A local OCI registry (Distribution's `docker-registry`, from the Debian package of that name) on
- * 127.0.0.1 over plain HTTP, optionally behind htpasswd Basic auth (`htpasswd` from apache2-utils
- * writes the bcrypt entry), plus a tiny pusher that uploads images through the registry HTTP API.
+ * A local OCI registry (Distribution's `registry`, built from the Go module proxy like the control
+ * plane) on 127.0.0.1 over plain HTTP, optionally behind htpasswd Basic auth (a bcrypt entry written
+ * with bcryptjs), plus a tiny pusher that uploads images through the registry HTTP API.
  * The registry runs as a child process that `stop()` ends by process id.
  */
-import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
+import bcrypt from "bcryptjs";
+import { ensureRegistryBinary } from "./binaries";
 import { eventually } from "./eventually";
 import { freePort } from "./ports";
 import { ProcessGroup } from "./process-group";
@@ -52,8 +53,10 @@ export async function startRegistry(options: { user?: RegistryUser } = {}): Prom
   const auth = options.user ? `auth:\n  htpasswd:\n    realm: burstlet-sandbox\n    path: ${writeHtpasswd(dir, options.user)}\n` : "";
   const config = path.join(dir, "config.yml");
   writeFileSync(config, `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, "data")}\nhttp:\n  addr: ${host}\n${auth}`);
+  const binary = await ensureRegistryBinary();
   const processes = new ProcessGroup(dir);
-  const registry = processes.start("registry", "docker-registry", ["serve", config]);
+  // Distribution 3 exports OpenTelemetry traces unless told not to; the sandbox has no collector.
+  const registry = processes.start("registry", binary.path("registry"), ["serve", config], { ...process.env, OTEL_TRACES_EXPORTER: "none" });
   const stop = async (): Promise<void> => {
     await processes.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -81,11 +84,10 @@ export async function startRegistry(options: { user?: RegistryUser } = {}): Prom
   };
 }
 
+/** An htpasswd file with one bcrypt entry, the only hash Distribution's htpasswd auth accepts. */
 function writeHtpasswd(dir: string, user: RegistryUser): string {
-  const result = spawnSync("htpasswd", ["-Bbn", user.username, user.password], { encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`htpasswd failed (is apache2-utils installed?): ${result.stderr || String(result.error)}`);
   const file = path.join(dir, "htpasswd");
-  writeFileSync(file, result.stdout);
+  writeFileSync(file, `${user.username}:${bcrypt.hashSync(user.password, 10)}\n`, { mode: 0o600 });
   return file;
 }
 

@@ -2,13 +2,12 @@
  * `npm run sandbox:build` builds (or finds) the control-plane binaries;
  * `npm run sandbox:control-plane` starts a control plane and keeps it until Ctrl-C.
  */
-import { ensureBinaries } from "./binaries";
+import { ensureAllBinaries } from "../binaries";
 import { startControlPlane } from "./index";
 
 async function main(command: string | undefined): Promise<void> {
   if (command === "build") {
-    const bins = await ensureBinaries();
-    console.log(`control-plane binaries for Kubernetes ${bins.kubernetesVersion} are in ${bins.dir}`);
+    for (const [name, set] of await ensureAllBinaries()) console.log(`${name}: ${set.dir}`);
     return;
   }
   if (command === "start") {

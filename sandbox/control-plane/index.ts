@@ -11,7 +11,7 @@ import { eventually } from "../eventually";
 import { freePort } from "../ports";
 import { issueCert } from "../tls";
 import { ProcessGroup, type ManagedProcess, stopProcess } from "../process-group";
-import { type BinarySet, ensureBinaries } from "./binaries";
+import { type BinarySet, ensureControlPlaneBinaries } from "../binaries";
 import { buildKubeConfig, writeKubeConfig } from "./kubeconfig";
 import { KUBELET_CLIENT_USER, type ControlPlanePki, writePki } from "./pki";
 import { waitForHealthy } from "./health";
@@ -55,7 +55,7 @@ export interface ControlPlane {
 
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
   const progress = options.progress ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const bins = await ensureBinaries({ progress });
+  const bins = await ensureControlPlaneBinaries({ progress });
   const dir = mkdtempSync(path.join(tmpdir(), "burstlet-cp-"));
   const logDir = path.join(dir, "logs");
   mkdirSync(logDir);

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as https from "node:https";
 import { BatchV1Api, CoreV1Api, RbacAuthorizationV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { DEFAULT_KUBERNETES_VERSION } from "../../sandbox/control-plane/binaries";
+import { DEFAULT_KUBERNETES_VERSION } from "../../sandbox/binaries";
 import type { ControlPlane } from "../../sandbox/control-plane";
 import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
 import { eventually } from "../fixtures/eventually";

@@ -1,0 +1,126 @@
+/**
+ * What the sandbox builds from the Go module proxy: each toolset is one Go program, pinned, with
+ * the names it is run as. A toolset's binaries live together in one cache directory per version.
+ */
+import { copyFileSync } from "node:fs";
+import * as path from "node:path";
+import type { GoModule } from "./go-build";
+
+/** The Kubernetes release the sandbox runs; AKS supports it. Override with BURSTLET_K8S_VERSION. */
+export const DEFAULT_KUBERNETES_VERSION = "v1.35.4";
+/** The kwok release that simulates ordinary nodes. Override with BURSTLET_KWOK_VERSION. */
+export const DEFAULT_KWOK_VERSION = "v0.7.0";
+/** Distribution's registry (the OCI registry behind Docker Hub and many others). Override with BURSTLET_REGISTRY_VERSION. */
+export const DEFAULT_REGISTRY_VERSION = "v3.1.2";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Toolset {
+  /** Cache folder name and progress label. */
+  readonly name: string;
+  /** What progress calls it, with its versions. */
+  readonly title: string;
+  /** A short name for progress lines. */
+  readonly label: string;
+  /** Cache key below `<cache>/<name>/`: the versions that make up the build. */
+  readonly key: string;
+  /** The names it is run as; the first is the compiled file, the others link to it. */
+  readonly binaries: readonly string[];
+  /** Environment variables naming a directory that already holds all the binaries, in lookup order. */
+  readonly dirVariables: readonly string[];
+  /** Sets up the module to build in `work` (an empty directory). */
+  prepare(go: GoModule): Promise<{ readonly pkg: string; readonly ldflags: string }>;
+}
+
+export const KUBE_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubectl"] as const;
+/** Everything a control plane of the sandbox runs. */
+export const CONTROL_PLANE_BINARIES = [...KUBE_BINARIES, "kwok"] as const;
+
+function version(env: Env, variable: string, fallback: string): string {
+  const value = env[variable] ?? fallback;
+  if (!/^v\d+\.\d+\.\d+$/.test(value)) throw new Error(`${variable} must look like ${fallback}, got "${value}"`);
+  return value;
+}
+
+/** The versions in force, after environment overrides. */
+export function pinnedVersions(env: Env = process.env): { kubernetes: string; kwok: string; registry: string } {
+  return {
+    kubernetes: version(env, "BURSTLET_K8S_VERSION", DEFAULT_KUBERNETES_VERSION),
+    kwok: version(env, "BURSTLET_KWOK_VERSION", DEFAULT_KWOK_VERSION),
+    registry: version(env, "BURSTLET_REGISTRY_VERSION", DEFAULT_REGISTRY_VERSION),
+  };
+}
+
+/**
+ * etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl as one multi-call
+ * program (`kube/main.go`). Kubernetes is not meant to be consumed as a module: its go.mod requires
+ * the staging modules (k8s.io/api, ...) at v0.0.0 and replaces them with ./staging paths, so the
+ * wrapper module replaces each with its published v0.<minor>.<patch>, the list read from that
+ * release's own go.mod. etcd comes at the version that release pins.
+ */
+export function controlPlane(env: Env = process.env): Toolset {
+  const { kubernetes } = pinnedVersions(env);
+  return {
+    name: "control-plane",
+    title: `Kubernetes ${kubernetes} (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) and etcd as one binary`,
+    label: "control plane",
+    key: kubernetes,
+    binaries: KUBE_BINARIES,
+    dirVariables: ["BURSTLET_K8S_BIN_DIR", "KUBEBUILDER_ASSETS"],
+    async prepare(go) {
+      const k8sMod = await go.downloadGoMod(`k8s.io/kubernetes@${kubernetes}`);
+      const goDirective = /^go\s+(\S+)/m.exec(k8sMod)?.[1];
+      const staging = [...k8sMod.matchAll(/^\s*(k8s\.io\/[a-z0-9-]+) => \.\/staging\//gm)].map((m) => m[1]);
+      const etcd = /^\s*go\.etcd\.io\/etcd\/server\/v3 (\S+)/m.exec(k8sMod)?.[1];
+      if (!goDirective || staging.length === 0 || !etcd) throw new Error(`k8s.io/kubernetes@${kubernetes}'s go.mod lacks its go directive, staging replaces or etcd pin`);
+      const stagingVersion = `v0.${kubernetes.slice("v1.".length)}`;
+      await go.run(["mod", "edit", `-go=${goDirective}`, ...staging.map((m) => `-replace=${m}=${m}@${stagingVersion}`)]);
+      copyFileSync(path.join(__dirname, "kube", "main.go"), path.join(go.dir, "main.go"));
+      await go.run(["get", `k8s.io/kubernetes@${kubernetes}`, `go.etcd.io/etcd/server/v3@${etcd}`]);
+      const minor = kubernetes.split(".")[1];
+      const v = "k8s.io/component-base/version";
+      const ldflags = `-X ${v}.gitVersion=${kubernetes} -X ${v}.gitMajor=1 -X ${v}.gitMinor=${minor} -X ${v}.gitTreeState=clean -X ${v}.buildDate=${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`;
+      return { pkg: ".", ldflags };
+    },
+  };
+}
+
+/** kwok, which simulates the ordinary nodes, built at its own module versions (as `go install` would). */
+export function kwok(env: Env = process.env): Toolset {
+  const { kwok: kwokVersion } = pinnedVersions(env);
+  return {
+    name: "kwok",
+    title: `kwok ${kwokVersion}`,
+    label: "kwok",
+    key: kwokVersion,
+    binaries: ["kwok"],
+    dirVariables: ["BURSTLET_K8S_BIN_DIR"],
+    async prepare(go) {
+      await go.run(["get", `sigs.k8s.io/kwok@${kwokVersion}`]);
+      return { pkg: "sigs.k8s.io/kwok/cmd/kwok", ldflags: "" };
+    },
+  };
+}
+
+/** Distribution's `registry`, the local OCI registry of the sandbox. */
+export function registry(env: Env = process.env): Toolset {
+  const { registry: registryVersion } = pinnedVersions(env);
+  const module = "github.com/distribution/distribution/v3";
+  return {
+    name: "registry",
+    title: `the OCI registry (Distribution ${registryVersion})`,
+    label: "registry",
+    key: registryVersion,
+    binaries: ["registry"],
+    dirVariables: ["BURSTLET_REGISTRY_BIN_DIR"],
+    async prepare(go) {
+      await go.run(["get", `${module}@${registryVersion}`]);
+      return { pkg: `${module}/cmd/registry`, ldflags: `-X ${module}/version.version=${registryVersion}` };
+    },
+  };
+}
+
+/** Every toolset the tests, the demo and the benchmarks use. */
+export function allToolsets(env: Env = process.env): Toolset[] {
+  return [controlPlane(env), kwok(env), registry(env)];
+}
