@@ -94,7 +94,7 @@ async function ensureSet(toolsets: readonly Toolset[], options: BinaryOptions): 
   const sets = await ensureAllBinaries({ ...options, toolsets });
   const dirs = new Map(toolsets.flatMap((t) => t.binaries.map((b) => [b, sets.get(t.name)!.dir] as const)));
   return {
-    dir: sets.get(toolsets[0]!.name)!.dir,
+    dir: sets.get(toolsets[0].name)!.dir,
     path(name) {
       const dir = dirs.get(name);
       if (!dir) throw new Error(`no sandbox binary is called ${name}`);
