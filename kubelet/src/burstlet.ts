@@ -17,6 +17,7 @@ import { KubeReferenceReader } from "./kube/reference-reader";
 import type { Logger } from "./log";
 import { NodeController } from "./node/node-controller";
 import { PodController } from "./pods/pod-controller";
+import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 import { ImageConfigResolver } from "./registry/image-config";
 
 export interface BurstletDependencies {
@@ -79,6 +80,8 @@ export class Burstlet {
       clusterDnsIp: config.clusterDnsIp,
       pullIdentityId: config.pullIdentityId,
       capacity: config.capacity,
+      groupMaxima: config.groupMaxima,
+      notReadyAfterMs: config.notReadyAfterSeconds * 1000,
       tracker: { activeMs: t.statusActiveMs, steadyMs: t.statusSteadyMs ?? config.status.steadySeconds * 1000, steadyReadsPerSecond: config.status.steadyReadsPerSecond },
     });
     this.node = new NodeController({
@@ -102,6 +105,7 @@ export class Burstlet {
       gcIntervalMs: t.gcIntervalMs,
       workers: t.workers,
       statusWrites: { perSecond: config.kubeApi.qps, burst: config.kubeApi.burst },
+      imagePullBackoff: { ...IMAGE_PULL_BACKOFF, baseMs: config.imagePullBackoffSeconds * 1000 },
     });
     this.logFollowPollMs = t.logFollowPollMs;
     const queues = [this.pods.fromKubernetes, this.pods.statusFromProvider];

@@ -48,6 +48,12 @@ export interface BurstletConfig {
   readonly status: { readonly steadySeconds: number; readonly steadyReadsPerSecond: number };
   /** Pod status writes to the API server: a rate and a burst, as a kubelet's kubeAPIQPS and kubeAPIBurst. */
   readonly kubeApi: { readonly qps: number; readonly burst: number };
+  /** What one container group may have in the region; larger pods are rejected at admission. */
+  readonly groupMaxima: { readonly cpu: number; readonly memoryGB: number };
+  /** How long ARM must be unreachable (or refuse the credentials) before the node is NotReady. */
+  readonly notReadyAfterSeconds: number;
+  /** The first wait after a failed image pull; it doubles up to 5 minutes. */
+  readonly imagePullBackoffSeconds: number;
   /** Address the kubelet API and metrics listen on. */
   readonly listenAddress: string;
   /** Address the API server uses to reach this kubelet (the node's InternalIP). */
@@ -88,6 +94,10 @@ export const SETTINGS = {
   steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", "cap on steady status reads; more pods stretch the interval (default 15)"],
   kubeApiQps: ["kube-api-qps", "BURSTLET_KUBE_API_QPS", "pod status writes per second to the API server (default 50)"],
   kubeApiBurst: ["kube-api-burst", "BURSTLET_KUBE_API_BURST", "burst of pod status writes to the API server (default 200)"],
+  maxGroupCpu: ["max-group-cpu", "BURSTLET_MAX_GROUP_CPU", "cores one container group may have in the region; larger pods are rejected (default 4; up to 31 where ACI offers big groups)"],
+  maxGroupMemory: ["max-group-memory-gb", "BURSTLET_MAX_GROUP_MEMORY_GB", "memory (GB) one container group may have in the region (default 16; up to 240)"],
+  notReadyAfter: ["not-ready-after-seconds", "BURSTLET_NOT_READY_AFTER_SECONDS", "ARM unreachable or refusing credentials this long makes the node NotReady (default 120)"],
+  imagePullBackoff: ["image-pull-backoff-seconds", "BURSTLET_IMAGE_PULL_BACKOFF_SECONDS", "first wait after a failed image pull, doubling up to 300 s (default 10)"],
   listenAddress: ["listen-address", "BURSTLET_LISTEN_ADDRESS", "address to listen on (default 0.0.0.0)"],
   nodeAddress: ["node-address", "BURSTLET_NODE_ADDRESS", "address the API server reaches this kubelet at (default: POD_IP, else 127.0.0.1)"],
   kubeletPort: ["kubelet-port", "BURSTLET_KUBELET_PORT", `kubelet API port (default ${DEFAULT_KUBELET_PORT})`],
@@ -200,6 +210,12 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       qps: number("kubeApiQps", 50) ?? 50,
       burst: number("kubeApiBurst", 200, { integer: true, min: 1 }) ?? 200,
     },
+    groupMaxima: {
+      cpu: number("maxGroupCpu", 4) ?? 4,
+      memoryGB: number("maxGroupMemory", 16) ?? 16,
+    },
+    notReadyAfterSeconds: number("notReadyAfter", 120) ?? 120,
+    imagePullBackoffSeconds: number("imagePullBackoff", 10) ?? 10,
     listenAddress: raw("listenAddress") ?? "0.0.0.0",
     nodeAddress: raw("nodeAddress") ?? (env.POD_IP?.trim() || "127.0.0.1"),
     kubeletPort: number("kubeletPort", DEFAULT_KUBELET_PORT, { integer: true, min: 0, max: 65535 }) ?? DEFAULT_KUBELET_PORT,

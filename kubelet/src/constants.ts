@@ -37,6 +37,8 @@ export const TAGS = {
   namespace: "burstlet.io/namespace",
   pod: "burstlet.io/pod",
   podUid: "burstlet.io/pod-uid",
+  /** Restarts the pod had before this group (its earlier groups were lost); absent for the first. */
+  restarts: "burstlet.io/restarts",
 } as const;
 
 /** The port the kubelet API listens on by default (the kubelet's own). */
@@ -57,8 +59,12 @@ export const ACI_GRANULARITY = { cpuCores: 0.01, memoryGB: 0.1 } as const;
  */
 export const ACI_DEFAULT_REQUEST = { cpuCores: 1, memoryGB: 1.5 } as const;
 
-/** ACI's hard limits per container group. */
-export const ACI_LIMITS = { containersPerGroup: 60, volumesPerGroup: 20, tagValueLength: 256 } as const;
+/**
+ * ACI's hard limits per container group
+ * (https://learn.microsoft.com/azure/container-instances/container-instances-resource-and-quota-limits),
+ * and ARM's cap on tag values.
+ */
+export const ACI_LIMITS = { containersPerGroup: 60, volumesPerGroup: 20, portsPerIp: 5, tagValueLength: 256 } as const;
 
 /**
  * Pod annotation that opts a pod into a public IP when no ACI subnet is configured

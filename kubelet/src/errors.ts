@@ -17,7 +17,7 @@ export class ThrottledError extends Error {
 
 /** A failure that may succeed when tried again (5xx, timeouts, resets, quota exhausted for now). */
 export class TransientError extends Error {
-  override readonly name = "TransientError";
+  override readonly name: string = "TransientError";
   constructor(message: string, readonly retryAfterMs?: number, options?: { cause?: unknown }) {
     super(message, options);
   }
@@ -40,4 +40,37 @@ export class InvalidInputError extends Error {
   constructor(readonly field: string, message: string) {
     super(`${field}: ${message}`);
   }
+}
+
+/** Azure rejected burstlet's own credentials (401/403): retried like any transient failure, but a health problem. */
+export class CredentialsRejectedError extends TransientError {
+  override readonly name = "CredentialsRejectedError";
+}
+
+/**
+ * An image cannot be pulled: it does not exist, the registry refuses it, or the registry failed.
+ * The pod waits with `ErrImagePull` / `ImagePullBackOff`, as on any node; it never fails for it.
+ * `image` is the reference that failed, when known.
+ */
+export class ImagePullError extends Error {
+  override readonly name = "ImagePullError";
+  constructor(readonly image: string | undefined, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * The pod can never be admitted to this node as written (it asks for more than one container group
+ * can be). `reason` is the kubelet-style admission reason (e.g. `OutOfcpu`), `field` the pod field.
+ */
+export class AdmissionError extends Error {
+  override readonly name = "AdmissionError";
+  constructor(readonly reason: string, readonly field: string, message: string) {
+    super(message);
+  }
+}
+
+/** The pod ran, its backing disappeared, and its restart policy says it must not run again. */
+export class BackingLostError extends Error {
+  override readonly name = "BackingLostError";
 }

@@ -12,6 +12,7 @@
  *   GET    /_emulator/record/bodies     → recorded request bodies (`?group=NAME` filters)
  *   DELETE /_emulator/record            → forgets what was recorded
  *   GET    /_emulator/groups            → [{ id, name, resourceGroup, location, provisioningState, state, tags, createdAt }]
+ *   DELETE /_emulator/groups/{name}     → removes the group at once, as if deleted outside its owner or lost (204, or 404)
  *   POST   /_emulator/resource-groups   ← { name } adds a resource group
  *   POST   /_emulator/tokens/revoke     → every issued token becomes invalid
  */
@@ -31,6 +32,8 @@ export interface ControlDeps {
 export function createControlHandler(deps: ControlDeps): (method: string, pathname: string, query: URLSearchParams, body: string) => OpResponse | undefined {
   return (method, pathname, query, body) => {
     const route = `${method} ${pathname.replace(/\/+$/, "")}`;
+    const lost = /^DELETE \/_emulator\/groups\/([^/]+)$/.exec(route);
+    if (lost) return deps.service.lose(decodeURIComponent(lost[1])) ? { status: 204 } : { status: 404, body: { error: `no container group ${lost[1]}` } };
     switch (route) {
       case "GET /_emulator":
         return ok(deps.info());

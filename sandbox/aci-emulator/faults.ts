@@ -24,7 +24,9 @@ export interface FaultSettings {
   slowProvisioningMs: number;
   /** Fraction (0..1) of write and delete requests answered 429 `SubscriptionRequestsThrottled`. @default 0 */
   throttleWriteRate: number;
-  /** `Retry-After` of those 429 answers, in seconds. @default 1 */
+  /** Fraction (0..1) of read requests answered 429 `SubscriptionRequestsThrottled`. @default 0 */
+  throttleReadRate: number;
+  /** `Retry-After` of those 429 answers (writes and reads), in seconds. @default 1 */
   throttleRetryAfterSeconds: number;
 }
 
@@ -39,13 +41,14 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   outage: null,
   slowProvisioningMs: 0,
   throttleWriteRate: 0,
+  throttleReadRate: 0,
   throttleRetryAfterSeconds: 1,
 });
 
 /** What to do with a request before serving it. */
 export type FaultDecision =
   | { readonly kind: "serve"; readonly delayMs: number }
-  | { readonly kind: "throttle"; readonly of: "write" | "delete"; readonly retryAfterSeconds: number; readonly delayMs: number }
+  | { readonly kind: "throttle"; readonly of: "read" | "write" | "delete"; readonly retryAfterSeconds: number; readonly delayMs: number }
   | { readonly kind: "error"; readonly status: 500 | 503; readonly delayMs: number }
   | { readonly kind: "drop"; readonly delayMs: number };
 
@@ -63,7 +66,7 @@ export class Faults {
   /** Merges `patch` into the current settings; validates ranges. */
   set(patch: Partial<FaultSettings>): FaultSettings {
     const next = { ...this.settings, ...patch };
-    for (const key of ["errorRate", "dropRate", "throttleWriteRate"] as const) {
+    for (const key of ["errorRate", "dropRate", "throttleWriteRate", "throttleReadRate"] as const) {
       if (!(next[key] >= 0 && next[key] <= 1)) throw new RangeError(`faults.${key} must be between 0 and 1, got ${String(next[key])}`);
     }
     for (const key of ["latencyMs", "slowProvisioningMs", "dropNextCreateResponses", "failNextRequests", "throttleRetryAfterSeconds"] as const) {
@@ -98,6 +101,7 @@ export class Faults {
     if (s.dropRate > 0 && this.random() < s.dropRate) return { kind: "drop", delayMs };
     if (s.errorRate > 0 && this.random() < s.errorRate) return { kind: "error", status: s.errorStatus, delayMs };
     if ((kind === "write" || kind === "delete") && s.throttleWriteRate > 0 && this.random() < s.throttleWriteRate) return { kind: "throttle", of: kind, retryAfterSeconds: s.throttleRetryAfterSeconds, delayMs };
+    if (kind === "read" && s.throttleReadRate > 0 && this.random() < s.throttleReadRate) return { kind: "throttle", of: kind, retryAfterSeconds: s.throttleRetryAfterSeconds, delayMs };
     return { kind: "serve", delayMs };
   }
 

@@ -118,6 +118,8 @@ export interface AciEmulator {
   groups(): ReadonlyArray<StoredGroup>;
   /** Adds a resource group at runtime. */
   addResourceGroup(name: string): void;
+  /** Removes a group at once, as if deleted outside its owner or lost by the service; false if absent. */
+  loseGroup(name: string): boolean;
   close(): Promise<void>;
 }
 
@@ -235,6 +237,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     tokens,
     groups: () => service.list(),
     addResourceGroup: (name) => service.addResourceGroup(name),
+    loseGroup: (name) => service.lose(name),
     close: async () => {
       service.dispose();
       for (const a of agents) a.destroy();

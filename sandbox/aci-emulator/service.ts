@@ -75,6 +75,22 @@ export class AciService {
     this.rgByLower.set(name.toLowerCase(), name);
   }
 
+  /**
+   * Removes a group at once, outside the API: what a user deleting it in the portal, or the service
+   * losing it, looks like to a client. Its later reads answer 404 `ResourceNotFound`, as for any
+   * missing group. Returns whether the group existed.
+   */
+  lose(name: string): boolean {
+    for (const [key, group] of this.groups) {
+      if (group.name !== name) continue;
+      group.runtime.dispose();
+      this.groups.delete(key);
+      this.removeUsage(group);
+      return true;
+    }
+    return false;
+  }
+
   /** Cancels all simulation timers. */
   dispose(): void {
     for (const g of this.groups.values()) g.runtime.dispose();

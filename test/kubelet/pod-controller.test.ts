@@ -42,6 +42,7 @@ class SteeredProvider implements PodProvider {
     throw new Error("not used");
   }
   onStatusChange(): void {}
+  onBackingLost(): void {}
   track(): void {}
   untrack(): void {}
 }

@@ -7,7 +7,7 @@
 import type { ContainerGroup, Usage } from "@azure/arm-containerinstance";
 import type { V1Pod, V1Secret } from "@kubernetes/client-node";
 import { TAGS } from "../constants";
-import { NotFoundError, ThrottledError, TransientError } from "../errors";
+import { BackingLostError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError } from "../errors";
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
@@ -15,6 +15,7 @@ import type { BackendPod, CreateResult, LogOptions, PodProvider, PodStatusUpdate
 import { credentialsFromPullSecret } from "../registry/docker-config";
 import type { ImageConfig, ImageConfigResolver } from "../registry/image-config";
 import { parseImageReference } from "../registry/image-reference";
+import { admitPod, DEFAULT_GROUP_MAXIMA, type GroupMaxima } from "./admission";
 import type { ArmClient } from "./arm-client";
 import { DeletionWatch } from "./deletion-watch";
 import { eventsFromGroup } from "./events";
@@ -39,7 +40,14 @@ export interface AciProviderOptions {
   readonly pullIdentityId?: string;
   /** Capacity overrides; the rest comes from the region's quota. */
   readonly capacity?: { readonly cpu?: number; readonly memoryGiB?: number; readonly pods?: number };
-  readonly tracker?: Omit<StatusTrackerOptions, "read" | "log">;
+  readonly tracker?: Omit<StatusTrackerOptions, "read" | "log" | "onLost">;
+  /** What one container group may have in this region. @default DEFAULT_GROUP_MAXIMA */
+  readonly groupMaxima?: GroupMaxima;
+  /**
+   * How long ARM must stay unreachable (or keep refusing the credentials) before the node is
+   * reported NotReady; one slow or throttled call never is. @default 120_000
+   */
+  readonly notReadyAfterMs?: number;
 }
 
 /** Lifetime of service account tokens handed to container groups (ACI cannot refresh them in place). */
@@ -53,6 +61,9 @@ export class AciProvider implements PodProvider {
   /** Groups whose create failed without a clear answer: it may have happened, so look before resending. */
   private readonly uncertain = new Set<string>();
   private usageCache: { at: number; usages?: Usage[]; error?: unknown } | undefined;
+  /** Since when health checks have failed (ARM unreachable, credentials refused). */
+  private troubleSince: number | undefined;
+  private lostListener: (pod: BackendPod) => void = () => undefined;
 
   constructor(private readonly options: AciProviderOptions) {
     const arm = options.arm;
@@ -65,8 +76,13 @@ export class AciProvider implements PodProvider {
       ...options.tracker,
       read: (pod) => this.readStatus(pod),
       listStates: () => this.listStates(),
+      onLost: (pod) => {
+        this.known.delete(containerGroupName(identity(pod)));
+        this.lostListener(identity(pod));
+      },
       log: options.log,
     });
+    arm.onRecovered(() => this.tracker.resume());
     this.deletions = new DeletionWatch({
       list: async () => (await arm.list()).map((g) => g.name!),
       exists: async (name) => (await arm.get(name)).name === name,
@@ -80,16 +96,29 @@ export class AciProvider implements PodProvider {
     for (const group of await this.listOwnGroups()) this.known.add(group.name!);
   }
 
+  /**
+   * Creates the pod's group, or adopts it. A pod that ran before and has no group lost it: it is
+   * created again with its restarts counted, unless its restart policy is `Never`
+   * (`BackingLostError`). Admission comes before any call: a pod that cannot fit in one group is
+   * refused with `AdmissionError`.
+   */
   async createPod(pod: V1Pod): Promise<CreateResult> {
     const name = containerGroupName(identity(pod));
     if (this.known.has(name)) return { notes: [], adopted: true };
-    if (this.uncertain.has(name) && (await this.exists(name, pod.metadata!.uid!))) {
+    const ran = restartsSoFar(pod);
+    if ((this.uncertain.has(name) || ran !== undefined) && (await this.exists(name, pod.metadata!.uid!))) {
       this.uncertain.delete(name);
       this.known.add(name);
       return { notes: [], adopted: true };
     }
+    if (ran !== undefined && pod.spec?.restartPolicy === "Never") {
+      throw new BackingLostError(`container group ${name} disappeared (deleted outside burstlet, or lost by Azure Container Instances) and the pod's restart policy is Never`);
+    }
+    const o = this.options;
+    admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts: o.subnetId !== undefined });
+    const restarts = ran === undefined ? 0 : ran + 1;
     const ctx = await this.translationContext(pod);
-    const { group, notes } = translatePod(pod, ctx);
+    const { group, notes } = translatePod(pod, { ...ctx, restarts });
     try {
       await this.options.arm.create(name, group);
     } catch (err) {
@@ -98,7 +127,7 @@ export class AciProvider implements PodProvider {
     }
     this.uncertain.delete(name);
     this.known.add(name);
-    return { notes, adopted: false };
+    return { notes, adopted: false, ...(ran !== undefined ? { restartCount: restarts } : {}) };
   }
 
   async deletePod(pod: V1Pod): Promise<void> {
@@ -124,12 +153,29 @@ export class AciProvider implements PodProvider {
     return filterLogs(raw, options, new Date());
   }
 
+  /**
+   * Ready unless ARM has been unreachable, or has refused the credentials, for `notReadyAfterMs`:
+   * a throttled answer is an answer, and one failed call is not an outage.
+   */
   async health(): Promise<Health> {
     const { error } = await this.usages();
-    if (!error) return { healthy: true, reason: "KubeletReady", message: "Azure Container Instances is reachable" };
+    const now = Date.now();
+    if (!error || error instanceof ThrottledError) {
+      this.troubleSince = undefined;
+      return { healthy: true, reason: "KubeletReady", message: "Azure Container Instances is reachable" };
+    }
+    this.troubleSince ??= this.options.arm.unreachableSince() ?? now;
     const text = error instanceof Error ? error.message : JSON.stringify(error);
-    if (/credentials rejected|401|403|token/i.test(text)) return { healthy: false, reason: "CredentialsRejected", message: `Azure rejected burstlet's credentials: ${text}` };
-    return { healthy: false, reason: "ArmUnreachable", message: `Azure Resource Manager is not answering: ${text}` };
+    const credentials = error instanceof CredentialsRejectedError;
+    const what = credentials ? "Azure has rejected burstlet's credentials" : "Azure Resource Manager has not answered";
+    const seconds = Math.round((now - this.troubleSince) / 1000);
+    const limitMs = this.options.notReadyAfterMs ?? 120_000;
+    if (now - this.troubleSince < limitMs) {
+      return { healthy: true, reason: "KubeletReady", message: `${what} for ${seconds} s; the node turns NotReady after ${Math.round(limitMs / 1000)} s of it: ${text}` };
+    }
+    return credentials
+      ? { healthy: false, reason: "CredentialsRejected", message: `${what} for ${seconds} s: ${text}` }
+      : { healthy: false, reason: "ArmUnreachable", message: `${what} for ${seconds} s: ${text}` };
   }
 
   async capacity(): Promise<Capacity> {
@@ -145,6 +191,10 @@ export class AciProvider implements PodProvider {
 
   onStatusChange(callback: (update: PodStatusUpdate) => void): void {
     this.tracker.onChange(callback);
+  }
+
+  onBackingLost(callback: (pod: BackendPod) => void): void {
+    this.lostListener = callback;
   }
 
   track(pod: V1Pod): void {
@@ -226,8 +276,11 @@ export class AciProvider implements PodProvider {
     return { clusterName: o.clusterName, nodeName: o.nodeName, location: o.location, subnetId: o.subnetId, clusterDnsIp: o.clusterDnsIp, pullIdentityId: o.pullIdentityId, secrets, configMaps, imageConfigs, serviceAccountTokens };
   }
 
-  /** The image's entrypoint, with the pod's pull secret for its registry; undefined when unknowable. */
-  private async resolveImage(pod: V1Pod, image: string, secrets: ReadonlyMap<string, V1Secret>): Promise<ImageConfig | undefined> {
+  /**
+   * The image's entrypoint, with the pod's pull secret for its registry. A registry that refuses
+   * or cannot find the image is an image pull failure (`ImagePullError`), never a pod failure.
+   */
+  private async resolveImage(pod: V1Pod, image: string, secrets: ReadonlyMap<string, V1Secret>): Promise<ImageConfig> {
     const registry = parseImageReference(image).registry;
     const credential = (pod.spec?.imagePullSecrets ?? [])
       .map((ref) => secrets.get(ref.name ?? ""))
@@ -236,8 +289,7 @@ export class AciProvider implements PodProvider {
     try {
       return await this.options.images.resolve(image, credential);
     } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      if (err instanceof TransientError || err instanceof ThrottledError) throw err;
+      if (err instanceof ImagePullError || err instanceof TransientError || err instanceof ThrottledError) throw err;
       throw new TransientError(`resolving the entrypoint of ${image}: ${(err as Error).message}`, undefined, { cause: err });
     }
   }
@@ -252,6 +304,16 @@ export class AciProvider implements PodProvider {
     }
     return this.usageCache;
   }
+}
+
+/**
+ * The restarts a pod has had if it ran before (a container started, ended or restarted), else
+ * undefined: a pod that ran and has no group lost it.
+ */
+function restartsSoFar(pod: V1Pod): number | undefined {
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+  const ran = statuses.some((s) => s.started || s.state?.running || s.state?.terminated || s.lastState?.terminated || s.restartCount > 0);
+  return ran ? Math.max(0, ...statuses.map((s) => s.restartCount)) : undefined;
 }
 
 function identity(pod: V1Pod): { namespace: string; name: string; uid: string } {

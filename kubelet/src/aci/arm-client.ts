@@ -2,15 +2,17 @@
  * The ARM edge: `@azure/arm-containerinstance` behind token buckets for reads and writes sized
  * under ARM's per-subscription limits. Every HTTP attempt (LRO polls and SDK retries included) takes
  * a token; a 429 pauses the whole bucket for its `Retry-After`, so one throttled pod slows the client,
- * not just itself. Failures come out typed: `NotFoundError`, `ThrottledError`, `TransientError`
- * (5xx, timeouts, resets, quota exhausted for now) and `UnsupportedError` (ACI refused the group).
+ * not just itself. Failures come out typed, by the table in `failure-classes`: `NotFoundError`,
+ * `ThrottledError`, `ImagePullError`, `CredentialsRejectedError`, `TransientError` (5xx, timeouts,
+ * resets, quota exhausted for now, anything unknown) and `UnsupportedError` (a code that can never succeed).
  */
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { type ContainerGroup, ContainerInstanceManagementClient, type Usage } from "@azure/arm-containerinstance";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import { backoffDelay } from "../util/backoff";
+import { armFailureClass } from "./failure-classes";
 import { TokenBucket } from "../util/token-bucket";
 
 export interface ArmBudget {
@@ -30,12 +32,14 @@ export interface ArmClientOptions {
   readonly endpoint?: string;
   /** An https agent (e.g. one trusting a private CA). */
   readonly agent?: Agent;
+  /**
+   * While ARM does not answer, reads wait for one probe at a time, this often at most, instead of
+   * spending the budget on errors. @default 1_000
+   */
+  readonly outageProbeMs?: number;
   /** Called after every HTTP attempt (for metrics). */
   readonly onCall?: (call: { method: string; kind: "read" | "write"; status: number | "error"; ms: number }) => void;
 }
-
-/** ACI error codes that mean "not now" rather than "never". */
-const QUOTA_CODES = new Set(["ContainerGroupQuotaReached", "StandardCoresQuotaReached", "QuotaExceeded", "ResourceRequestsThrottled", "ServiceUnavailable", "RegistryErrorResponse", "Conflict", "AnotherOperationInProgress"]);
 
 export class ArmClient {
   readonly reads: TokenBucket;
@@ -44,6 +48,9 @@ export class ArmClient {
   /** Pages (so reads) the last full listing took. */
   listPages = 1;
   private readonly sdk: ContainerInstanceManagementClient;
+  /** Since when ARM has not answered reads, and when the next probe may go. */
+  private outage: { since: number; probeAt: number } | undefined;
+  private readonly recoveredListeners: Array<() => void> = [];
 
   constructor(private readonly options: ArmClientOptions) {
     this.reads = new TokenBucket(options.budget.readsPerSecond, options.budget.readBurst);
@@ -59,7 +66,7 @@ export class ArmClient {
   }
 
   async get(name: string): Promise<ContainerGroup> {
-    return this.retrying(`get ${name}`, () => this.sdk.containerGroups.get(this.options.resourceGroup, name));
+    return this.read(`get ${name}`, () => this.sdk.containerGroups.get(this.options.resourceGroup, name));
   }
 
   /**
@@ -112,7 +119,7 @@ export class ArmClient {
 
   /** Every container group of the resource group (list results carry no instance view). */
   async list(): Promise<ContainerGroup[]> {
-    return this.retrying("list", async () => {
+    return this.read("list", async () => {
       const groups: ContainerGroup[] = [];
       let pages = 0;
       for await (const page of this.sdk.containerGroups.listByResourceGroup(this.options.resourceGroup).byPage()) {
@@ -125,16 +132,59 @@ export class ArmClient {
   }
 
   async logs(name: string, container: string, tail?: number, timestamps?: boolean): Promise<string> {
-    const answer = await this.retrying(`logs ${name}/${container}`, () => this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps }));
+    const answer = await this.read(`logs ${name}/${container}`, () => this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps }));
     return answer.content ?? "";
   }
 
   async usages(): Promise<Usage[]> {
-    return this.retrying("usages", async () => {
+    return this.read("usages", async () => {
       const usages: Usage[] = [];
       for await (const u of this.sdk.location.listUsage(this.options.location)) usages.push(u);
       return usages;
     });
+  }
+
+  /** Calls `listener` each time reads succeed again after an outage. */
+  onRecovered(listener: () => void): void {
+    this.recoveredListeners.push(listener);
+  }
+
+  /** Since when ARM has not answered reads (epoch ms), if it is not answering now. */
+  unreachableSince(): number | undefined {
+    return this.outage?.since;
+  }
+
+  /**
+   * An idempotent read. While ARM does not answer (5xx, resets, timeouts), one read at a time goes
+   * as a probe, every `outageProbeMs`; the others fail at once without a call, and their callers back
+   * off. The first answer ends the outage and tells the `onRecovered` listeners.
+   */
+  private async read<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const outage = this.outage;
+    const now = Date.now();
+    if (outage) {
+      if (now < outage.probeAt) throw new TransientError(`${what}: not sent: Azure Resource Manager has not answered for ${Math.round((now - outage.since) / 1000)} s`);
+      outage.probeAt = now + (this.options.outageProbeMs ?? 1_000);
+    }
+    try {
+      const result = await this.retrying(what, fn, outage ? 1 : 4);
+      this.answered();
+      return result;
+    } catch (err) {
+      if (isOutage(err)) {
+        this.outage ??= { since: now, probeAt: Date.now() + (this.options.outageProbeMs ?? 1_000) };
+      } else if (err instanceof NotFoundError || err instanceof ThrottledError || err instanceof CredentialsRejectedError) {
+        // ARM answered: it is reachable, whatever it said.
+        this.answered();
+      }
+      throw err;
+    }
+  }
+
+  private answered(): void {
+    if (!this.outage) return;
+    this.outage = undefined;
+    for (const listener of this.recoveredListeners) listener();
   }
 
   private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -189,6 +239,13 @@ export class ArmClient {
   }
 }
 
+/** A failure that means ARM did not answer: a 5xx, or no HTTP answer at all. */
+function isOutage(err: unknown): boolean {
+  if (!(err instanceof TransientError) || err instanceof CredentialsRejectedError) return false;
+  const status = (err.cause as { statusCode?: number } | undefined)?.statusCode;
+  return status === undefined || status >= 500;
+}
+
 function abandoned(): Error {
   return Object.assign(new Error("request abandoned before it was sent"), { name: "AbortError" });
 }
@@ -201,18 +258,24 @@ function retryAfter(header: string | undefined): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
-/** Turns an SDK failure into one of the kubelet's typed errors. */
+/** Turns an SDK failure into one of the kubelet's typed errors, by the class `failure-classes` gives it. */
 export function classify(what: string, err: unknown): Error {
   const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(n: string): string | undefined } } };
-  const status = e.statusCode;
   const code = e.code ?? "";
-  const message = `${what}: ${e.message ?? String(err)}`;
-  if (status === 404 || code === "ResourceNotFound") return new NotFoundError(message);
-  if (status === 429) return new ThrottledError(message, retryAfter(e.response?.headers?.get("retry-after")));
-  if (status === undefined || status >= 500 || status === 408 || status === 409 || QUOTA_CODES.has(code)) {
-    return new TransientError(message, undefined, { cause: err });
+  const detail = e.message ?? String(err);
+  const message = `${what}: ${detail}`;
+  switch (armFailureClass(e.statusCode, code)) {
+    case "notFound":
+      return new NotFoundError(message);
+    case "throttled":
+      return new ThrottledError(message, retryAfter(e.response?.headers?.get("retry-after")));
+    case "image":
+      return new ImagePullError(/image '([^']+)'/.exec(detail)?.[1], `Azure Container Instances cannot pull the image: ${detail}`, { cause: err });
+    case "permanent":
+      return new UnsupportedError("spec", `Azure Container Instances refused the container group: ${detail} (${code})`);
+    case "credentials":
+      return new CredentialsRejectedError(`${message} (credentials rejected)`, undefined, { cause: err });
+    case "transient":
+      return new TransientError(`${message}${code && e.statusCode !== undefined ? ` (${e.statusCode} ${code})` : ""}`, undefined, { cause: err });
   }
-  if (status === 401 || status === 403) return new TransientError(`${message} (credentials rejected)`, undefined, { cause: err });
-  if (status === 400) return new UnsupportedError("spec", `Azure Container Instances refused the container group: ${e.message ?? code}`);
-  return new TransientError(message, undefined, { cause: err });
 }

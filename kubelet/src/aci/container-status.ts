@@ -19,6 +19,10 @@ export interface ContainerView {
   readonly restartCount?: number;
   readonly currentState?: ContainerState;
   readonly previousState?: ContainerState;
+  /** The last termination reported before this group (when it replaced a lost one). */
+  readonly lastTerminated?: NonNullable<V1ContainerState["terminated"]>;
+  /** Restarts counted in `restartCount` that happened in earlier (lost) groups. */
+  readonly restartsBefore?: number;
   readonly events?: readonly AciEvent[];
   readonly readinessProbe?: ContainerProbe;
   readonly pullFailure?: PullFailure;
@@ -42,7 +46,7 @@ export function containerStatus(view: ContainerView, groupId: string, waitingRea
     started: state.running !== undefined,
     state,
   };
-  const last = view.previousState ? terminatedOrUndefined(view.previousState) : undefined;
+  const last = (view.previousState ? terminatedOrUndefined(view.previousState) : undefined) ?? (view.lastTerminated ? { terminated: view.lastTerminated } : undefined);
   if (last) status.lastState = last;
   return status;
 }
@@ -64,7 +68,7 @@ function kubernetesState(view: ContainerView, waitingReason: string): V1Containe
     return { waiting: { reason: view.pullFailure.backingOff ? "ImagePullBackOff" : "ErrImagePull", message: view.pullFailure.message } };
   }
   const detail = current?.detailStatus ?? "";
-  if (/CrashLoopBackOff/i.test(detail) || (current?.state === "Waiting" && (view.restartCount ?? 0) > 0)) {
+  if (/CrashLoopBackOff/i.test(detail) || (current?.state === "Waiting" && (view.restartCount ?? 0) > (view.restartsBefore ?? 0))) {
     return { waiting: { reason: "CrashLoopBackOff", message: detail || `back-off restarting failed container ${view.name}` } };
   }
   return { waiting: detail && detail !== "Waiting" ? { reason: waitingReason, message: detail } : { reason: waitingReason } };

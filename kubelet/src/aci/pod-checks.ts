@@ -1,6 +1,8 @@
-/** Pod-level features a container group cannot provide. Container-level checks live with containers. */
+/**
+ * Pod-level features a container group cannot provide. Container-level checks live with containers;
+ * limits of size and count (cores, memory, containers, volumes, ports) are admission's (`admission.ts`).
+ */
 import type { V1Pod } from "@kubernetes/client-node";
-import { ACI_LIMITS } from "../constants";
 import type { Problems } from "./problems";
 
 const OS_LABEL = "kubernetes.io/os";
@@ -13,12 +15,6 @@ export function checkPodLevel(pod: V1Pod, problems: Problems): void {
   }
   for (const host of ["hostNetwork", "hostPID", "hostIPC"] as const) {
     if (spec[host]) problems.unsupportedAt(`spec.${host}`, `a virtual node has no host to share; remove ${host}`);
-  }
-  if ((spec.ephemeralContainers ?? []).length > 0) {
-    problems.unsupportedAt("spec.ephemeralContainers", "ACI cannot add containers to a running container group; use kubectl exec instead of kubectl debug");
-  }
-  if (spec.containers.length > ACI_LIMITS.containersPerGroup) {
-    problems.unsupportedAt("spec.containers", `ACI allows at most ${ACI_LIMITS.containersPerGroup} containers per container group; this pod has ${spec.containers.length}`);
   }
   if (spec.nodeSelector?.[OS_LABEL] === "windows") {
     problems.unsupportedAt(`spec.nodeSelector.${OS_LABEL}`, "this virtual node runs Linux containers only; remove the windows node selector");

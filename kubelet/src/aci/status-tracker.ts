@@ -54,6 +54,13 @@ export interface StatusTrackerOptions {
   readonly maxInFlight?: number;
   /** How often due pods are looked for. @default 200 */
   readonly tickMs?: number;
+  /** A failed read is retried after `activeMs`, doubling up to this while reads keep failing. @default 30_000 */
+  readonly failedMaxMs?: number;
+  /**
+   * Called when a read finds that nothing backs a tracked pod any more (its group was deleted
+   * outside burstlet, or lost); the pod is no longer tracked then.
+   */
+  readonly onLost?: (pod: V1Pod) => void;
 }
 
 interface Tracked {
@@ -73,6 +80,8 @@ interface Tracked {
   youngMs: number;
   /** The interval of a starting pod's reads that its listed state did not ask for (0: not yet set). */
   startingMs: number;
+  /** Reads that failed in a row. */
+  failures: number;
 }
 
 /** Dispatch order when reads compete: lower first. */
@@ -94,7 +103,7 @@ export class StatusTracker {
   reads = 0;
 
   /** The options with their defaults filled in. */
-  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads">> & Pick<StatusTrackerOptions, "listStates" | "spareReads">;
+  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads" | "onLost">> & Pick<StatusTrackerOptions, "listStates" | "spareReads" | "onLost">;
 
   constructor(options: StatusTrackerOptions) {
     this.o = {
@@ -108,6 +117,7 @@ export class StatusTracker {
       youngFirstMs: 1_000,
       maxInFlight: 16,
       tickMs: 200,
+      failedMaxMs: 30_000,
       ...definedOnly(options),
       read: options.read,
       log: options.log,
@@ -130,11 +140,17 @@ export class StatusTracker {
     // A pod just handed to the backend has nothing to report until its listed state moves.
     const fresh = this.o.listStates !== undefined && this.o.quietStates.length > 0 && (pod.status?.phase ?? "Pending") === "Pending";
     const due = fresh ? now + this.o.startingMaxMs : now;
-    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true, youngMs: 0, startingMs: 0 });
+    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true, youngMs: 0, startingMs: 0, failures: 0 });
   }
 
   untrack(uid: string): void {
     this.tracked.delete(uid);
+  }
+
+  /** The backend answers again: pods whose reads failed are read now rather than at their backoff. */
+  resume(): void {
+    const now = Date.now();
+    for (const t of this.tracked.values()) if (t.failures > 0) t.due = Math.min(t.due, now);
   }
 
   get size(): number {
@@ -274,6 +290,7 @@ export class StatusTracker {
     try {
       const update = await this.o.read(t.pod);
       this.reads++;
+      t.failures = 0;
       const now = Date.now();
       t.lastReadAt = now;
       // The next read maps relative to this status: start and transition times must not move.
@@ -308,12 +325,15 @@ export class StatusTracker {
       t.stateAtRead = t.listedState;
       this.scheduleAfterRead(t, now);
     } catch (err) {
-      if (err instanceof NotFoundError) {
-        this.o.log.debug("container group not found while tracking; will look again", { uid });
-      } else {
-        this.o.log.debug("status read failed; will retry", { uid, error: err });
+      if (err instanceof NotFoundError && this.tracked.get(uid) === t) {
+        // The backend says nothing backs the pod: that is news for the controller, not a retry.
+        this.tracked.delete(uid);
+        this.o.onLost?.(t.pod);
+        return;
       }
-      t.due = Date.now() + this.o.activeMs;
+      this.o.log.debug("status read failed; will retry", { uid, error: err });
+      t.failures++;
+      t.due = Date.now() + Math.min(this.o.failedMaxMs, this.o.activeMs * 2 ** (t.failures - 1));
     } finally {
       t.inFlight = false;
       this.inFlight--;

@@ -7,6 +7,7 @@
 import type { ContainerGroup, ContainerPropertiesInstanceView as ContainerInstanceView } from "@azure/arm-containerinstance";
 import type { V1Container, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from "@kubernetes/client-node";
 import { containerStatus, hasCompleted, type ContainerView } from "./container-status";
+import { TAGS } from "../constants";
 import { pullFailure } from "./events";
 
 export interface StatusInput {
@@ -28,10 +29,10 @@ const FAILED_PROVISIONING = new Set(["Failed", "Canceled"]);
 export function podStatusFromGroup(input: StatusInput): V1PodStatus {
   const { pod, group, previous, now } = input;
   const groupId = group.id ?? group.name ?? "";
-  const initStatuses = (pod.spec?.initContainers ?? []).map((c) => containerStatus(initView(c, group), groupId, "PodInitializing", now));
+  const initStatuses = (pod.spec?.initContainers ?? []).map((c) => containerStatus(initView(c, group, previous?.initContainerStatuses), groupId, "PodInitializing", now));
   const initialized = initStatuses.every(hasCompleted);
   const mainReason = initialized ? "ContainerCreating" : "PodInitializing";
-  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(mainView(c, group), groupId, mainReason, now));
+  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(mainView(c, group, previous?.containerStatuses), groupId, mainReason, now));
   const restartPolicy = pod.spec?.restartPolicy ?? group.restartPolicy ?? "Always";
   const provisioningFailure = provisioningFailureMessage(group, [...initStatuses, ...statuses]);
   let phase = provisioningFailure ? "Failed" : podPhase(initStatuses, statuses, restartPolicy);
@@ -52,6 +53,8 @@ export function podStatusFromGroup(input: StatusInput): V1PodStatus {
     status.podIPs = [{ ip: podIP }];
   }
   if (previous?.qosClass) status.qosClass = previous.qosClass;
+  const ephemeral = ephemeralContainerStatuses(pod);
+  if (ephemeral.length > 0) status.ephemeralContainerStatuses = ephemeral;
   if (provisioningFailure && phase === "Failed") {
     status.reason = "ProviderFailed";
     status.message = provisioningFailure;
@@ -59,24 +62,34 @@ export function podStatusFromGroup(input: StatusInput): V1PodStatus {
   return status;
 }
 
-function mainView(container: V1Container, group: ContainerGroup): ContainerView {
+type Previous = readonly V1ContainerStatus[] | undefined;
+
+function mainView(container: V1Container, group: ContainerGroup, previous: Previous): ContainerView {
   const aci = group.containers.find((c) => c.name === container.name);
-  return { ...view(container, group, aci?.instanceView), readinessProbe: aci?.readinessProbe ?? (container.readinessProbe ? {} : undefined) };
+  return { ...view(container, group, aci?.instanceView, previous), readinessProbe: aci?.readinessProbe ?? (container.readinessProbe ? {} : undefined) };
 }
 
-function initView(container: V1Container, group: ContainerGroup): ContainerView {
-  return view(container, group, (group.initContainers ?? []).find((c) => c.name === container.name)?.instanceView);
+function initView(container: V1Container, group: ContainerGroup, previous: Previous): ContainerView {
+  return view(container, group, (group.initContainers ?? []).find((c) => c.name === container.name)?.instanceView, previous);
 }
 
-/** What ACI's instance view says of one container (main or init). */
-function view(container: V1Container, group: ContainerGroup, instance: ContainerInstanceView | undefined): ContainerView {
+/**
+ * What ACI's instance view says of one container (main or init). A group that replaced lost ones
+ * carries the restarts before it in a tag; until its container has a previous state of its own,
+ * the last one reported (the lost container's end) stays.
+ */
+function view(container: V1Container, group: ContainerGroup, instance: ContainerInstanceView | undefined, previous: Previous): ContainerView {
   const events = instance?.events ?? [];
+  const before = Number(group.tags?.[TAGS.restarts] ?? 0) || 0;
+  const earlier = before > 0 ? previous?.find((s) => s.name === container.name)?.lastState?.terminated : undefined;
   return {
     name: container.name,
     image: container.image ?? "",
-    restartCount: instance?.restartCount,
+    restartCount: before + (instance?.restartCount ?? 0),
     currentState: instance?.currentState,
     previousState: instance?.previousState,
+    lastTerminated: earlier,
+    restartsBefore: before,
     events,
     pullFailure: pullFailure(group, { name: container.name, image: container.image, events }),
   };
@@ -145,6 +158,24 @@ function conditions(phase: Phase, initialized: boolean, statuses: readonly V1Con
   const kept = (previous?.conditions ?? []).filter((c) => !owned.has(c.type));
   return [...fresh.map((c) => withTransitionTime(c, previous, now)), ...kept];
 }
+
+/**
+ * Ephemeral containers (`kubectl debug`) cannot be added to a running container group: each gets a
+ * waiting status that says so, which `kubectl debug` prints.
+ */
+export function ephemeralContainerStatuses(pod: V1Pod): V1ContainerStatus[] {
+  return (pod.spec?.ephemeralContainers ?? []).map((c) => ({
+    name: c.name,
+    image: c.image ?? "",
+    imageID: "",
+    ready: false,
+    restartCount: 0,
+    state: { waiting: { reason: EPHEMERAL_REASON, message: EPHEMERAL_MESSAGE } },
+  }));
+}
+
+export const EPHEMERAL_REASON = "CreateContainerError";
+export const EPHEMERAL_MESSAGE = "Azure Container Instances cannot add a container to a running container group, so ephemeral containers (kubectl debug) cannot run on this node; debug with a copy of the pod (kubectl debug --copy-to) scheduled on another node";
 
 /** Readiness gates are conditions other controllers set on the pod; all must be True for Ready. */
 function gatesPassed(pod: V1Pod, previous: V1PodStatus | undefined): boolean {

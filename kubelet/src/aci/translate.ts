@@ -38,6 +38,8 @@ export interface TranslateContext {
   readonly imageConfigs: ReadonlyMap<string, ImageConfig>;
   /** Tokens for projected service account token sources, by audience (`""` = the API server). */
   readonly serviceAccountTokens?: ReadonlyMap<string, string>;
+  /** Restarts the pod had before this group (it replaces lost ones), kept in a tag. @default 0 */
+  readonly restarts?: number;
 }
 
 export interface Translation {
@@ -91,6 +93,7 @@ function groupTags(pod: V1Pod, ctx: TranslateContext): Record<string, string> {
     [TAGS.namespace]: cap(pod.metadata?.namespace ?? "default"),
     [TAGS.pod]: cap(pod.metadata?.name ?? ""),
     [TAGS.podUid]: cap(pod.metadata?.uid ?? ""),
+    ...(ctx.restarts ? { [TAGS.restarts]: String(ctx.restarts) } : {}),
   };
 }
 

@@ -6,7 +6,6 @@
  */
 import type { V1Container, V1DownwardAPIVolumeFile, V1KeyToPath, V1Pod, V1ProjectedVolumeSource, V1Volume } from "@kubernetes/client-node";
 import type { ResourceRequirements, Volume, VolumeMount } from "@azure/arm-containerinstance";
-import { ACI_LIMITS } from "../constants";
 import { fieldRefValue, resourceFieldValue } from "./downward";
 import type { Problems } from "./problems";
 import { configMapEntries, secretEntries, type ObjectSources } from "./sources";
@@ -26,9 +25,6 @@ export const AZURE_FILE_SECRET_KEYS = { accountName: "azurestorageaccountname", 
 type Files = Map<string, Buffer>;
 
 export function translateVolumes(volumes: readonly V1Volume[], ctx: VolumeContext, problems: Problems): Volume[] {
-  if (volumes.length > ACI_LIMITS.volumesPerGroup) {
-    problems.unsupportedAt("spec.volumes", `ACI allows at most ${ACI_LIMITS.volumesPerGroup} volumes per container group; this pod has ${volumes.length}`);
-  }
   return volumes.flatMap((volume, i) => {
     const translated = translateVolume(volume, `spec.volumes[${i}]`, ctx, problems);
     return translated ? [translated] : [];

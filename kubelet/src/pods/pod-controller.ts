@@ -7,14 +7,16 @@
  * - `statusFromProvider`: the backend saw a pod change → write `pods/status` if anything changed.
  */
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
-import { InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { EPHEMERAL_MESSAGE, EPHEMERAL_REASON, ephemeralContainerStatuses } from "../aci/status";
+import { AdmissionError, BackingLostError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import type { Logger } from "../log";
 import type { PodProvider, PodStatusUpdate } from "../provider/provider";
-import { backoffDelay } from "../util/backoff";
+import { type BackoffPolicy, backoffDelay } from "../util/backoff";
 import { canonicalJson } from "../util/canonical";
 import { isConflict, isNotFound } from "../util/kube-errors";
 import { EventRecorder } from "./event-recorder";
 import { PodInformer, podKey, splitKey } from "./pod-informer";
+import { IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, imagePullStatus, lostStatus, replacingStatus, waitingStatus } from "./pod-states";
 import { WorkQueue } from "./work-queue";
 
 export interface PodControllerOptions {
@@ -28,6 +30,8 @@ export interface PodControllerOptions {
   readonly gcIntervalMs?: number;
   /** Pod status writes to the API server. @default 50/s, burst 200 */
   readonly statusWrites?: { readonly perSecond: number; readonly burst: number };
+  /** Waits between attempts to pull an image that failed. @default the kubelet's: 10 s doubling to 5 min */
+  readonly imagePullBackoff?: BackoffPolicy;
 }
 
 const TERMINAL = new Set(["Succeeded", "Failed"]);
@@ -50,6 +54,7 @@ export class PodController {
   private readonly backingGone = new Set<string>();
   /** Failed deletions in a row, by pod UID. */
   private readonly deleteFailures = new Map<string, number>();
+  private readonly pulls: PullBackoff;
   private readonly log: Logger;
 
   constructor(private readonly options: PodControllerOptions) {
@@ -58,10 +63,18 @@ export class PodController {
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.events = new EventRecorder(options.kubeConfig, options.nodeName, options.log);
     this.informer = new PodInformer(options.kubeConfig, options.nodeName, options.log, (key) => this.fromKubernetes.add(key));
+    this.pulls = new PullBackoff(options.imagePullBackoff ?? IMAGE_PULL_BACKOFF);
     options.provider.onStatusChange((update) => {
       const key = podKey(update.namespace, update.name);
       this.pendingStatus.set(key, update);
       this.statusFromProvider.add(key);
+    });
+    options.provider.onBackingLost((backend) => {
+      // Deleting it ourselves is no loss; anything else is, and the pod's restart policy decides.
+      if (this.deleting.has(backend.uid) || !this.created.delete(backend.uid)) return;
+      const key = podKey(backend.namespace, backend.name);
+      this.log.warn("container group disappeared while its pod runs", { pod: key, uid: backend.uid });
+      this.fromKubernetes.add(key);
     });
   }
 
@@ -139,20 +152,98 @@ export class PodController {
       this.options.provider.untrack(uid);
       return;
     }
-    if (this.created.has(uid)) return;
+    if (this.deadlinePassed(key, pod)) return this.failForDeadline(key, pod);
+    if (this.created.has(uid)) return this.refuseEphemeral(pod);
+    const wait = this.pulls.remaining(uid);
+    if (wait > 0) return this.pullBackingOff(key, pod, wait);
     try {
       const result = await this.options.provider.createPod(pod);
       this.created.add(uid);
+      this.pulls.forget(uid);
       this.options.provider.track(pod);
       this.fromKubernetes.forget(key);
       this.log.info(result.adopted ? "adopted existing container group" : "created container group", { pod: key, uid });
+      if (result.restartCount !== undefined) {
+        const message = `the pod's container group disappeared (deleted outside burstlet, or lost by Azure Container Instances); created it again (restart ${result.restartCount}), as a kubelet restarts containers that died`;
+        await this.events.record(pod, { reason: "ContainerGroupLost", message, type: "Warning" });
+        await this.setStatus(pod, replacingStatus(pod, result.restartCount, new Date()));
+      }
       for (const note of result.notes) await this.events.record(pod, { reason: "ResourcesAdjusted", message: note, type: "Normal" });
     } catch (err) {
       await this.handleCreateError(key, pod, err);
     }
   }
 
+  /** Whether `activeDeadlineSeconds` has passed; if not, the pod is looked at again when it does. */
+  private deadlinePassed(key: string, pod: V1Pod): boolean {
+    const seconds = pod.spec?.activeDeadlineSeconds;
+    if (seconds === undefined) return false;
+    const since = new Date(pod.status?.startTime ?? pod.metadata?.creationTimestamp ?? Date.now()).getTime();
+    const left = since + seconds * 1000 - Date.now();
+    if (left > 0) this.fromKubernetes.addAfter(key, left);
+    return left <= 0;
+  }
+
+  /** Fails a pod past its deadline, as the kubelet does, and deletes its group (it stops billing). */
+  private async failForDeadline(key: string, pod: V1Pod): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    const status = deadlineStatus(pod, new Date());
+    await this.events.record(pod, { reason: "DeadlineExceeded", message: status.message!, type: "Warning" });
+    await this.setStatus(pod, status);
+    this.pulls.forget(uid);
+    this.inBackground(key, uid, () => this.options.provider.deletePod(pod));
+  }
+
+  /**
+   * Ephemeral containers (`kubectl debug`) cannot join a running group: each new one gets a waiting
+   * status saying so, and a warning Event. The tracker follows the pod as it is now.
+   */
+  private async refuseEphemeral(pod: V1Pod): Promise<void> {
+    const reported = new Set((pod.status?.ephemeralContainerStatuses ?? []).map((s) => s.name));
+    const fresh = (pod.spec?.ephemeralContainers ?? []).filter((c) => !reported.has(c.name));
+    if (fresh.length === 0) return;
+    this.options.provider.track(pod);
+    for (const c of fresh) await this.events.record(pod, { reason: "Failed", message: `Error: ${EPHEMERAL_REASON}: ephemeral container ${c.name}: ${EPHEMERAL_MESSAGE}`, type: "Warning" });
+    await this.setStatus(pod, { ...pod.status, ephemeralContainerStatuses: ephemeralContainerStatuses(pod) });
+  }
+
+  /** While a failed pull backs off: `ImagePullBackOff`, an Event, and the next attempt when it ends. */
+  private async pullBackingOff(key: string, pod: V1Pod, wait: number): Promise<void> {
+    const waiting = pod.status?.containerStatuses?.find((s) => s.state?.waiting?.reason === "ErrImagePull" || s.state?.waiting?.reason === "ImagePullBackOff");
+    if (waiting?.state?.waiting?.reason === "ErrImagePull") {
+      const image = waiting.image;
+      await this.events.record(pod, { reason: "BackOff", message: `Back-off pulling image "${image}"`, type: "Normal" });
+      await this.setStatus(pod, imagePullStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date()));
+    }
+    this.fromKubernetes.addAfter(key, wait);
+  }
+
   private async handleCreateError(key: string, pod: V1Pod, err: unknown): Promise<void> {
+    const uid = pod.metadata!.uid!;
+    if (err instanceof ImagePullError) {
+      // As the kubelet: the pod waits, each attempt is an Event, the next comes after the backoff.
+      const wait = this.pulls.fail(uid);
+      const image = err.image ?? (pod.spec?.containers ?? []).map((c) => c.image).join(", ");
+      this.log.warn("image cannot be pulled; backing off", { pod: key, image, retryInMs: wait, error: err.message });
+      await this.events.record(pod, { reason: "Failed", message: `Failed to pull image "${image}": ${err.message}`, type: "Warning" });
+      await this.setStatus(pod, imagePullStatus(pod, err.image, "ErrImagePull", err.message, new Date()));
+      // ImagePullBackOff a moment later, the next attempt when the backoff ends.
+      this.fromKubernetes.addAfter(key, Math.min(wait, 1_000));
+      return;
+    }
+    if (err instanceof AdmissionError) {
+      this.log.warn("pod rejected at admission", { pod: key, reason: err.reason, field: err.field, error: err.message });
+      await this.events.record(pod, { reason: err.reason, message: err.message, type: "Warning" });
+      await this.setStatus(pod, { ...pod.status, phase: "Failed", reason: err.reason, message: err.message });
+      return;
+    }
+    if (err instanceof BackingLostError) {
+      this.log.warn("container group lost; the pod's restart policy is Never", { pod: key, uid });
+      await this.events.record(pod, { reason: "ContainerGroupLost", message: err.message, type: "Warning" });
+      await this.setStatus(pod, lostStatus(pod, err.message, new Date()));
+      this.options.provider.untrack(uid);
+      return;
+    }
     if (err instanceof UnsupportedError) {
       this.log.warn("pod cannot run on the virtual node", { pod: key, field: err.field, error: err.message });
       await this.events.record(pod, { reason: "ProviderFailed", message: err.message, type: "Warning" });
@@ -168,7 +259,7 @@ export class PodController {
       const retryIn = this.fromKubernetes.addRateLimited(key, err.retryAfterMs ?? 0);
       const why = err instanceof ThrottledError ? "Azure asked burstlet to slow down" : "Azure Container Instances did not accept the container group yet";
       await this.events.record(pod, { reason: "ProviderWaiting", message: `${why} (${err.message}); retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
-      await this.setStatus(pod, waitingStatus(pod, `${why}; burstlet keeps retrying`));
+      await this.setStatus(pod, waitingStatus(pod, `${why}; burstlet keeps retrying`, new Date()));
       return;
     }
     throw err;
@@ -290,15 +381,3 @@ export class PodController {
   }
 }
 
-
-/** The pod's status with Ready=False, reason ProviderWaiting: still Pending, with the reason. */
-function waitingStatus(pod: V1Pod, message: string): V1PodStatus {
-  const others = (pod.status?.conditions ?? []).filter((c) => c.type !== "Ready");
-  const before = pod.status?.conditions?.find((c) => c.type === "Ready");
-  const since = before?.reason === "ProviderWaiting" ? before.lastTransitionTime : new Date();
-  return {
-    ...pod.status,
-    phase: "Pending",
-    conditions: [...others, { type: "Ready", status: "False", reason: "ProviderWaiting", message, lastTransitionTime: since }],
-  };
-}

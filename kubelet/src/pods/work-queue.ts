@@ -23,7 +23,7 @@ export class WorkQueue {
   private readonly active = new Set<string>();
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
-  private readonly delayed = new Map<string, NodeJS.Timeout>();
+  private readonly delayed = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private readonly backoff: BackoffPolicy;
   private readonly bucket: TokenBucket;
   private readonly sleepers: Array<() => void> = [];
@@ -42,7 +42,7 @@ export class WorkQueue {
     if (this.shuttingDown) return;
     const pending = this.delayed.get(key);
     if (pending) {
-      clearTimeout(pending);
+      clearTimeout(pending.timer);
       this.delayed.delete(key);
     }
     if (this.active.has(key)) {
@@ -55,15 +55,19 @@ export class WorkQueue {
     this.sleepers.shift()?.();
   }
 
-  /** Queues a key after `ms`, unless it is added sooner. */
+  /** Queues a key after `ms`, unless it is added sooner (of two delays, the sooner wins). */
   addAfter(key: string, ms: number): void {
-    if (this.shuttingDown || this.queued.has(key) || this.delayed.has(key)) return;
+    if (this.shuttingDown || this.queued.has(key)) return;
+    const at = Date.now() + ms;
+    const pending = this.delayed.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       this.delayed.delete(key);
       this.add(key);
     }, ms);
     timer.unref();
-    this.delayed.set(key, timer);
+    this.delayed.set(key, { timer, at });
   }
 
   /** Queues a key after its backoff; each call without `forget` doubles the wait. Returns the delay. */
@@ -143,7 +147,7 @@ export class WorkQueue {
 
   private shutdown(): void {
     this.shuttingDown = true;
-    for (const timer of this.delayed.values()) clearTimeout(timer);
+    for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
     for (const wake of this.sleepers.splice(0)) wake();
   }

@@ -6,7 +6,11 @@
  * backend traffic. Objects passed in are the controller's copies and must not be mutated; returned
  * objects become the controller's and are not touched by the provider afterwards.
  *
- * Errors: `UnsupportedError` — the pod can never run here (the controller fails it, once);
+ * Errors from `createPod`: `AdmissionError` — the pod cannot fit in what the backend offers (the
+ * controller rejects it, as a kubelet's admission does); `UnsupportedError` — the pod can never run
+ * here (the controller fails it, once); `ImagePullError` — an image cannot be pulled (the pod waits
+ * with ErrImagePull / ImagePullBackOff); `BackingLostError` — the pod ran, its backing is gone and
+ * its restart policy forbids another (the controller fails it);
  * `InvalidInputError` — something the pod references is missing or malformed (retried, as a kubelet
  * does with CreateContainerConfigError); `ThrottledError`/`TransientError` — try again later, never a
  * pod failure; `NotFoundError` from `getPodStatus`/`deletePod` — nothing backs this pod.
@@ -47,6 +51,8 @@ export interface CreateResult {
   readonly notes: readonly string[];
   /** True when an existing backing (same pod UID) was found and adopted instead of created. */
   readonly adopted: boolean;
+  /** Set when the backing replaced a lost one: the pod's restart count from now on. */
+  readonly restartCount?: number;
 }
 
 export interface LogOptions {
@@ -79,4 +85,9 @@ export interface PodProvider {
   onStatusChange(callback: (update: PodStatusUpdate) => void): void;
   track(pod: V1Pod): void;
   untrack(uid: string): void;
+  /**
+   * Registers the controller's callback for a tracked pod whose backing disappeared (deleted
+   * outside the controller, or lost by the backend); the pod is untracked by then.
+   */
+  onBackingLost(callback: (pod: BackendPod) => void): void;
 }

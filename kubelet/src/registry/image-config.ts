@@ -6,7 +6,8 @@
  * digest for good, by tag for a short while (tags move).
  */
 import { createHash } from "node:crypto";
-import { NotFoundError, TransientError } from "../errors";
+import { ImagePullError, ThrottledError, TransientError } from "../errors";
+import { registryFailureClass } from "../aci/failure-classes";
 import { parseChallenge } from "./auth-challenge";
 import type { RegistryCredential } from "./docker-config";
 import { parseImageReference, registryApiHost, type ImageReference } from "./image-reference";
@@ -61,15 +62,16 @@ export class ImageConfigResolver {
   }
 
   /**
-   * The image's entrypoint and cmd. Throws `NotFoundError` when the image does not exist or the
-   * credentials do not grant access, `TransientError` when the registry fails or times out.
+   * The image's entrypoint and cmd. Throws `ImagePullError` when the image does not exist, has no
+   * variant ACI can run, or the credentials do not grant access; `ThrottledError` or
+   * `TransientError` when the registry slows down, fails or times out.
    */
   async resolve(image: string, credential?: RegistryCredential): Promise<ImageConfig> {
     const ref = parseImageReference(image);
     const key = `${ref.registry}/${ref.repository}${ref.digest ? `@${ref.digest}` : `:${ref.tag ?? "latest"}`}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-    const session = new RegistrySession(ref, this.baseUrl(ref), credential, this.fetch, this.timeoutMs);
+    const session = new RegistrySession(image, ref, this.baseUrl(ref), credential, this.fetch, this.timeoutMs);
     const config = await session.imageConfig(ref.digest ?? ref.tag ?? "latest");
     this.cache.set(key, config, ref.digest ? Infinity : this.tagTtlMs);
     return config;
@@ -86,6 +88,7 @@ class RegistrySession {
   private authorization: string | undefined;
 
   constructor(
+    private readonly image: string,
     private readonly ref: ImageReference,
     private readonly base: string,
     private readonly credential: RegistryCredential | undefined,
@@ -97,11 +100,11 @@ class RegistrySession {
     let manifest = await this.json<Manifest>(`${this.base}/manifests/${reference}`, ACCEPT);
     if (manifest.manifests) {
       const entry = manifest.manifests.find((m) => m.platform?.os === PLATFORM.os && m.platform.architecture === PLATFORM.architecture);
-      if (!entry) throw new NotFoundError(`image ${this.describe()} has no ${PLATFORM.os}/${PLATFORM.architecture} variant, which ACI needs`);
+      if (!entry) throw new ImagePullError(this.image, `image ${this.describe()} has no ${PLATFORM.os}/${PLATFORM.architecture} variant, which ACI needs`);
       manifest = await this.json<Manifest>(`${this.base}/manifests/${entry.digest}`, ACCEPT);
     }
     const digest = manifest.config?.digest;
-    if (!digest) throw new NotFoundError(`image ${this.describe()} has a manifest without a config`);
+    if (!digest) throw new ImagePullError(this.image, `image ${this.describe()} has a manifest without a config`);
     const blob = await this.get(`${this.base}/blobs/${digest}`, "*/*");
     const bytes = Buffer.from(await blob.arrayBuffer());
     verifyDigest(bytes, digest, this.describe());
@@ -124,12 +127,18 @@ class RegistrySession {
     }
     if (response.ok) return response;
     await response.body?.cancel();
-    if (response.status === 404 || response.status === 401 || response.status === 403) {
-      const denied = response.status === 404 ? "" : this.credential ? " (or the pull secret's credentials are refused)" : " (or it needs an image pull secret)";
-      throw new NotFoundError(`image ${this.describe()} not found${denied}`);
-    }
     const retryAfter = Number(response.headers.get("retry-after"));
-    throw new TransientError(`registry answered ${response.status} for ${this.describe()}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+    const hint = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined;
+    switch (registryFailureClass(response.status)) {
+      case "image": {
+        const what = response.status === 404 ? "not found" : this.credential ? "refused: the pull secret's credentials were not accepted" : "refused: it may need an image pull secret";
+        throw new ImagePullError(this.image, `registry answered ${response.status} for ${this.describe()}: ${what}`);
+      }
+      case "throttled":
+        throw new ThrottledError(`registry answered ${response.status} for ${this.describe()}`, hint);
+      default:
+        throw new TransientError(`registry answered ${response.status} for ${this.describe()}`, hint);
+    }
   }
 
   private async send(url: string, accept: string): Promise<Response> {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { NotFoundError, TransientError } from "../../../kubelet/src/errors";
+import { ImagePullError, TransientError } from "../../../kubelet/src/errors";
 import { ImageConfigResolver } from "../../../kubelet/src/registry/image-config";
 import { startRegistry, type LocalRegistry } from "../../../sandbox/registry";
 
@@ -41,9 +41,9 @@ describe("ImageConfigResolver against a local registry", function () {
       assert.deepEqual(await resolver.resolve(`${registry.host}/tools/multi@${indexDigest}`), { entrypoint: ["/amd"], cmd: ["x"] });
     });
 
-    it("throws NotFoundError for a missing tag or repository", async () => {
-      await assert.rejects(resolver.resolve(`${registry.host}/tools/resize:9.9`), NotFoundError);
-      await assert.rejects(resolver.resolve(`${registry.host}/nobody/here:1`), NotFoundError);
+    it("throws ImagePullError for a missing tag or repository", async () => {
+      await assert.rejects(resolver.resolve(`${registry.host}/tools/resize:9.9`), ImagePullError);
+      await assert.rejects(resolver.resolve(`${registry.host}/nobody/here:1`), ImagePullError);
     });
 
     it("refuses plain HTTP to a registry not configured as insecure", async () => {
@@ -77,14 +77,14 @@ describe("ImageConfigResolver against a local registry", function () {
       assert.deepEqual(await resolver.resolve(`${registry.host}/private/app:1`, user), { entrypoint: ["/app"], cmd: ["serve"] });
     });
 
-    it("throws NotFoundError naming the missing pull secret when anonymous", async () => {
+    it("throws ImagePullError naming the missing pull secret when anonymous", async () => {
       const resolver = new ImageConfigResolver({ insecureRegistries: [registry.host] });
-      await assert.rejects(resolver.resolve(`${registry.host}/private/app:1`), (e: unknown) => e instanceof NotFoundError && /image pull secret/.test(e.message));
+      await assert.rejects(resolver.resolve(`${registry.host}/private/app:1`), (e: unknown) => e instanceof ImagePullError && /image pull secret/.test(e.message));
     });
 
-    it("throws NotFoundError when the credentials are wrong", async () => {
+    it("throws ImagePullError when the credentials are wrong", async () => {
       const resolver = new ImageConfigResolver({ insecureRegistries: [registry.host] });
-      await assert.rejects(resolver.resolve(`${registry.host}/private/app:1`, { username: "puller", password: "wrong" }), (e: unknown) => e instanceof NotFoundError && /refused/.test(e.message));
+      await assert.rejects(resolver.resolve(`${registry.host}/private/app:1`, { username: "puller", password: "wrong" }), (e: unknown) => e instanceof ImagePullError && /refused/.test(e.message));
     });
   });
 });

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { classify } from "../../../kubelet/src/aci/arm-client";
-import { NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../../../kubelet/src/errors";
+import { CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../../../kubelet/src/errors";
 
 /** An error as the Azure SDK throws it for an HTTP answer. */
 function armError(status: number, code: string, message = `${code} happened`, headers: Record<string, string> = {}): RestError {
@@ -46,7 +46,7 @@ describe("classify (ARM failures)", () => {
   });
 
   it("treats exhausted quotas as 'not now', whatever status carries them", () => {
-    for (const code of ["ContainerGroupQuotaReached", "StandardCoresQuotaReached", "QuotaExceeded", "ResourceRequestsThrottled", "AnotherOperationInProgress", "RegistryErrorResponse"]) {
+    for (const code of ["ContainerGroupQuotaReached", "StandardCoresQuotaReached", "QuotaExceeded", "ResourceRequestsThrottled", "AnotherOperationInProgress"]) {
       for (const status of [400, 403, 409]) {
         assert.ok(classify("create g", armError(status, code)) instanceof TransientError, `${status} ${code}`);
       }
@@ -56,15 +56,31 @@ describe("classify (ARM failures)", () => {
   it("says when credentials were rejected, without failing pods for it", () => {
     for (const status of [401, 403]) {
       const err = classify("get g", armError(status, status === 401 ? "InvalidAuthenticationToken" : "AuthorizationFailed"));
+      assert.ok(err instanceof CredentialsRejectedError, `${status}`);
       assert.ok(err instanceof TransientError, `${status}`);
       assert.match(err.message, /credentials rejected/);
     }
   });
 
-  it("turns a 400 into UnsupportedError carrying ACI's own explanation", () => {
-    const err = classify("create g", armError(400, "InvalidContainerGroupName", "The container group name 'G' is invalid."));
+  it("fails a pod only for the codes the table lists as permanent, with ACI's own explanation", () => {
+    const err = classify("create g", armError(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized."));
     assert.ok(err instanceof UnsupportedError);
-    assert.match(err.message, /Azure Container Instances refused the container group: The container group name 'G' is invalid\./);
+    assert.match(err.message, /Azure Container Instances refused the container group: The request content was invalid/);
+  });
+
+  it("retries a 400 it does not know, naming its code, instead of failing the pod", () => {
+    const err = classify("create g", armError(400, "SomethingNew", "The container group name 'G' is invalid."));
+    assert.ok(err instanceof TransientError);
+    assert.match(err.message, /SomethingNew/);
+  });
+
+  it("turns an image ACI cannot pull into ImagePullError naming the image", () => {
+    const inaccessible = classify("create g", armError(400, "InaccessibleImage", "The image 'docker.io/library/bsybox:1' in container group 'g' is not accessible. Please check the image and registry credential."));
+    assert.ok(inaccessible instanceof ImagePullError);
+    assert.equal(inaccessible.image, "docker.io/library/bsybox:1");
+    const registry = classify("create g", armError(409, "RegistryErrorResponse", "An error response is received from the docker registry 'index.docker.io'. Please retry later."));
+    assert.ok(registry instanceof ImagePullError);
+    assert.equal(registry.image, undefined);
   });
 
   it("treats any other status as transient rather than a permanent pod failure", () => {

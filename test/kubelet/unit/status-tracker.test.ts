@@ -314,11 +314,41 @@ describe("StatusTracker", () => {
     const stale = t.maxStalenessSeconds();
     assert.ok(stale >= (Date.now() - tracked - 50) / 1000 - 0.05, `staleness ${stale} s does not grow while reads fail`);
     assert.ok(Math.abs(t.maxStalenessSeconds(tracked + 10_000) - 10) < 0.5, "measured from the last good read");
-    answers.set("a", new NotFoundError("not yet created"));
-    await until(() => (reads.get("a") ?? 0) >= 5, "retries after not found");
     answers.set("a", { status: { phase: "Pending" } });
     await until(() => pushed.length === 1, "the push after recovery");
     assert.ok(t.maxStalenessSeconds() < 0.5);
+  });
+
+  it("backs failed reads off exponentially up to its cap, and reads them at once when the backend is back", async () => {
+    const t = tracker({ activeMs: 20, failedMaxMs: 80 });
+    answers.set("a", new Error("ARM 503"));
+    t.track(pod("a"));
+    start(t);
+    await until(() => (reads.get("a") ?? 0) >= 4, "four failed reads (20, 40, 80 ms apart)");
+    const before = reads.get("a")!;
+    await pause(400);
+    const during = reads.get("a")! - before;
+    // Capped at 80 ms: about five reads in 400 ms, not the twenty a fixed 20 ms retry would make.
+    assert.ok(during >= 2 && during <= 7, `${during} reads in 400 ms`);
+    t.resume();
+    answers.set("a", { status: { phase: "Running" } });
+    await until(() => pushed.length === 1, "read right after resume", 60);
+  });
+
+  it("tells once that nothing backs a pod any more, and stops reading it", async () => {
+    const lost: string[] = [];
+    const t = tracker({ onLost: (p) => lost.push(p.metadata!.uid!) });
+    answers.set("a", { status: { phase: "Running" } });
+    t.track(pod("a"));
+    start(t);
+    await until(() => pushed.length === 1, "the first read");
+    answers.set("a", new NotFoundError("group gone"));
+    await until(() => lost.length === 1, "the loss reported");
+    const reads1 = reads.get("a");
+    await pause(100);
+    assert.deepEqual(lost, ["a"]);
+    assert.equal(reads.get("a"), reads1);
+    assert.equal(t.size, 0);
   });
 
   it("reports no staleness when it follows no pod", () => {

@@ -126,14 +126,28 @@ describe("WorkQueue", () => {
     start(queue, 1, () => (seen.push(Date.now()), Promise.resolve()));
     const added = Date.now();
     queue.addAfter("k", 60);
-    queue.addAfter("k", 10); // already waiting: not a second entry
+    queue.addAfter("k", 200); // already waiting, sooner: not a second entry
     assert.equal(queue.delayedCount, 1);
     assert.equal(queue.depth, 0);
     await until(() => seen.length === 1, "the delayed key");
-    assert.ok(seen[0] - added >= 55, `ran after ${seen[0] - added} ms`);
+    assert.ok(seen[0] - added >= 55 && seen[0] - added < 190, `ran after ${seen[0] - added} ms`);
     await pause(80);
     assert.equal(seen.length, 1);
     assert.equal(queue.delayedCount, 0);
+  });
+
+  it("of two `addAfter` delays the sooner wins, and the key runs once", async () => {
+    const queue = new WorkQueue({ name: "t" });
+    const seen: number[] = [];
+    start(queue, 1, () => (seen.push(Date.now()), Promise.resolve()));
+    const added = Date.now();
+    queue.addAfter("k", 300);
+    queue.addAfter("k", 20);
+    assert.equal(queue.delayedCount, 1);
+    await until(() => seen.length === 1, "the sooner delay");
+    assert.ok(seen[0] - added < 250, `ran after ${seen[0] - added} ms`);
+    await pause(350);
+    assert.equal(seen.length, 1);
   });
 
   it("an `add` overtakes a pending `addAfter` and the key still runs once", async () => {

@@ -64,6 +64,25 @@ describe("ACI emulator: fault injection, control endpoint and record", () => {
     assert.equal((await noRetry.containerGroups.get(emu.resourceGroup, "base")).name, "base");
   });
 
+  it("throttles reads at a rate, with Retry-After", async () => {
+    emu.faults.set({ throttleReadRate: 1, throttleRetryAfterSeconds: 2 });
+    const get = await rejection(noRetry.containerGroups.get(emu.resourceGroup, "base"));
+    assert.equal(get.statusCode, 429);
+    assert.equal(get.code, "SubscriptionRequestsThrottled");
+    assert.match(get.message, /'read' requests/);
+    assert.equal(get.response?.headers.get("retry-after"), "2");
+  });
+
+  it("loses a group through the control endpoint: later reads answer 404 ResourceNotFound", async () => {
+    await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "doomed", group(emu), POLL);
+    assert.equal((await control(emu, "DELETE", "/_emulator/groups/doomed")).status, 204);
+    const err = await rejection(noRetry.containerGroups.get(emu.resourceGroup, "doomed"));
+    assert.equal(err.statusCode, 404);
+    assert.equal(err.code, "ResourceNotFound");
+    assert.ok(!emu.groups().some((g) => g.name === "doomed"));
+    assert.equal((await control(emu, "DELETE", "/_emulator/groups/doomed")).status, 404);
+  });
+
   it("drops connections", async () => {
     emu.faults.set({ dropRate: 1 });
     const err = await rejection(noRetry.containerGroups.get(emu.resourceGroup, "base"));
