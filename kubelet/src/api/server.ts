@@ -64,7 +64,13 @@ interface Reply {
 }
 
 const json = (code: number, value: unknown): Reply => ({ code, contentType: "application/json", body: JSON.stringify(value) });
-const failure = (err: HttpError): Reply => ({ ...json(err.code, statusBody(err.code, err.reason, err.message)), headers: err.headers });
+/** An error as the kubelet writes it: the message as plain text, which kubectl prints as one line. */
+const failure = (err: HttpError): Reply => ({ code: err.code, contentType: "text/plain; charset=utf-8", body: err.message, headers: err.headers });
+/**
+ * A refused stream (exec, attach, port-forward) as a `Status`: the API server hands it to the
+ * client's upgrade, which shows its message as is rather than "unable to upgrade connection: …".
+ */
+const streamFailure = (err: HttpError): Reply => ({ ...json(err.code, statusBody(err.code, err.reason, err.message)), headers: err.headers });
 
 export function createKubeletApiServer(options: KubeletApiServerOptions): KubeletApiServer {
   const { nodeName, log } = options;
@@ -124,7 +130,7 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
         return { code: 200, contentType: m.contentType, body: m.body };
       }
       case "stream":
-        return failure(new HttpError(501, "NotImplemented", streamRefusal(route, nodeName)));
+        return streamFailure(new HttpError(501, "NotImplemented", streamRefusal(route, nodeName)));
       case "containerLogs":
         if (!readOnly) break;
         return containerLogs(route, url);

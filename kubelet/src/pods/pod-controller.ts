@@ -16,7 +16,7 @@ import { canonicalJson } from "../util/canonical";
 import { isConflict, isNotFound } from "../util/kube-errors";
 import { EventRecorder } from "./event-recorder";
 import { PodInformer, podKey, splitKey } from "./pod-informer";
-import { IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, imagePullStatus, lostStatus, replacingStatus, waitingStatus } from "./pod-states";
+import { ERR_IMAGE_PULL_MS, IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, imagePullStatus, lostStatus, replacingStatus, waitingStatus } from "./pod-states";
 import { WorkQueue } from "./work-queue";
 
 export interface PodControllerOptions {
@@ -160,13 +160,15 @@ export class PodController {
       const result = await this.options.provider.createPod(pod);
       this.created.add(uid);
       this.pulls.forget(uid);
-      this.options.provider.track(pod);
+      // A replaced group's statuses follow on from the lost one's: the tracker maps relative to them.
+      const replacing = result.restartCount === undefined ? undefined : replacingStatus(pod, result.restartCount, new Date());
+      this.options.provider.track(replacing ? { ...pod, status: replacing } : pod);
       this.fromKubernetes.forget(key);
       this.log.info(result.adopted ? "adopted existing container group" : "created container group", { pod: key, uid });
-      if (result.restartCount !== undefined) {
+      if (replacing) {
         const message = `the pod's container group disappeared (deleted outside burstlet, or lost by Azure Container Instances); created it again (restart ${result.restartCount}), as a kubelet restarts containers that died`;
         await this.events.record(pod, { reason: "ContainerGroupLost", message, type: "Warning" });
-        await this.setStatus(pod, replacingStatus(pod, result.restartCount, new Date()));
+        await this.setStatus(pod, replacing);
       }
       for (const note of result.notes) await this.events.record(pod, { reason: "ResourcesAdjusted", message: note, type: "Normal" });
     } catch (err) {
@@ -210,6 +212,11 @@ export class PodController {
   /** While a failed pull backs off: `ImagePullBackOff`, an Event, and the next attempt when it ends. */
   private async pullBackingOff(key: string, pod: V1Pod, wait: number): Promise<void> {
     const waiting = pod.status?.containerStatuses?.find((s) => s.state?.waiting?.reason === "ErrImagePull" || s.state?.waiting?.reason === "ImagePullBackOff");
+    const shown = this.pulls.sinceFailure(pod.metadata!.uid!);
+    if (waiting?.state?.waiting?.reason === "ErrImagePull" && shown < ERR_IMAGE_PULL_MS) {
+      this.fromKubernetes.addAfter(key, ERR_IMAGE_PULL_MS - shown);
+      return;
+    }
     if (waiting?.state?.waiting?.reason === "ErrImagePull") {
       const image = waiting.image;
       await this.events.record(pod, { reason: "BackOff", message: `Back-off pulling image "${image}"`, type: "Normal" });
@@ -228,7 +235,7 @@ export class PodController {
       await this.events.record(pod, { reason: "Failed", message: `Failed to pull image "${image}": ${err.message}`, type: "Warning" });
       await this.setStatus(pod, imagePullStatus(pod, err.image, "ErrImagePull", err.message, new Date()));
       // ImagePullBackOff a moment later, the next attempt when the backoff ends.
-      this.fromKubernetes.addAfter(key, Math.min(wait, 1_000));
+      this.fromKubernetes.addAfter(key, Math.min(wait, ERR_IMAGE_PULL_MS));
       return;
     }
     if (err instanceof AdmissionError) {

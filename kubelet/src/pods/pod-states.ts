@@ -11,7 +11,7 @@ export const IMAGE_PULL_BACKOFF: BackoffPolicy = { baseMs: 10_000, maxMs: 300_00
 
 /** Failed pulls per pod UID and when the next may start (no jitter, as the kubelet's). */
 export class PullBackoff {
-  private readonly state = new Map<string, { failures: number; nextAt: number }>();
+  private readonly state = new Map<string, { failures: number; failedAt: number; nextAt: number }>();
 
   constructor(private readonly policy: BackoffPolicy = IMAGE_PULL_BACKOFF, private readonly now: () => number = Date.now) {}
 
@@ -19,7 +19,8 @@ export class PullBackoff {
   fail(uid: string): number {
     const failures = (this.state.get(uid)?.failures ?? 0) + 1;
     const delay = Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** (failures - 1));
-    this.state.set(uid, { failures, nextAt: this.now() + delay });
+    const now = this.now();
+    this.state.set(uid, { failures, failedAt: now, nextAt: now + delay });
     return delay;
   }
 
@@ -29,10 +30,19 @@ export class PullBackoff {
     return s ? Math.max(0, s.nextAt - this.now()) : 0;
   }
 
+  /** Milliseconds since the pod's last failed pull. */
+  sinceFailure(uid: string): number {
+    const s = this.state.get(uid);
+    return s ? this.now() - s.failedAt : Number.POSITIVE_INFINITY;
+  }
+
   forget(uid: string): void {
     this.state.delete(uid);
   }
 }
+
+/** How long a failed pull shows `ErrImagePull` before `ImagePullBackOff` (the kubelet's next sync). */
+export const ERR_IMAGE_PULL_MS = 1_000;
 
 /** The pod's status with Ready=False, reason ProviderWaiting: still Pending, with the reason. */
 export function waitingStatus(pod: V1Pod, message: string, now: Date): V1PodStatus {
