@@ -3,7 +3,10 @@
  * variable (`BURSTLET_NODE_NAME=x`); flags win. `parseConfig` is pure and names the setting in every
  * error, so a misconfigured deployment fails at start with a message a user can act on.
  */
+import { DEFAULT_GROUP_MAXIMA } from "./aci/admission";
+import { DEFAULT_NOT_READY_AFTER_MS } from "./aci/health";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "./constants";
+import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -94,10 +97,10 @@ export const SETTINGS = {
   steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", "cap on steady status reads; more pods stretch the interval (default 15)"],
   kubeApiQps: ["kube-api-qps", "BURSTLET_KUBE_API_QPS", "pod status writes per second to the API server (default 50)"],
   kubeApiBurst: ["kube-api-burst", "BURSTLET_KUBE_API_BURST", "burst of pod status writes to the API server (default 200)"],
-  maxGroupCpu: ["max-group-cpu", "BURSTLET_MAX_GROUP_CPU", "cores one container group may have in the region; larger pods are rejected (default 4; up to 31 where ACI offers big groups)"],
-  maxGroupMemory: ["max-group-memory-gb", "BURSTLET_MAX_GROUP_MEMORY_GB", "memory (GB) one container group may have in the region (default 16; up to 240)"],
-  notReadyAfter: ["not-ready-after-seconds", "BURSTLET_NOT_READY_AFTER_SECONDS", "ARM unreachable or refusing credentials this long makes the node NotReady (default 120)"],
-  imagePullBackoff: ["image-pull-backoff-seconds", "BURSTLET_IMAGE_PULL_BACKOFF_SECONDS", "first wait after a failed image pull, doubling up to 300 s (default 10)"],
+  maxGroupCpu: ["max-group-cpu", "BURSTLET_MAX_GROUP_CPU", `cores one container group may have in the region; larger pods are rejected (default ${DEFAULT_GROUP_MAXIMA.cpu}; up to 31 where ACI offers big groups)`],
+  maxGroupMemory: ["max-group-memory-gb", "BURSTLET_MAX_GROUP_MEMORY_GB", `memory (GB) one container group may have in the region (default ${DEFAULT_GROUP_MAXIMA.memoryGB}; up to 240)`],
+  notReadyAfter: ["not-ready-after-seconds", "BURSTLET_NOT_READY_AFTER_SECONDS", `ARM unreachable or refusing credentials this long makes the node NotReady (default ${DEFAULT_NOT_READY_AFTER_MS / 1000})`],
+  imagePullBackoff: ["image-pull-backoff-seconds", "BURSTLET_IMAGE_PULL_BACKOFF_SECONDS", `first wait after a failed image pull, doubling up to ${IMAGE_PULL_BACKOFF.maxMs / 1000} s (default ${IMAGE_PULL_BACKOFF.baseMs / 1000})`],
   listenAddress: ["listen-address", "BURSTLET_LISTEN_ADDRESS", "address to listen on (default 0.0.0.0)"],
   nodeAddress: ["node-address", "BURSTLET_NODE_ADDRESS", "address the API server reaches this kubelet at (default: POD_IP, else 127.0.0.1)"],
   kubeletPort: ["kubelet-port", "BURSTLET_KUBELET_PORT", `kubelet API port (default ${DEFAULT_KUBELET_PORT})`],
@@ -211,11 +214,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       burst: number("kubeApiBurst", 200, { integer: true, min: 1 }) ?? 200,
     },
     groupMaxima: {
-      cpu: number("maxGroupCpu", 4) ?? 4,
-      memoryGB: number("maxGroupMemory", 16) ?? 16,
+      cpu: number("maxGroupCpu", DEFAULT_GROUP_MAXIMA.cpu) ?? DEFAULT_GROUP_MAXIMA.cpu,
+      memoryGB: number("maxGroupMemory", DEFAULT_GROUP_MAXIMA.memoryGB) ?? DEFAULT_GROUP_MAXIMA.memoryGB,
     },
-    notReadyAfterSeconds: number("notReadyAfter", 120) ?? 120,
-    imagePullBackoffSeconds: number("imagePullBackoff", 10) ?? 10,
+    notReadyAfterSeconds: number("notReadyAfter", DEFAULT_NOT_READY_AFTER_MS / 1000) ?? DEFAULT_NOT_READY_AFTER_MS / 1000,
+    imagePullBackoffSeconds: number("imagePullBackoff", IMAGE_PULL_BACKOFF.baseMs / 1000) ?? IMAGE_PULL_BACKOFF.baseMs / 1000,
     listenAddress: raw("listenAddress") ?? "0.0.0.0",
     nodeAddress: raw("nodeAddress") ?? (env.POD_IP?.trim() || "127.0.0.1"),
     kubeletPort: number("kubeletPort", DEFAULT_KUBELET_PORT, { integer: true, min: 0, max: 65535 }) ?? DEFAULT_KUBELET_PORT,

@@ -137,18 +137,23 @@ describe("pods on the virtual node: Jobs, deletion, entrypoints", function () {
     await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "args-only" })).status?.phase, "Running"), { what: "Running" });
   });
 
-  it("fails a pod whose image entrypoint cannot be found, telling the user to set command", async () => {
+  it("keeps a pod whose image the registry cannot find Pending in ImagePullBackOff, and runs it once the image is pushed", async () => {
     await core.createNamespacedPod({
       namespace,
-      body: runningPod("no-entrypoint", { containers: [{ name: "main", image: `${registry.host}/tools/missing:v1`, args: ["hello"] }] }),
+      body: runningPod("no-entrypoint", { containers: [{ name: "main", image: `${registry.host}/tools/late:v1`, args: ["echo late; sleep 100"] }] }),
     });
-    const pod = await eventually(async () => {
+    const waiting = await eventually(async () => {
       const p = await core.readNamespacedPod({ namespace, name: "no-entrypoint" });
-      assert.equal(p.status?.phase, "Failed");
+      assert.equal(p.status?.phase, "Pending");
+      assert.match(p.status?.containerStatuses?.[0]?.state?.waiting?.reason ?? "", /^(ErrImagePull|ImagePullBackOff)$/);
       return p;
-    }, { what: "Failed" });
-    assert.match(pod.status?.message ?? "", /command/);
+    }, { what: "the container waiting on its image" });
+    assert.match(waiting.status?.containerStatuses?.[0]?.state?.waiting?.message ?? "", /tools\/late:v1.*not found/);
+    assert.doesNotMatch(waiting.status?.message ?? "", /command/);
     assert.equal(groupOf("no-entrypoint").length, 0);
+    // The image appears (pushed late): the next attempt after the backoff runs the pod.
+    await registry.pushImage("tools/late", "v1", { entrypoint: ["sh", "-c"], cmd: ["echo default"] });
+    await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "no-entrypoint" })).status?.phase, "Running"), { timeoutMs: 45_000, what: "Running once the image exists" });
   });
 
   it("adopts running container groups after a restart instead of creating them again", async () => {

@@ -31,7 +31,8 @@ describe("virtual node (burstlet against the real control plane and the ACI emul
 
   before(async () => {
     cp = await sharedControlPlane();
-    sandbox = await startSandboxBurstlet(cp, { nodeName });
+    // NotReady after 3 s of outage instead of the default 120 s, so the test is quick.
+    sandbox = await startSandboxBurstlet(cp, { nodeName, flags: ["--not-ready-after-seconds=3"] });
     namespace = await testNamespace(cp, "virtual-node");
     core = cp.kubeConfig().makeApiClient(CoreV1Api);
   });
@@ -82,21 +83,53 @@ describe("virtual node (burstlet against the real control plane and the ACI emul
     assert.equal(again.metadata?.labels?.type, "virtual-kubelet");
   });
 
-  it("turns Ready=False with a reason while Azure is unreachable, and Ready again after", async () => {
+  it("turns Ready=False with a reason only after Azure has been unreachable for a while, probing instead of spending reads, and Ready again after", async () => {
     const ready = async () => (await core.readNode({ name: nodeName })).status?.conditions?.find((c) => c.type === "Ready");
-    sandbox.emulator.faults.outage(60_000);
+    // A running pod, so the status tracker has reads to make during the outage.
+    await core.createNamespacedPod({ namespace, body: pod("through-outage", { containers: [{ name: "main", image: "busybox:1.36", command: ["sleep", "1000"] }] }) });
+    await eventually(async () => assert.equal((await read("through-outage")).status?.phase, "Running"), { what: "Running" });
+    const outageMs = 12_000;
+    const start = Date.now();
+    sandbox.emulator.faults.outage(outageMs);
+    let down;
     try {
-      const down = await eventually(async () => {
+      down = await eventually(async () => {
         const c = await ready();
         assert.equal(c?.status, "False");
         return c;
       }, { timeoutMs: 45_000, what: "Ready=False" });
-      assert.equal(down.reason, "ArmUnreachable");
-      assert.match(down.message ?? "", /Azure Resource Manager/);
+    } finally {
+      await eventually(() => Date.now() >= start + outageMs, { timeoutMs: outageMs + 1_000, what: "the outage to end" });
+    }
+    assert.ok(Date.now() - start >= 3_000, "not NotReady before the configured 3 s");
+    assert.equal(down.reason, "ArmUnreachable");
+    assert.match(down.message ?? "", /Azure Resource Manager has not answered for \d+ s/);
+    const during = sandbox.emulator.record.calls.filter((c) => c.at >= start && c.at < start + outageMs && c.method === "GET");
+    // One probe a second (plus a read or two in flight when it began), not a read budget's worth of 503s.
+    assert.ok(during.length <= outageMs / 1000 + 8, `${during.length} reads during a ${outageMs} ms outage`);
+    const answered = await eventually(() => {
+      const first = sandbox.emulator.record.calls.find((c) => c.at >= start + outageMs && c.method === "GET" && c.status === 200);
+      assert.ok(first);
+      return first;
+    }, { timeoutMs: 10_000, what: "an answered read after the outage" });
+    assert.ok(answered.at - (start + outageMs) < 2_500, `reads resumed ${answered.at - (start + outageMs)} ms after the outage`);
+    await eventually(async () => assert.equal((await ready())?.status, "True"), { timeoutMs: 45_000, what: "Ready=True again" });
+  });
+
+  it("stays Ready while every read is throttled: a 429 is an answer", async () => {
+    const nodeReady = async () => (await core.readNode({ name: nodeName })).status?.conditions?.find((c) => c.type === "Ready")?.status;
+    const windowMs = 12_000;
+    sandbox.emulator.faults.set({ throttleReadRate: 1, throttleRetryAfterSeconds: 1 });
+    const start = Date.now();
+    try {
+      await eventually(async () => {
+        assert.equal(await nodeReady(), "True", "Ready while reads are throttled");
+        return Date.now() - start >= windowMs;
+      }, { timeoutMs: windowMs + 10_000, intervalMs: 500, what: `${windowMs} ms of throttled reads` });
+      assert.ok(sandbox.emulator.record.calls.some((c) => c.at >= start && c.status === 429), "reads were throttled");
     } finally {
       sandbox.emulator.faults.clear();
     }
-    await eventually(async () => assert.equal((await ready())?.status, "True"), { timeoutMs: 45_000, what: "Ready=True again" });
   });
 
   it("never binds a pod that does not tolerate the taint", async () => {

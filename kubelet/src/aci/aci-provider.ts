@@ -7,7 +7,7 @@
 import type { ContainerGroup, Usage } from "@azure/arm-containerinstance";
 import type { V1Pod, V1Secret } from "@kubernetes/client-node";
 import { TAGS } from "../constants";
-import { BackingLostError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError } from "../errors";
+import { BackingLostError, ImagePullError, NotFoundError, ThrottledError, TransientError } from "../errors";
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
@@ -18,6 +18,7 @@ import { parseImageReference } from "../registry/image-reference";
 import { admitPod, DEFAULT_GROUP_MAXIMA, type GroupMaxima } from "./admission";
 import type { ArmClient } from "./arm-client";
 import { DeletionWatch } from "./deletion-watch";
+import { ArmHealth } from "./health";
 import { eventsFromGroup } from "./events";
 import { filterLogs } from "./logs";
 import { containerGroupName } from "./naming";
@@ -45,7 +46,7 @@ export interface AciProviderOptions {
   readonly groupMaxima?: GroupMaxima;
   /**
    * How long ARM must stay unreachable (or keep refusing the credentials) before the node is
-   * reported NotReady; one slow or throttled call never is. @default 120_000
+   * reported NotReady; one slow or throttled call never is. @default DEFAULT_NOT_READY_AFTER_MS (2 minutes)
    */
   readonly notReadyAfterMs?: number;
 }
@@ -61,12 +62,12 @@ export class AciProvider implements PodProvider {
   /** Groups whose create failed without a clear answer: it may have happened, so look before resending. */
   private readonly uncertain = new Set<string>();
   private usageCache: { at: number; usages?: Usage[]; error?: unknown } | undefined;
-  /** Since when health checks have failed (ARM unreachable, credentials refused). */
-  private troubleSince: number | undefined;
+  private readonly armHealth: ArmHealth;
   private lostListener: (pod: BackendPod) => void = () => undefined;
 
   constructor(private readonly options: AciProviderOptions) {
     const arm = options.arm;
+    this.armHealth = new ArmHealth(options.notReadyAfterMs);
     this.tracker = new StatusTracker({
       // Until provisioning ends, a new group's containers are at most being pulled and started:
       // the read that matters comes when it ends (or after startingMaxMs).
@@ -153,29 +154,10 @@ export class AciProvider implements PodProvider {
     return filterLogs(raw, options, new Date());
   }
 
-  /**
-   * Ready unless ARM has been unreachable, or has refused the credentials, for `notReadyAfterMs`:
-   * a throttled answer is an answer, and one failed call is not an outage.
-   */
+  /** Ready unless ARM has been unreachable, or has refused the credentials, for a while (`ArmHealth`). */
   async health(): Promise<Health> {
     const { error } = await this.usages();
-    const now = Date.now();
-    if (!error || error instanceof ThrottledError) {
-      this.troubleSince = undefined;
-      return { healthy: true, reason: "KubeletReady", message: "Azure Container Instances is reachable" };
-    }
-    this.troubleSince ??= this.options.arm.unreachableSince() ?? now;
-    const text = error instanceof Error ? error.message : JSON.stringify(error);
-    const credentials = error instanceof CredentialsRejectedError;
-    const what = credentials ? "Azure has rejected burstlet's credentials" : "Azure Resource Manager has not answered";
-    const seconds = Math.round((now - this.troubleSince) / 1000);
-    const limitMs = this.options.notReadyAfterMs ?? 120_000;
-    if (now - this.troubleSince < limitMs) {
-      return { healthy: true, reason: "KubeletReady", message: `${what} for ${seconds} s; the node turns NotReady after ${Math.round(limitMs / 1000)} s of it: ${text}` };
-    }
-    return credentials
-      ? { healthy: false, reason: "CredentialsRejected", message: `${what} for ${seconds} s: ${text}` }
-      : { healthy: false, reason: "ArmUnreachable", message: `${what} for ${seconds} s: ${text}` };
+    return this.armHealth.observe(error, Date.now(), this.options.arm.unreachableSince());
   }
 
   async capacity(): Promise<Capacity> {

@@ -190,3 +190,29 @@ describe("podStatusFromGroup: readiness and conditions", () => {
     assert.equal(s.hostIP, "10.1.0.4");
   });
 });
+
+describe("podStatusFromGroup: groups that replaced lost ones, and ephemeral containers", () => {
+  it("counts the restarts before this group from its tag and keeps the lost container's end as last state", () => {
+    const g = { ...group([{ currentState: waiting, restartCount: 0 }], { restartPolicy: "Always" }), tags: { "burstlet.io/restarts": "2" } };
+    const lostEnd = { exitCode: 137, reason: "ContainerStatusUnknown", startedAt: at(0), finishedAt: at(20) };
+    const previous: V1PodStatus = { phase: "Running", containerStatuses: [{ name: "main", image: "busybox:1.36", imageID: "", ready: false, restartCount: 2, state: { waiting: { reason: "ContainerCreating" } }, lastState: { terminated: lostEnd } }] };
+    const s = statusOf(g, { previous });
+    const main = s.containerStatuses![0];
+    assert.equal(main.restartCount, 2);
+    assert.deepEqual(main.lastState?.terminated, lostEnd);
+    assert.equal(main.state?.waiting?.reason, "ContainerCreating", "a replacement being created is not a crash loop");
+    assert.equal(s.phase, "Running", "a restarting pod stays Running, as a kubelet reports it");
+    const later = statusOf({ ...g, containers: [{ ...g.containers[0], instanceView: { currentState: running(30), restartCount: 1 } }] }, { previous });
+    assert.equal(later.containerStatuses![0].restartCount, 3);
+  });
+
+  it("gives each ephemeral container a waiting status that says ACI cannot add it", () => {
+    const p = pod({ restartPolicy: "Always", ephemeralContainers: [{ name: "debugger", image: "busybox:1.36" }] });
+    const s = podStatusFromGroup({ pod: p, group: group([{ currentState: running() }], { restartPolicy: "Always" }), hostIP: "10.1.0.4", now: at(60) });
+    const e = s.ephemeralContainerStatuses?.[0];
+    assert.equal(e?.name, "debugger");
+    assert.equal(e?.state?.waiting?.reason, "CreateContainerError");
+    assert.match(e?.state?.waiting?.message ?? "", /cannot add a container to a running container group/);
+    assert.equal(statusOf(group([{ currentState: running() }])).ephemeralContainerStatuses, undefined);
+  });
+});

@@ -207,3 +207,20 @@ describe("usage", () => {
     assert.match(problemsOf(["--kube-api-burst=0"]), /--kube-api-burst \(BURSTLET_KUBE_API_BURST\) must be an integer of at least 1, got "0"/);
   });
 });
+
+describe("parseConfig: failure handling settings", () => {
+  const REQUIRED = { BURSTLET_CLUSTER_NAME: "c", AZURE_SUBSCRIPTION_ID: "6d1e7a52-3c1b-4f0e-9a8d-5b2c4e6f7a80", BURSTLET_RESOURCE_GROUP: "rg", BURSTLET_LOCATION: "westeurope" };
+
+  it("defaults to ACI's standard group maxima, two minutes before NotReady and the kubelet's 10 s pull backoff", () => {
+    const c = parseConfig([], REQUIRED);
+    assert.deepEqual(c.groupMaxima, { cpu: 4, memoryGB: 16 });
+    assert.equal(c.notReadyAfterSeconds, 120);
+    assert.equal(c.imagePullBackoffSeconds, 10);
+  });
+
+  it("takes a region's larger maxima and shorter windows, naming a bad value's setting", () => {
+    const c = parseConfig(["--max-group-cpu=31", "--not-ready-after-seconds=5"], { ...REQUIRED, BURSTLET_MAX_GROUP_MEMORY_GB: "240", BURSTLET_IMAGE_PULL_BACKOFF_SECONDS: "1" });
+    assert.deepEqual([c.groupMaxima, c.notReadyAfterSeconds, c.imagePullBackoffSeconds], [{ cpu: 31, memoryGB: 240 }, 5, 1]);
+    assert.throws(() => parseConfig(["--max-group-cpu=lots"], REQUIRED), /--max-group-cpu \(BURSTLET_MAX_GROUP_CPU\) must be a number above 0, got "lots"/);
+  });
+});
