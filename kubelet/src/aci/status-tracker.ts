@@ -11,6 +11,10 @@
  * a new pod is not read before `startingMaxMs` while its listed state is one of `quietStates`
  * (nothing worth a read yet).
  *
+ * A pod that was read before and is missing from a listing is read at once: its group may have
+ * been deleted outside burstlet, which the read confirms (`onLost`). Every pod is listed at least
+ * every `lostListMs` for this, starting or not.
+ *
  * Pods that may finish on their own (restart policy Never or OnFailure) are read a few extra times
  * in their first moments of running — after `youngFirstMs`, then twice as long each time, up to the
  * steady interval — because a short task is most likely to end soon after it starts. These reads
@@ -42,6 +46,11 @@ export interface StatusTrackerOptions {
   readonly listStates?: () => Promise<ReadonlyMap<string, string>>;
   /** How often starting pods are listed. @default 1_000 */
   readonly listEveryMs?: number;
+  /**
+   * How often all pods are listed, starting or not, so a group that disappeared is read (and found
+   * missing) soon, however long the steady interval has grown. @default 15_000
+   */
+  readonly lostListMs?: number;
   /** A starting pod is read at least this often even if its listed state did not move. @default 4_000 */
   readonly startingMaxMs?: number;
   /** Listed states in which a pod that was never read has nothing worth a read yet. @default none */
@@ -112,6 +121,7 @@ export class StatusTracker {
       recentMs: 10_000,
       steadyReadsPerSecond: 15,
       listEveryMs: 1_000,
+      lostListMs: 15_000,
       startingMaxMs: 4_000,
       quietStates: [],
       youngFirstMs: 1_000,
@@ -168,7 +178,9 @@ export class StatusTracker {
     const tick = this.o.tickMs;
     let listedAt = 0;
     while (!signal.aborted) {
-      if (this.o.listStates && Date.now() - listedAt >= this.o.listEveryMs && [...this.tracked.values()].some((t) => t.starting)) {
+      const sinceList = Date.now() - listedAt;
+      const starting = sinceList >= this.o.listEveryMs && [...this.tracked.values()].some((t) => t.starting);
+      if (this.o.listStates && (starting || (sinceList >= this.o.lostListMs && this.tracked.size > 0))) {
         listedAt = Date.now();
         await this.applyListedStates();
       }
@@ -193,7 +205,11 @@ export class StatusTracker {
     const quiet = new Set(this.o.quietStates);
     for (const [uid, t] of this.tracked) {
       const state = states.get(uid);
-      if (state === undefined) continue;
+      if (state === undefined) {
+        // Read before, and not listed now: its group may be gone; a read tells for sure.
+        if (t.lastStatus !== undefined && !t.inFlight) t.due = Math.min(t.due, now);
+        continue;
+      }
       t.listedState = state;
       if (!t.starting || t.inFlight) continue;
       if (t.lastStatus === undefined && quiet.has(state)) t.stateAtRead = state;

@@ -204,6 +204,23 @@ describe("StatusTracker", () => {
     assert.ok(Date.now() - moved < 1_000);
   });
 
+  it("lists steady pods too, and reads at once one whose group is no longer listed", async () => {
+    const listed = new Map<string, string>([["a", "Succeeded"]]);
+    const lost: string[] = [];
+    const t = tracker({ listStates: () => Promise.resolve(listed), lostListMs: 50, steadyMs: 60_000, onLost: (p) => lost.push(p.metadata!.uid!) });
+    answers.set("a", { status: { phase: "Running" } });
+    t.track(pod("a"));
+    start(t);
+    await until(() => pushed.length === 1, "the first read");
+    const readsBefore = reads.get("a")!;
+    listed.delete("a");
+    answers.set("a", new NotFoundError("gone"));
+    const gone = Date.now();
+    await until(() => lost.length === 1, "the loss found by the read the listing asked for");
+    assert.ok(Date.now() - gone < 1_000, "long before the steady interval of 60 s");
+    assert.equal(reads.get("a"), readsBefore + 1);
+  });
+
   it("reads a pod that may finish on its own a few extra times while it is young, then at the steady interval", async () => {
     const never: V1Pod = { ...pod("job"), spec: { restartPolicy: "Never", containers: [] } };
     const always: V1Pod = { ...pod("service"), spec: { restartPolicy: "Always", containers: [] } };
