@@ -50,6 +50,8 @@ export class ArmClient {
   private readonly sdk: ContainerInstanceManagementClient;
   /** Since when ARM has not answered reads, and when the next probe may go. */
   private outage: { since: number; probeAt: number } | undefined;
+  private unansweredInARow = 0;
+  private unansweredSince: number | undefined;
   private readonly recoveredListeners: Array<() => void> = [];
 
   constructor(private readonly options: ArmClientOptions) {
@@ -155,9 +157,10 @@ export class ArmClient {
   }
 
   /**
-   * An idempotent read. While ARM does not answer (5xx, resets, timeouts), one read at a time goes
-   * as a probe, every `outageProbeMs`; the others fail at once without a call, and their callers back
-   * off. The first answer ends the outage and tells the `onRecovered` listeners.
+   * An idempotent read. Once two attempts in a row went unanswered (5xx, resets, timeouts), ARM
+   * counts as down: one read at a time goes as a probe, every `outageProbeMs`; the others, and the
+   * retries of reads under way, fail at once without a call, and their callers back off. Any answer
+   * ends the outage and tells the `onRecovered` listeners.
    */
   private async read<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const outage = this.outage;
@@ -167,21 +170,28 @@ export class ArmClient {
       outage.probeAt = now + (this.options.outageProbeMs ?? 1_000);
     }
     try {
-      const result = await this.retrying(what, fn, outage ? 1 : 4);
+      const result = await this.retrying(what, fn, outage ? 1 : 4, (err) => this.unanswered(err));
       this.answered();
       return result;
     } catch (err) {
-      if (isOutage(err)) {
-        this.outage ??= { since: now, probeAt: Date.now() + (this.options.outageProbeMs ?? 1_000) };
-      } else if (err instanceof NotFoundError || err instanceof ThrottledError || err instanceof CredentialsRejectedError) {
-        // ARM answered: it is reachable, whatever it said.
-        this.answered();
-      }
+      // ARM answered, whatever it said: it is reachable.
+      if (err instanceof NotFoundError || err instanceof ThrottledError || err instanceof CredentialsRejectedError) this.answered();
       throw err;
     }
   }
 
+  /** Notes a failed read attempt; returns whether it is worth retrying now. */
+  private unanswered(err: unknown): boolean {
+    if (!isOutage(err)) return true;
+    const now = Date.now();
+    this.unansweredSince ??= now;
+    if (++this.unansweredInARow >= 2) this.outage ??= { since: this.unansweredSince, probeAt: now + (this.options.outageProbeMs ?? 1_000) };
+    return this.outage === undefined;
+  }
+
   private answered(): void {
+    this.unansweredInARow = 0;
+    this.unansweredSince = undefined;
     if (!this.outage) return;
     this.outage = undefined;
     for (const listener of this.recoveredListeners) listener();
@@ -195,14 +205,17 @@ export class ArmClient {
     }
   }
 
-  /** Runs an idempotent operation, retrying transient failures with backoff (honouring Retry-After). */
-  private async retrying<T>(what: string, fn: () => Promise<T>, attempts = 4): Promise<T> {
+  /**
+   * Runs an idempotent operation, retrying transient failures with backoff (honouring Retry-After);
+   * a read stops retrying once ARM is known to be down (its caller backs off instead).
+   */
+  private async retrying<T>(what: string, fn: () => Promise<T>, attempts = 4, worthRetrying: (err: unknown) => boolean = () => true): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.call(what, fn);
       } catch (err) {
         const transient = err instanceof TransientError || err instanceof ThrottledError;
-        if (!transient || attempt >= attempts) throw err;
+        if (!worthRetrying(err) || !transient || attempt >= attempts) throw err;
         const hinted = err.retryAfterMs ?? 0;
         await new Promise((r) => setTimeout(r, Math.max(hinted, backoffDelay({ baseMs: 250, maxMs: 5_000 }, attempt))));
       }
