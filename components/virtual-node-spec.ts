@@ -110,6 +110,12 @@ export interface BurstletTuning {
   readonly kubeApiQps?: number;
   /** @default 200 */
   readonly kubeApiBurst?: number;
+  /** Cores one container group may have in the region (more only where ACI offers big groups, up to 31). @default 4 */
+  readonly maxGroupCpu?: number;
+  /** Memory (GB) one container group may have in the region (up to 240). @default 16 */
+  readonly maxGroupMemoryGb?: number;
+  /** Seconds ARM must be unreachable, or refuse burstlet's credentials, before the node is NotReady. @default 120 */
+  readonly notReadyAfterSeconds?: number;
 }
 
 /** The first tuning field the kubelet would refuse, with why; undefined when all are fine. */
@@ -135,6 +141,9 @@ const TUNING_SETTINGS = {
   statusSteadyReadsPerSecond: "steadyReadsPerSecond",
   kubeApiQps: "kubeApiQps",
   kubeApiBurst: "kubeApiBurst",
+  maxGroupCpu: "maxGroupCpu",
+  maxGroupMemoryGb: "maxGroupMemory",
+  notReadyAfterSeconds: "notReadyAfter",
 } as const satisfies Record<keyof BurstletTuning, keyof typeof SETTINGS>;
 
 /**

@@ -33,12 +33,14 @@ describe("virtual-node-spec", () => {
     const base = { nodeName: "aci", clusterName: "demo", subscriptionId: "00000000-1111-2222-3333-444444444444", resourceGroupName: "burst", location: "westeurope" };
     const tuned = burstletConfigData({
       ...base,
-      tuning: { armReadsPerSecond: 24, armReadBurst: 240, armWritesPerSecond: 9, armWriteBurst: 180, statusSteadySeconds: 30, statusSteadyReadsPerSecond: 18, kubeApiQps: 100, kubeApiBurst: 300 },
+      tuning: { armReadsPerSecond: 24, armReadBurst: 240, armWritesPerSecond: 9, armWriteBurst: 180, statusSteadySeconds: 30, statusSteadyReadsPerSecond: 18, kubeApiQps: 100, kubeApiBurst: 300, maxGroupCpu: 16, maxGroupMemoryGb: 64, notReadyAfterSeconds: 300 },
     }) as Record<string, string>;
     const config = parseConfig([], tuned);
     assert.deepEqual(config.armBudget, { readsPerSecond: 24, readBurst: 240, writesPerSecond: 9, writeBurst: 180 });
     assert.deepEqual(config.status, { steadySeconds: 30, steadyReadsPerSecond: 18 });
     assert.deepEqual(config.kubeApi, { qps: 100, burst: 300 });
+    assert.deepEqual(config.groupMaxima, { cpu: 16, memoryGB: 64 });
+    assert.equal(config.notReadyAfterSeconds, 300);
 
     const plain = burstletConfigData({ ...base, tuning: { statusSteadyReadsPerSecond: 12 } }) as Record<string, string>;
     assert.equal(plain[SETTINGS.readsPerSecond[1]], undefined, "unset fields are not written");
