@@ -101,6 +101,19 @@ describe("pod failures (burstlet against the real control plane and the ACI emul
     assert.match(message, /^container "main" in pod "waiting-logs" is waiting to start: (ErrImagePull|ImagePullBackOff)$/);
   });
 
+  it("keeps a pod whose secret is missing Pending in CreateContainerConfigError, and runs it once the secret exists", async () => {
+    await create("needs-secret", { containers: [{ name: "main", image: "busybox:1.36", command: ["sleep", "1000"], env: [{ name: "TOKEN", valueFrom: { secretKeyRef: { name: "late-secret", key: "token" } } }] }] });
+    const waiting = await eventually(async () => {
+      const p = await read("needs-secret");
+      assert.equal(p.status?.phase, "Pending");
+      assert.equal(p.status?.containerStatuses?.[0]?.state?.waiting?.reason, "CreateContainerConfigError");
+      return p;
+    }, { what: "CreateContainerConfigError" });
+    assert.match(waiting.status?.containerStatuses?.[0]?.state?.waiting?.message ?? "", /late-secret/);
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: "late-secret" }, stringData: { token: "t" } } });
+    await phaseIs("needs-secret", "Running");
+  });
+
   it("rejects an 8-core pod at admission: Failed OutOfcpu, an Event, no create", async () => {
     await create("too-big", { containers: [{ name: "main", image: "busybox:1.36", command: ["true"], resources: { requests: { cpu: "8", memory: "1Gi" } } }] });
     const failed = await phaseIs("too-big", "Failed");

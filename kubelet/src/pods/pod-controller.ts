@@ -16,7 +16,7 @@ import { canonicalJson } from "../util/canonical";
 import { isConflict, isNotFound } from "../util/kube-errors";
 import { EventRecorder } from "./event-recorder";
 import { PodInformer, podKey, splitKey } from "./pod-informer";
-import { ERR_IMAGE_PULL_MS, IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, imagePullStatus, lostStatus, replacingStatus, waitingStatus } from "./pod-states";
+import { ERR_IMAGE_PULL_MS, IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, containersWaitingStatus, lostStatus, replacingStatus, waitingStatus } from "./pod-states";
 import { WorkQueue } from "./work-queue";
 
 export interface PodControllerOptions {
@@ -220,7 +220,7 @@ export class PodController {
     if (waiting?.state?.waiting?.reason === "ErrImagePull") {
       const image = waiting.image;
       await this.events.record(pod, { reason: "BackOff", message: `Back-off pulling image "${image}"`, type: "Normal" });
-      await this.setStatus(pod, imagePullStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date()));
+      await this.setStatus(pod, containersWaitingStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date()));
     }
     this.fromKubernetes.addAfter(key, wait);
   }
@@ -233,7 +233,7 @@ export class PodController {
       const image = err.image ?? (pod.spec?.containers ?? []).map((c) => c.image).join(", ");
       this.log.warn("image cannot be pulled; backing off", { pod: key, image, retryInMs: wait, error: err.message });
       await this.events.record(pod, { reason: "Failed", message: `Failed to pull image "${image}": ${err.message}`, type: "Warning" });
-      await this.setStatus(pod, imagePullStatus(pod, err.image, "ErrImagePull", err.message, new Date()));
+      await this.setStatus(pod, containersWaitingStatus(pod, err.image, "ErrImagePull", err.message, new Date()));
       // ImagePullBackOff a moment later, the next attempt when the backoff ends.
       this.fromKubernetes.addAfter(key, Math.min(wait, ERR_IMAGE_PULL_MS));
       return;
@@ -258,7 +258,8 @@ export class PodController {
       return;
     }
     if (err instanceof InvalidInputError) {
-      await this.events.record(pod, { reason: "CreateContainerConfigError", message: err.message, type: "Warning" });
+      await this.events.record(pod, { reason: "Failed", message: `Error: CreateContainerConfigError: ${err.message}`, type: "Warning" });
+      await this.setStatus(pod, containersWaitingStatus(pod, undefined, "CreateContainerConfigError", err.message, new Date()));
       throw err;
     }
     if (err instanceof ThrottledError || err instanceof TransientError) {

@@ -50,15 +50,16 @@ export function waitingStatus(pod: V1Pod, message: string, now: Date): V1PodStat
 }
 
 /**
- * An image that cannot be pulled: the pod stays Pending, the containers using it wait with
- * `ErrImagePull` (right after a failed attempt) or `ImagePullBackOff` (while waiting for the next).
- * `image` undefined: the failure did not say which image, so every container waits on it.
+ * Containers that cannot start yet: the pod stays Pending. For an image that cannot be pulled, the
+ * containers using it wait with `ErrImagePull` (right after a failed attempt) or `ImagePullBackOff`
+ * (while waiting for the next); `image` undefined means every container waits (the failure did not
+ * say which image, or it is not about an image: `CreateContainerConfigError`).
  */
-export function imagePullStatus(pod: V1Pod, image: string | undefined, reason: "ErrImagePull" | "ImagePullBackOff", detail: string, now: Date): V1PodStatus {
+export function containersWaitingStatus(pod: V1Pod, image: string | undefined, reason: "ErrImagePull" | "ImagePullBackOff" | "CreateContainerConfigError", detail: string, now: Date): V1PodStatus {
   const containers = pod.spec?.containers ?? [];
   const failing = new Set(containers.filter((c) => image === undefined || sameImage(c.image, image)).map((c) => c.name));
   if (failing.size === 0) for (const c of containers) failing.add(c.name);
-  const message = (c: string): string => (reason === "ErrImagePull" ? detail : `Back-off pulling image "${c}": ErrImagePull: ${detail}`);
+  const message = (c: string): string => (reason === "ImagePullBackOff" ? `Back-off pulling image "${c}": ErrImagePull: ${detail}` : detail);
   const statuses: V1ContainerStatus[] = containers.map((c) => ({
     name: c.name,
     image: c.image ?? "",

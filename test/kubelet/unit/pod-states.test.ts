@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { V1Pod } from "@kubernetes/client-node";
-import { IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, imagePullStatus, lostStatus, replacingStatus, waitingStatus } from "../../../kubelet/src/pods/pod-states";
+import { IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, containersWaitingStatus, lostStatus, replacingStatus, waitingStatus } from "../../../kubelet/src/pods/pod-states";
 
 const T0 = new Date("2026-01-01T00:00:00Z");
 
@@ -41,17 +41,17 @@ describe("PullBackoff (the kubelet's image pull backoff, on a fake clock)", () =
 
 describe("pod states the controller writes", () => {
   it("an image pull failure: Pending, the container using the image waiting ErrImagePull, then ImagePullBackOff", () => {
-    const err = imagePullStatus(pod(), "registry.example/web:1", "ErrImagePull", "not found", T0);
+    const err = containersWaitingStatus(pod(), "registry.example/web:1", "ErrImagePull", "not found", T0);
     assert.equal(err.phase, "Pending");
     assert.deepEqual(err.containerStatuses?.map((s) => s.state?.waiting?.reason), ["ErrImagePull", "ContainerCreating"]);
     assert.equal(err.containerStatuses?.[0].state?.waiting?.message, "not found");
     assert.equal(err.conditions?.find((c) => c.type === "Ready")?.status, "False");
-    const backoff = imagePullStatus(pod(), "registry.example/web:1", "ImagePullBackOff", "not found", T0);
+    const backoff = containersWaitingStatus(pod(), "registry.example/web:1", "ImagePullBackOff", "not found", T0);
     assert.match(backoff.containerStatuses?.[0].state?.waiting?.message ?? "", /^Back-off pulling image "registry.example\/web:1"/);
     // A failure that names no image (a registry error): every container waits on it.
-    assert.deepEqual(imagePullStatus(pod(), undefined, "ErrImagePull", "registry error", T0).containerStatuses?.map((s) => s.state?.waiting?.reason), ["ErrImagePull", "ErrImagePull"]);
+    assert.deepEqual(containersWaitingStatus(pod(), undefined, "ErrImagePull", "registry error", T0).containerStatuses?.map((s) => s.state?.waiting?.reason), ["ErrImagePull", "ErrImagePull"]);
     // A fully qualified name in the failure still finds the container.
-    assert.equal(imagePullStatus(pod(), "docker.io/library/busybox:1.36", "ErrImagePull", "x", T0).containerStatuses?.[1].state?.waiting?.reason, "ErrImagePull");
+    assert.equal(containersWaitingStatus(pod(), "docker.io/library/busybox:1.36", "ErrImagePull", "x", T0).containerStatuses?.[1].state?.waiting?.reason, "ErrImagePull");
   });
 
   it("a deadline passed: Failed DeadlineExceeded, running containers killed (137), finished ones kept", () => {
