@@ -6,7 +6,7 @@
  */
 import type { ContainerGroup, Usage } from "@azure/arm-containerinstance";
 import type { V1Pod, V1Secret } from "@kubernetes/client-node";
-import { TAGS } from "../constants";
+import { ACI_PUBLIC_IP_ANNOTATION, TAGS } from "../constants";
 import { BackingLostError, ImagePullError, NotFoundError, ThrottledError, TransientError } from "../errors";
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
@@ -116,7 +116,8 @@ export class AciProvider implements PodProvider {
       throw new BackingLostError(`container group ${name} disappeared (deleted outside burstlet, or lost by Azure Container Instances) and the pod's restart policy is Never`);
     }
     const o = this.options;
-    admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts: o.subnetId !== undefined });
+    const exposesPorts = o.subnetId !== undefined || pod.metadata?.annotations?.[ACI_PUBLIC_IP_ANNOTATION] === "true";
+    admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts });
     const restarts = ran === undefined ? 0 : ran + 1;
     const ctx = await this.translationContext(pod);
     const { group, notes } = translatePod(pod, { ...ctx, restarts });

@@ -30,7 +30,7 @@ export const DEFAULT_GROUP_MAXIMA: GroupMaxima = { cpu: 4, memoryGB: 16 };
 export interface AdmissionContext {
   readonly maxima: GroupMaxima;
   readonly location: string;
-  /** Whether the group gets an IP its ports are exposed on (an ACI subnet is configured). */
+  /** Whether the group gets an IP its ports are exposed on (an ACI subnet, or a public IP the pod asked for). */
   readonly exposesPorts: boolean;
 }
 

@@ -218,8 +218,10 @@ export class PodController {
       return;
     }
     if (waiting?.state?.waiting?.reason === "ErrImagePull") {
-      const image = waiting.image;
-      await this.events.record(pod, { reason: "BackOff", message: `Back-off pulling image "${image}"`, type: "Normal" });
+      const failing = (pod.status?.containerStatuses ?? []).filter((s) => s.state?.waiting?.reason === "ErrImagePull");
+      // A failure that named no image holds every container back; keep it that way.
+      const image = failing.length > 1 && failing.length === (pod.spec?.containers ?? []).length ? undefined : waiting.image;
+      await this.events.record(pod, { reason: "BackOff", message: `Back-off pulling image "${image ?? failing.map((s) => s.image).join(", ")}"`, type: "Normal" });
       await this.setStatus(pod, containersWaitingStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date()));
     }
     this.fromKubernetes.addAfter(key, wait);
@@ -338,6 +340,7 @@ export class PodController {
   }
 
   private forgetDeleted(uid: string): void {
+    this.pulls.forget(uid);
     this.backingGone.delete(uid);
     this.deleteFailures.delete(uid);
     this.events.forget(uid);
