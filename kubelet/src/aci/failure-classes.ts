@@ -32,27 +32,27 @@ export const ARM_ERROR_CODES: Readonly<Record<string, CodeEntry>> = {
   // region's container group quota is used up; both pass.
   ServiceUnavailable: { class: "transient", source: `${TROUBLESHOOT}/service-unavailable-requested-resource-is-not-available` },
   ContainerGroupQuotaReached: { class: "transient", source: `${TROUBLESHOOT}/spot-container-group-quota-reached-error` },
-  // ARM's per-subscription throttling and ACI's create/delete windows (both 429).
-  SubscriptionRequestsThrottled: { class: "throttled", source: "https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling" },
-  TooManyRequests: { class: "throttled", source: "https://aka.ms/container-instances-throttling" },
   ResourceNotFound: { class: "notFound", source: ARM_ERRORS },
+  // A 404 about where groups live, not about a group: burstlet's configuration (or the resource
+  // group) must be fixed; no pod is lost for it.
+  ResourceGroupNotFound: { class: "transient", source: ARM_ERRORS },
+  SubscriptionNotFound: { class: "transient", source: ARM_ERRORS },
   // Another operation on the same group is running; it ends.
   Conflict: { class: "transient", source: ARM_ERRORS },
   AnotherOperationInProgress: { class: "transient", source: ARM_ERRORS },
   // The body does not fit the contract: sending it again cannot help.
   InvalidRequestContent: { class: "permanent", source: ARM_ERRORS },
-  InvalidResourceName: { class: "permanent", source: ARM_ERRORS },
-  // A container's limit above the group's total request (translation caps limits, so this is a bug if seen).
-  ContainerLimitGreaterThanContainerGroupTotalRequest: { class: "permanent", source: "https://learn.microsoft.com/azure/container-instances/container-instances-troubleshooting" },
   // A managed identity in imageRegistryCredentials on an api-version without it.
   InvalidImageRegistryCredentialType: { class: "permanent", source: "https://learn.microsoft.com/troubleshoot/azure/azure-container-instances/management/acr-image-pull-failures-managed-identity" },
-  AuthenticationFailed: { class: "credentials", source: ARM_ERRORS },
-  InvalidAuthenticationToken: { class: "credentials", source: ARM_ERRORS },
-  ExpiredAuthenticationToken: { class: "credentials", source: ARM_ERRORS },
   AuthorizationFailed: { class: "credentials", source: ARM_ERRORS },
+  InvalidAuthenticationTokenTenant: { class: "credentials", source: ARM_ERRORS },
 };
 
-/** The class of an ARM answer: its code when the table knows it, else its HTTP status. */
+/**
+ * The class of an ARM answer: its code when the table knows it, else its HTTP status — 404 not
+ * found, 429 throttled (ARM's and ACI's throttling both answer 429 with `Retry-After`), 401 and 403
+ * credentials, anything else transient.
+ */
 export function armFailureClass(status: number | undefined, code: string | undefined): FailureClass {
   const known = code ? ARM_ERROR_CODES[code] : undefined;
   if (known) return known.class;

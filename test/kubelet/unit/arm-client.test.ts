@@ -68,6 +68,13 @@ describe("classify (ARM failures)", () => {
     assert.match(err.message, /Azure Container Instances refused the container group: The request content was invalid/);
   });
 
+  it("never takes a missing resource group or subscription for a missing container group", () => {
+    for (const code of ["ResourceGroupNotFound", "SubscriptionNotFound"]) {
+      const err = classify("get g", armError(404, code));
+      assert.ok(err instanceof TransientError && !(err instanceof NotFoundError), code);
+    }
+  });
+
   it("retries a 400 it does not know, naming its code, instead of failing the pod", () => {
     const err = classify("create g", armError(400, "SomethingNew", "The container group name 'G' is invalid."));
     assert.ok(err instanceof TransientError);
