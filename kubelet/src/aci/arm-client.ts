@@ -88,7 +88,8 @@ export class ArmClient {
       const status = await this.retrying(`delete ${name}`, () => this.accepted((options) => this.sdk.containerGroups.beginDelete(this.options.resourceGroup, name, options)));
       return { gone: status === 204 };
     } catch (err) {
-      if (err instanceof NotFoundError) return { gone: true };
+      // A group whose resource group is gone is gone with it.
+      if (err instanceof NotFoundError || (err instanceof Error && (err.cause as { code?: string } | undefined)?.code === "ResourceGroupNotFound")) return { gone: true };
       throw err;
     }
   }
