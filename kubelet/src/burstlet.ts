@@ -121,6 +121,7 @@ export class Burstlet {
     try {
       await this.runParts(signal);
     } finally {
+      this.arm.close();
       await this.servers.close();
     }
   }

@@ -52,6 +52,8 @@ export class ArmClient {
   private outage: { since: number; probeAt: number } | undefined;
   private unansweredInARow = 0;
   private unansweredSince: number | undefined;
+  /** While ARM is down: probes even when no caller reads, so recovery is seen within a probe interval. */
+  private probeTimer: NodeJS.Timeout | undefined;
   private readonly recoveredListeners: Array<() => void> = [];
 
   constructor(private readonly options: ArmClientOptions) {
@@ -186,8 +188,25 @@ export class ArmClient {
     if (!isOutage(err)) return true;
     const now = Date.now();
     this.unansweredSince ??= now;
-    if (++this.unansweredInARow >= 2) this.outage ??= { since: this.unansweredSince, probeAt: now + (this.options.outageProbeMs ?? 1_000) };
+    if (++this.unansweredInARow >= 2 && !this.outage) {
+      const every = this.options.outageProbeMs ?? 1_000;
+      this.outage = { since: this.unansweredSince, probeAt: now + every };
+      this.probeTimer ??= setInterval(() => void this.probe(), every);
+      this.probeTimer.unref();
+    }
     return this.outage === undefined;
+  }
+
+  /** One read of the first page of groups, if no other read is probing now. */
+  private async probe(): Promise<void> {
+    if (!this.outage || Date.now() < this.outage.probeAt) return;
+    await this.read("probe", () => this.sdk.containerGroups.listByResourceGroup(this.options.resourceGroup).byPage().next()).catch(() => undefined);
+  }
+
+  /** Stops probing (when burstlet stops). */
+  close(): void {
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
   }
 
   private answered(): void {
@@ -195,6 +214,7 @@ export class ArmClient {
     this.unansweredSince = undefined;
     if (!this.outage) return;
     this.outage = undefined;
+    this.close();
     for (const listener of this.recoveredListeners) listener();
   }
 

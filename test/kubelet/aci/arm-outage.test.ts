@@ -25,6 +25,7 @@ describe("ArmClient during an ARM outage (through the real SDK, against the emul
       outageProbeMs: 1_000,
     });
   });
+  afterEach(() => arm.close());
   after(() => emulator.close());
 
   const gets = (): number => emulator.record.count("ContainerGroups_Get");
@@ -47,6 +48,16 @@ describe("ArmClient during an ARM outage (through the real SDK, against the emul
     }, { timeoutMs: 5_000, intervalMs: 100, what: "a probe answered" });
     assert.equal(recovered, 1);
     assert.equal(arm.unreachableSince(), undefined);
+  });
+
+  it("probes by itself while ARM is down, so recovery is seen with no caller reading", async () => {
+    let recovered = 0;
+    arm.onRecovered(() => recovered++);
+    emulator.faults.set({ errorRate: 1, errorStatus: 503 });
+    await assert.rejects(arm.get("nothing"), TransientError);
+    emulator.faults.clear();
+    await eventually(() => recovered === 1, { timeoutMs: 5_000, what: "the recovery seen by a probe of its own" });
+    assert.equal(emulator.record.count("ContainerGroups_ListByResourceGroup", 200), 1);
   });
 
   it("does not count one failed attempt as an outage", async () => {
