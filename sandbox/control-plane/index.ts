@@ -15,6 +15,7 @@ import { type BinarySet, ensureControlPlaneBinaries } from "../binaries";
 import { buildKubeConfig, writeKubeConfig } from "./kubeconfig";
 import { KUBELET_CLIENT_USER, type ControlPlanePki, writePki } from "./pki";
 import { waitForHealthy } from "./health";
+import { type KubectlOptions, type KubectlResult, runKubectl } from "./kubectl";
 
 /** Annotation kwok selects the ordinary nodes it simulates by. */
 export const KWOK_NODE_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" } as const;
@@ -39,6 +40,8 @@ export interface ControlPlane {
   readonly kubeconfigPath: string;
   /** A fresh admin KubeConfig. */
   kubeConfig(): KubeConfig;
+  /** Runs the control plane's release of kubectl (as the admin unless a kubeconfig is given). */
+  kubectl(args: readonly string[], options?: KubectlOptions): Promise<KubectlResult>;
   /** A kubeconfig file for a certificate user with the given groups. */
   userKubeconfig(user: string, groups?: readonly string[]): Promise<string>;
   /** A kubeconfig file holding a bound token of a service account (TokenRequest API). */
@@ -106,6 +109,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       pki,
       kubeconfigPath,
       kubeConfig: () => buildKubeConfig(server, pki.ca.certPem, "sandbox-admin", pki.admin),
+      kubectl: (args, kubectlOptions) => runKubectl(bins.path("kubectl"), kubeconfigPath, args, kubectlOptions),
       userKubeconfig: async (user, groups = []) => {
         const creds = await issueCert(pki.ca, { commonName: user, organizations: groups, clientAuth: true });
         return writeKubeConfig(path.join(dir, `user-${safe(user)}.kubeconfig`), buildKubeConfig(server, pki.ca.certPem, user, creds));
