@@ -113,6 +113,53 @@ describe("kubectl against the virtual node", function () {
     await kubectl("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/after-cordon", "--timeout=90s");
   });
 
+  it("a Deployment scales 0 → 20 → 0 with kubectl scale, and rollout status follows it", async () => {
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "web" },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: "web" } },
+        template: {
+          metadata: { labels: { app: "web" } },
+          spec: {
+            nodeSelector: { "kubernetes.io/hostname": nodeName },
+            tolerations: [{ key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect }],
+            containers: [{ name: "web", image: "nginx:1.27" }],
+          },
+        },
+      },
+    };
+    const applied = await cp.kubectl(["-n", ns, "apply", "-f", "-"], { input: JSON.stringify(deployment) });
+    assert.equal(applied.code, 0, applied.stderr);
+    await kubectl("scale", "deployment/web", "--replicas=20");
+    assert.match(await kubectl("rollout", "status", "deployment/web", "--timeout=120s"), /successfully rolled out/);
+    assert.match(await kubectl("get", "deployment", "web", "--no-headers"), /^web\s+20\/20\s+20\s+20\s/);
+    await kubectl("scale", "deployment/web", "--replicas=0");
+    await eventually(async () => assert.equal((await kubectl("get", "pods", "-l", "app=web", "--no-headers", "--ignore-not-found")).trim(), ""), { timeoutMs: 120_000, what: "no web pods" });
+    await eventually(() => assert.equal(sandbox.emulator.groups().filter((g) => g.name.includes("web-")).length, 0), { timeoutMs: 60_000, what: "no web groups" });
+  });
+
+  it("debug adds an ephemeral container that ACI cannot run, and says so on the pod", async () => {
+    const applied = await cp.kubectl(["-n", ns, "apply", "-f", "-"], { input: manifest("Pod", "debuggee", "sleep infinity") });
+    assert.equal(applied.code, 0, applied.stderr);
+    await kubectl("wait", "--for=condition=Ready", "pod/debuggee", "--timeout=90s");
+    await kubectl("debug", "debuggee", "--image=busybox:1.36", "--container=dbg", "--", "sh");
+    await eventually(async () => assert.match(await kubectl("describe", "pod", "debuggee"), /Ephemeral Containers:[\s\S]*dbg:[\s\S]*State:\s+Waiting/), { what: "the ephemeral container's waiting state" });
+    await kubectl("delete", "pod", "debuggee", "--wait=false");
+  });
+
+  it("delete --force --grace-period=0 returns at once and the container group still goes", async () => {
+    const applied = await cp.kubectl(["-n", ns, "apply", "-f", "-"], { input: manifest("Pod", "forced", "sleep infinity") });
+    assert.equal(applied.code, 0, applied.stderr);
+    await kubectl("wait", "--for=condition=Ready", "pod/forced", "--timeout=90s");
+    const r = await cp.kubectl(["-n", ns, "delete", "pod", "forced", "--force", "--grace-period=0"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /pod "forced" force deleted/);
+    await eventually(() => assert.equal(sandbox.emulator.groups().filter((g) => g.name.includes("forced")).length, 0), { timeoutMs: 60_000, what: "the forced pod's group deleted" });
+  });
+
   it("delete: graceful, then the container group is gone", async () => {
     const before = sandbox.emulator.groups().length;
     assert.match(await kubectl("delete", "pod", "steady", "--wait=true", "--timeout=90s"), /pod "steady" deleted/);
