@@ -12,6 +12,7 @@ import { AksCluster, type AadArgs, type SystemPoolArgs } from "./aks-cluster";
 import { subscriptionOf } from "./azure-ids";
 import { BurstJob, type BurstJobArgs } from "./burst-job";
 import { BurstletIdentity } from "./burstlet-identity";
+import type { DeploymentAwait } from "./deployment-await";
 import { KubeletImage, type KubeletImageBuildArgs } from "./kubelet-image";
 import { VirtualNode } from "./virtual-node";
 import type { BurstletTuning } from "./virtual-node-spec";
@@ -49,6 +50,8 @@ export interface HybridClusterArgs {
   readonly build?: Omit<KubeletImageBuildArgs, "resourceGroupName" | "location">;
   /** @default "burstlet" */
   readonly nodeName?: string;
+  /** How `pulumi up` waits for burstlet's Deployment (see `VirtualNodeArgs.deploymentAwait`). @default { timeoutSeconds: 300 } */
+  readonly deploymentAwait?: DeploymentAwait;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -133,6 +136,7 @@ export class HybridCluster extends pulumi.ComponentResource {
       identity: { clientId: this.identity.clientId, tenantId: this.identity.tenantId },
       capacity: { cpu: args.burst?.cpu, memoryGiB: args.burst?.memoryGiB, pods: plan.burstPods },
       tuning: args.tuning,
+      deploymentAwait: args.deploymentAwait,
     }, { ...child, dependsOn: [this.identity] });
 
     this.kubeconfig = this.cluster.kubeconfig;

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import type { LogLevel, Taint } from "../kubelet/src/config";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
 import { InvalidInputError } from "../kubelet/src/errors";
+import { deploymentAwaitAnnotations, type DeploymentAwait } from "./deployment-await";
 import { placementFor, type Placement, type VirtualNodeTarget } from "./placement";
 import { declareBurstletRbac } from "./virtual-node-rbac";
 import {
@@ -69,6 +70,12 @@ export interface VirtualNodeArgs {
   readonly tuning?: BurstletTuning;
   /** @default "info" */
   readonly logLevel?: LogLevel;
+  /**
+   * How `pulumi up` waits for burstlet's Deployment to be available: `{ skip: true }` returns once
+   * it is accepted; `timeoutSeconds` bounds the wait.
+   * @default { timeoutSeconds: 300 }
+   */
+  readonly deploymentAwait?: DeploymentAwait;
 }
 
 export class VirtualNode extends pulumi.ComponentResource {
@@ -101,6 +108,7 @@ export class VirtualNode extends pulumi.ComponentResource {
     }
     const tuning = tuningProblem(args.tuning);
     if (tuning) throw new InvalidInputError(field(tuning.field), tuning.message);
+    const awaitAnnotations = deploymentAwaitAnnotations(args.deploymentAwait, field("deploymentAwait"));
     const child = { parent: this, provider: args.provider };
     const labels = burstletLabels(nodeName);
     const objectName = nodeName === DEFAULT_NODE_NAME ? DEFAULT_NODE_NAME : `burstlet-${nodeName}`;
@@ -145,7 +153,7 @@ export class VirtualNode extends pulumi.ComponentResource {
     }, child).metadata.name;
 
     const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-      metadata: { name: objectName, namespace: this.namespace, labels },
+      metadata: { name: objectName, namespace: this.namespace, labels, annotations: awaitAnnotations },
       spec: {
         replicas: 1,
         // Two replicas for one node would fight over it: the old one stops before the new one starts.
