@@ -6,11 +6,10 @@
  */
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
-import { parseVirtualNetworkId } from "./azure-ids";
+import { ACI_DELEGATION_SERVICE, parseVirtualNetworkId } from "./azure-ids";
 import { NETWORK_DEFAULTS, planNetwork, type NetworkPlan } from "./network-plan";
 
-/** The service ACI subnets are delegated to. */
-export const ACI_DELEGATION_SERVICE = "Microsoft.ContainerInstance/containerGroups";
+export { ACI_DELEGATION_SERVICE };
 
 export interface AciNetworkArgs {
   /** Resource group of a new VNet (ignored with `existingVnetId`: subnets go into the VNet's own group). */
