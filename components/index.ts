@@ -5,11 +5,11 @@
  * `kubernetes.ts` beside this file) is the part that needs neither.
  */
 export * from "./kubernetes";
-export { AciNetwork, ACI_DELEGATION_SERVICE, type AciNetworkArgs } from "./aci-network";
-export { AksCluster, type AksClusterArgs, type AadArgs, type SystemPoolArgs } from "./aks-cluster";
+export { AciNetwork, ACI_DELEGATION_SERVICE, type AciNetworkArgs, type AddressPlanArgs } from "./aci-network";
+export { AksCluster, ClusterTier, type AksClusterArgs, type AadArgs, type PoolAutoscaling, type SystemPoolArgs } from "./aks-cluster";
 export { BurstletIdentity, type BurstletIdentityArgs } from "./burstlet-identity";
-export { HybridCluster, type HybridClusterArgs, type BurstCapacity } from "./hybrid-cluster";
-export { KubeletImage, type KubeletImageArgs, type KubeletImageBuildArgs, type ExistingRegistry } from "./kubelet-image";
+export { HybridCluster, type HybridClusterArgs } from "./hybrid-cluster";
+export { KubeletImage, RegistrySku, type ExistingRegistry, type ImageBuildOptions, type KubeletImageArgs, type KubeletImageBuildArgs } from "./kubelet-image";
 
 export { exchangeAcrToken, type RegistryCredentials } from "./acr-credentials";
 export { BUILT_IN_ROLES, roleDefinitionId } from "./azure-ids";

@@ -24,21 +24,33 @@ export interface ExistingRegistry {
   readonly loginServer: pulumi.Input<string>;
 }
 
-export interface KubeletImageBuildArgs {
+/** Platforms the kubelet image is built for (AKS and ACI run linux/amd64); each is a `dockerbuild.Platform`. */
+export const ImagePlatform = { Linux_amd64: "linux/amd64", Linux_arm64: "linux/arm64" } as const;
+export type ImagePlatform = (typeof ImagePlatform)[keyof typeof ImagePlatform];
+
+/** Azure Container Registry SKUs. */
+export const RegistrySku = { Basic: "Basic", Standard: "Standard", Premium: "Premium" } as const;
+export type RegistrySku = (typeof RegistrySku)[keyof typeof RegistrySku];
+
+/** Where and how the image is built and pushed (what `HybridCluster` passes through). */
+export interface ImageBuildOptions {
   /** Push here instead of creating a registry. */
   readonly registry?: ExistingRegistry;
-  /** Resource group of a new registry (required without `registry`). */
-  readonly resourceGroupName?: pulumi.Input<string>;
-  /** @default the resource group's */
-  readonly location?: pulumi.Input<string>;
   /** @default "Basic" */
-  readonly sku?: "Basic" | "Standard" | "Premium";
+  readonly sku?: RegistrySku;
   /** @default "burstlet" */
   readonly repository?: string;
   /** @default this package's version */
   readonly tag?: string;
   /** @default "linux/amd64" (AKS and ACI nodes) */
-  readonly platform?: dockerbuild.Platform;
+  readonly platform?: ImagePlatform;
+}
+
+export interface KubeletImageBuildArgs extends ImageBuildOptions {
+  /** Resource group of a new registry (required without `registry`). */
+  readonly resourceGroupName?: pulumi.Input<string>;
+  /** @default the resource group's */
+  readonly location?: pulumi.Input<string>;
 }
 
 export interface KubeletImageArgs {

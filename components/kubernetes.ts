@@ -5,11 +5,12 @@
  * on an existing cluster installs only `@pulumi/pulumi` and `@pulumi/kubernetes`.
  */
 export { BurstJob, type BurstJobArgs, type ForeignVirtualNode } from "./burst-job";
-export { type BurstContainer, type BurstJobTemplate } from "./burst-job-spec";
+export { type BurstContainer, type BurstJobTemplate, type BurstResources } from "./burst-job-spec";
 export { type DeploymentAwait } from "./deployment-await";
-export { VirtualNode, type VirtualNodeArgs } from "./virtual-node";
+export { VirtualNode, type AzureIdentity, type BurstCapacity, type ContainerResources, type VirtualNodeArgs } from "./virtual-node";
 export { type BurstletTuning } from "./virtual-node-spec";
-export { placementFor, type Placement, type PlacementMode, type VirtualNodeTarget } from "./placement";
+export { placementFor, PlacementMode, WhenUnsatisfiable, type Placement, type SpreadLabelSelector, type TopologySpreadConstraint, type VirtualNodeTarget } from "./placement";
+export { LogLevel, TaintEffect, type Taint } from "../kubelet/src/config";
 export { virtualNodePodProblems } from "./pod-validation";
 export {
   DEFAULT_NODE_NAME,

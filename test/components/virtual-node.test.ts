@@ -105,7 +105,7 @@ describe("VirtualNode", () => {
   });
 
   it("projects the federated token itself on clusters without the webhook", async () => {
-    const { resources } = await declared(() => new VirtualNode("vn", { ...args, workloadIdentityWebhook: false, createNamespace: false, priorityClassName: "system-cluster-critical", taint: "none" }));
+    const { resources } = await declared(() => new VirtualNode("vn", { ...args, workloadIdentityWebhook: false, createNamespace: false, priorityClassName: "system-cluster-critical", untainted: true }));
     assert.equal(ofType(resources, "kubernetes:core/v1:Namespace").length, 0);
     assert.equal(ofType(resources, "kubernetes:scheduling.k8s.io/v1:PriorityClass").length, 0);
     const pod = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.template;
@@ -129,6 +129,7 @@ describe("VirtualNode", () => {
   });
 
   it("names the field in validation errors", () => {
+    assert.throws(() => new VirtualNode("bad", { ...args, untainted: true, taint: { key: "k", value: "v", effect: "NoSchedule" } }), /VirtualNode "bad": untainted: set only one of `taint` or `untainted: true`/);
     assert.throws(() => new VirtualNode("bad", { ...args, deploymentAwait: { timeoutSeconds: 0 } }), /VirtualNode "bad": deploymentAwait\.timeoutSeconds: must be a whole number of seconds of at least 1, got 0/);
     assert.throws(() => new VirtualNode("bad", { ...args, deploymentAwait: { skip: true, timeoutSeconds: 60 } }), /VirtualNode "bad": deploymentAwait: set only one of `skip` or `timeoutSeconds`/);
     assert.throws(() => new VirtualNode("bad", { ...args, nodeName: "Not_A_Name" }), /VirtualNode "bad": nodeName: must be a DNS name/);
