@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental/provider";
-import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
+import { ResourceProviderClient } from "@pulumi/pulumi/proto/provider_grpc_pb";
+import { GetSchemaRequest, type GetSchemaResponse } from "@pulumi/pulumi/proto/provider_pb";
 import * as plugin from "../../plugin";
 import pluginPackage from "../../plugin/package.json";
+import { call, insecure, startPlugin } from "../fixtures/pulumi-plugin";
 
 const pluginDir = path.join(__dirname, "../../plugin");
 const SEVEN = ["AciNetwork", "AksCluster", "BurstJob", "BurstletIdentity", "HybridCluster", "KubeletImage", "VirtualNode"];
@@ -17,19 +18,27 @@ interface Schema {
   readonly types: Record<string, { type: string; enum?: { value: string }[]; properties?: Record<string, Property> }>;
 }
 
-describe("the plugin package for other Pulumi languages (Pulumi's own schema analyzer)", function () {
-  // One TypeScript program over the components and everything they import.
+describe("the plugin package for other Pulumi languages, started as the engine starts it (run-plugin, GetSchema)", function () {
+  // The plugin runs Pulumi's schema analyzer: one TypeScript program over the components and all they import.
   this.timeout(300_000);
   let schema: Schema;
-  before(() => {
-    const analyzed = new Analyzer(pluginDir, "burstlet", pluginPackage, new Set(SEVEN)).analyze();
-    schema = generateSchema("burstlet", pluginPackage.version, pluginPackage.description, analyzed.components, analyzed.typeDefinitions, analyzed.dependencies) as unknown as Schema;
+  before(async () => {
+    const provider = await startPlugin("component-provider", pluginDir, { timeoutMs: 90_000 });
+    const client = new ResourceProviderClient(provider.address, insecure());
+    try {
+      const response = await call<GetSchemaRequest, GetSchemaResponse>(client.getSchema.bind(client), new GetSchemaRequest());
+      schema = JSON.parse(response.getSchema()) as Schema;
+    } finally {
+      client.close();
+      await provider.stop();
+    }
   });
 
   it("exports every component of the package, and the analyzer accepts all seven", () => {
     assert.deepEqual(getPulumiComponents(plugin).map((c) => c.name).sort(), SEVEN);
     assert.deepEqual(Object.keys(schema.resources).sort(), SEVEN.map((n) => `burstlet:index:${n}`));
     assert.ok(Object.values(schema.resources).every((r) => r.isComponent === true));
+    assert.equal(schema.name, pluginPackage.name);
     assert.equal(schema.version, pluginPackage.version);
   });
 

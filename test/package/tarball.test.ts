@@ -44,6 +44,9 @@ describe("the npm package", function () {
       "policy/PulumiPolicy.yaml",
       "plugin/PulumiPlugin.yaml",
       "plugin/package.json",
+      "plugin/index.js",
+      "plugin/index.ts",
+      "plugin/tsconfig.json",
       "docs/pulumi.md",
     ]) {
       assert.ok(files.includes(needed), `${needed} is in the tarball`);
