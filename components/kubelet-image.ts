@@ -9,6 +9,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { InvalidInputError } from "../kubelet/src/errors";
 import { version as packageVersion } from "../package.json";
@@ -18,6 +19,16 @@ import { registryLogicalName, roleDefinitionId, subscriptionOf } from "./azure-i
 /** The package root: the build context of the kubelet image. */
 export const PACKAGE_ROOT = path.resolve(__dirname, "..");
 export const KUBELET_DOCKERFILE = path.join(PACKAGE_ROOT, "kubelet", "Dockerfile");
+
+/**
+ * What the Dockerfile bundles the kubelet from: this repository's sources and lockfile, or, in an
+ * installed package (npm never packs a lockfile), the bundle `npm pack` built into `kubelet/dist`.
+ */
+export function kubeletBundleStage(root: string, field: string): "source" | "prebuilt" {
+  if (existsSync(path.join(root, "package-lock.json"))) return "source";
+  if (existsSync(path.join(root, "kubelet", "dist", "main.js"))) return "prebuilt";
+  throw new InvalidInputError(field, `${root} has neither package-lock.json nor kubelet/dist/main.js to build the kubelet from; give a ready \`image\` instead`);
+}
 
 export interface ExistingRegistry {
   readonly id: pulumi.Input<string>;
@@ -134,6 +145,7 @@ export class KubeletImage extends pulumi.ComponentResource {
       {
         context: { location: PACKAGE_ROOT },
         dockerfile: { location: KUBELET_DOCKERFILE },
+        buildArgs: { KUBELET_BUNDLE: kubeletBundleStage(PACKAGE_ROOT, field("build")) },
         platforms: [build.platform ?? dockerbuild.Platform.Linux_amd64],
         tags: [pulumi.interpolate`${loginServer}/${repository}:${tag}`],
         push: true,

@@ -55,6 +55,13 @@ describe("the npm package", function () {
     assert.deepEqual(stray, []);
   });
 
+  it("builds the kubelet bundle when packed, for images built from an installed package (npm packs no lockfile)", () => {
+    assert.equal(packageJson.scripts.prepack, "npm run build:kubelet");
+    assert.match(packageJson.scripts["build:kubelet"], /--outfile=kubelet\/dist\/main\.js/);
+    assert.ok(packageJson.files.includes("kubelet/dist/"));
+    assert.ok(!files.includes("package-lock.json"), "npm never packs the lockfile");
+  });
+
   it("holds every file its entry points load", async () => {
     for (const entry of ["components/index.ts", "policy/pack.ts", "plugin/index.ts"]) {
       const missing = (await sourcesOf(entry)).filter((f) => !files.includes(f));
