@@ -4,6 +4,8 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
 import packageJson from "../../package.json";
+import pluginPackage from "../../plugin/package.json";
+import policyPackage from "../../policy/package.json";
 
 const root = path.join(__dirname, "../..");
 const run = promisify(execFile);
@@ -60,6 +62,12 @@ describe("the npm package", function () {
     assert.match(packageJson.scripts["build:kubelet"], /--outfile=kubelet\/dist\/main\.js/);
     assert.ok(packageJson.files.includes("kubelet/dist/main.js"), "the bundle, not its 10 MB source map");
     assert.ok(!files.includes("package-lock.json"), "npm never packs the lockfile");
+  });
+
+  it("versions the policy pack and the plugin as the package (the engine reads each folder's package.json)", () => {
+    assert.equal(policyPackage.version, packageJson.version);
+    assert.equal(pluginPackage.version, packageJson.version);
+    assert.equal(pluginPackage.name, packageJson.name, "the plugin's name is the schema's package name");
   });
 
   it("holds every file its entry points load", async () => {
