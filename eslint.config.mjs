@@ -18,6 +18,13 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS entry points the Pulumi engine loads before any TypeScript loader is in place.
+    files: ["**/*.js"],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", __filename: "readonly", __dirname: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: {
       "@typescript-eslint/no-unsafe-assignment": "off",

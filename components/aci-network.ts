@@ -6,17 +6,13 @@
  */
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
-import { parseVirtualNetworkId } from "./azure-ids";
+import { ACI_DELEGATION_SERVICE, parseVirtualNetworkId } from "./azure-ids";
 import { NETWORK_DEFAULTS, planNetwork, type NetworkPlan } from "./network-plan";
 
-/** The service ACI subnets are delegated to. */
-export const ACI_DELEGATION_SERVICE = "Microsoft.ContainerInstance/containerGroups";
+export { ACI_DELEGATION_SERVICE };
 
-export interface AciNetworkArgs {
-  /** Resource group of a new VNet (ignored with `existingVnetId`: subnets go into the VNet's own group). */
-  readonly resourceGroupName: pulumi.Input<string>;
-  /** Azure region of a new VNet. @default the resource group's */
-  readonly location?: pulumi.Input<string>;
+/** The address plan: an optional existing VNet and the ranges inside it (what `HybridCluster` passes through). */
+export interface AddressPlanArgs {
   /** Use this VNet instead of creating one (its resource ID, a plain string). */
   readonly existingVnetId?: string;
   /**
@@ -33,6 +29,13 @@ export interface AciNetworkArgs {
   readonly serviceCidr?: string;
   /** @default "10.0.0.10", or the 10th address of a given `serviceCidr` */
   readonly dnsServiceIp?: string;
+}
+
+export interface AciNetworkArgs extends AddressPlanArgs {
+  /** Resource group of a new VNet (ignored with `existingVnetId`: subnets go into the VNet's own group). */
+  readonly resourceGroupName: pulumi.Input<string>;
+  /** Azure region of a new VNet. @default the resource group's */
+  readonly location?: pulumi.Input<string>;
   /** Pods the virtual node may run at once; each takes an ACI subnet address. @default 100 */
   readonly burstPods?: number;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;

@@ -14,13 +14,22 @@ import { InvalidInputError } from "../kubelet/src/errors";
 import { roleDefinitionId, subscriptionOf } from "./azure-ids";
 import { NETWORK_DEFAULTS } from "./network-plan";
 
+export interface PoolAutoscaling {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** AKS's pricing tiers. */
+export const ClusterTier = { Free: "Free", Standard: "Standard", Premium: "Premium" } as const;
+export type ClusterTier = (typeof ClusterTier)[keyof typeof ClusterTier];
+
 export interface SystemPoolArgs {
   /** @default "Standard_D4s_v5" */
   readonly vmSize?: string;
   /** Nodes at creation (and the starting size when autoscaling). @default 2 */
   readonly count?: number;
   /** Let the cluster autoscaler move the pool between `min` and `max` nodes. @default off */
-  readonly autoscaling?: { readonly min: number; readonly max: number };
+  readonly autoscaling?: PoolAutoscaling;
   /** @default none (regional) */
   readonly availabilityZones?: string[];
 }
@@ -56,7 +65,7 @@ export interface AksClusterArgs {
   /** Managed Entra ID integration. @default off */
   readonly aad?: AadArgs;
   /** @default "Free" */
-  readonly tier?: "Free" | "Standard" | "Premium";
+  readonly tier?: ClusterTier;
   /** @default derived from the component name */
   readonly dnsPrefix?: string;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;

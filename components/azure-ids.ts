@@ -18,6 +18,9 @@ export const BUILT_IN_ROLES = {
 
 export type BuiltInRole = keyof typeof BUILT_IN_ROLES;
 
+/** The service ACI subnets are delegated to. */
+export const ACI_DELEGATION_SERVICE = "Microsoft.ContainerInstance/containerGroups";
+
 const SUBSCRIPTION = /^\/subscriptions\/([0-9a-fA-F-]{36})(\/|$)/;
 
 /** The subscription GUID a resource ID lives in. */

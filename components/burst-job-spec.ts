@@ -10,6 +10,11 @@ import { planAciResources, type CpuMemory } from "./aci-resources";
 import { relaxSpreadConstraints, type Placement, type TopologySpreadConstraint } from "./placement";
 import { virtualNodePodProblems } from "./pod-validation";
 
+export interface BurstResources {
+  readonly requests: CpuMemory;
+  readonly limits?: CpuMemory;
+}
+
 /** A container of a burst pod. `command` is required: ACI cannot append args to an entrypoint. */
 export interface BurstContainer {
   readonly name: string;
@@ -18,17 +23,17 @@ export interface BurstContainer {
   readonly args?: pulumi.Input<string>[];
   readonly env?: k8s.types.input.core.v1.EnvVar[];
   /** Both requests are required; they are rounded up to ACI's 0.01 core and 0.1 GB. */
-  readonly resources: { readonly requests: CpuMemory; readonly limits?: CpuMemory };
+  readonly resources: BurstResources;
   readonly volumeMounts?: k8s.types.input.core.v1.VolumeMount[];
   readonly ports?: k8s.types.input.core.v1.ContainerPort[];
 }
 
 /** What a burst runs and how often: the part of `BurstJobArgs` that shapes the Job itself. */
 export interface BurstJobTemplate {
-  readonly containers: readonly BurstContainer[];
-  readonly initContainers?: readonly BurstContainer[];
+  readonly containers: BurstContainer[];
+  readonly initContainers?: BurstContainer[];
   /** emptyDir, secret, configMap, projected, downwardAPI or azureFile volumes. */
-  readonly volumes?: readonly k8s.types.input.core.v1.Volume[];
+  readonly volumes?: k8s.types.input.core.v1.Volume[];
   /** How many pods must succeed (items to process when indexed). @default 1 */
   readonly completions?: number;
   /** Pods at once. @default completions */
@@ -41,7 +46,7 @@ export interface BurstJobTemplate {
   readonly ttlSecondsAfterFinished?: number;
   readonly activeDeadlineSeconds?: number;
   /** Hard (`DoNotSchedule`) constraints are relaxed to `ScheduleAnyway`, with a warning. */
-  readonly topologySpreadConstraints?: readonly TopologySpreadConstraint[];
+  readonly topologySpreadConstraints?: TopologySpreadConstraint[];
   /** @default the namespace's default (its token is not mounted) */
   readonly serviceAccountName?: string;
 }
@@ -104,7 +109,7 @@ export function planBurstJob(input: BurstJobPlanInput): BurstJobPlan {
     tolerations: [...input.placement.tolerations],
     nodeSelector: input.placement.nodeSelector,
     affinity: input.placement.affinity as k8s.types.input.core.v1.Affinity | undefined,
-    topologySpreadConstraints: spread.constraints.length > 0 ? spread.constraints.map((c) => ({ ...c, labelSelector: c.labelSelector ?? { matchLabels: input.podLabels } })) as k8s.types.input.core.v1.TopologySpreadConstraint[] : undefined,
+    topologySpreadConstraints: spread.constraints.length > 0 ? spread.constraints.map((c) => ({ ...c, labelSelector: c.labelSelector ?? { matchLabels: input.podLabels } })) : undefined,
   };
   const problems = virtualNodePodProblems(podSpec, { requireCommand: true });
   if (problems.length > 0) {

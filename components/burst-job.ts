@@ -11,25 +11,27 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Taint } from "../kubelet/src/config";
 import { LOAD_BALANCER_EXCLUSION_LABELS } from "../kubelet/src/constants";
 import { InvalidInputError } from "../kubelet/src/errors";
 import { planBurstJob, type BurstJobTemplate } from "./burst-job-spec";
 import { PLACEMENT_MODES, placementFor, type PlacementMode, type VirtualNodeTarget } from "./placement";
 import { VirtualNode } from "./virtual-node";
 
-/** A virtual node that burstlet did not register (e.g. another virtual kubelet): labelled here. */
-export interface ForeignVirtualNode {
-  readonly name: string;
-  /** @default none: the node is not tainted */
-  readonly taint?: Taint;
-}
+/**
+ * A virtual node that burstlet did not register (e.g. another virtual kubelet), by name and taint
+ * (@default none: the node is not tainted); it is labelled for load-balancer exclusion here.
+ */
+export type ForeignVirtualNode = VirtualNodeTarget;
 
 export interface BurstJobArgs extends BurstJobTemplate {
   /** The cluster. @default the ambient provider */
   readonly provider?: k8s.Provider;
-  /** Where the Job bursts: a `VirtualNode`, or a node burstlet did not register. */
-  readonly virtualNode: VirtualNode | ForeignVirtualNode;
+  /**
+   * Where the Job bursts: a `VirtualNode` of this program (the Job then waits for it), or any
+   * virtual node by `name` and `taint` (e.g. one burstlet did not register, which is then labelled
+   * for load-balancer exclusion here). A `VirtualNode` is itself such a target.
+   */
+  readonly virtualNode: VirtualNodeTarget;
   /** `virtual`: only the virtual node; `overflow`: ordinary nodes first. @default "virtual" */
   readonly placement?: PlacementMode;
   /** @default "default" */
@@ -45,7 +47,7 @@ export class BurstJob extends pulumi.ComponentResource {
   readonly jobName: pulumi.Output<string>;
   readonly namespace: pulumi.Output<string>;
   /** What rounding and relaxing changed (also reported as Pulumi warnings). */
-  readonly warnings: readonly string[];
+  readonly warnings: string[];
   readonly target: VirtualNodeTarget;
 
   constructor(name: string, args: BurstJobArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -74,7 +76,7 @@ export class BurstJob extends pulumi.ComponentResource {
       topologySpreadConstraints: args.topologySpreadConstraints,
       serviceAccountName: args.serviceAccountName,
     });
-    this.warnings = plan.warnings;
+    this.warnings = [...plan.warnings];
     for (const warning of plan.warnings) void pulumi.log.warn(`${context}: ${warning}`, this);
 
     const child = { parent: this, provider: args.provider };

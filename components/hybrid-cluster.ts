@@ -7,22 +7,34 @@ import * as resources from "@pulumi/azure-native/resources";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidInputError } from "../kubelet/src/errors";
-import { AciNetwork, type AciNetworkArgs } from "./aci-network";
+import { AciNetwork, type AddressPlanArgs } from "./aci-network";
 import { AksCluster, type AadArgs, type SystemPoolArgs } from "./aks-cluster";
 import { subscriptionOf } from "./azure-ids";
 import { BurstJob, type BurstJobArgs } from "./burst-job";
 import { BurstletIdentity } from "./burstlet-identity";
-import { KubeletImage, type KubeletImageBuildArgs } from "./kubelet-image";
-import { VirtualNode } from "./virtual-node";
+import type { DeploymentAwait } from "./deployment-await";
+import { KubeletImage, type ImageBuildOptions } from "./kubelet-image";
+import { VirtualNode, type BurstCapacity } from "./virtual-node";
 import type { BurstletTuning } from "./virtual-node-spec";
 
-export interface BurstCapacity {
-  /** Pods on the virtual node at once (ACI subnet addresses). @default 100 */
-  readonly pods?: number;
-  /** Cores the virtual node advertises. @default the region's ACI quota */
-  readonly cpu?: number;
-  /** Memory the virtual node advertises, in GiB. @default derived from the quota */
-  readonly memoryGiB?: number;
+interface HybridClusterParts {
+  readonly network: AciNetwork;
+  readonly cluster: AksCluster;
+  readonly identity: BurstletIdentity;
+  readonly image: KubeletImage;
+  readonly virtualNode: VirtualNode;
+}
+
+/**
+ * Each cluster's components, behind getters: the class's properties are its schema outputs for
+ * other Pulumi languages, and a schema can reference only provider resources, not these components.
+ */
+const PARTS = new WeakMap<HybridCluster, HybridClusterParts>();
+
+function partsOf(cluster: HybridCluster): HybridClusterParts {
+  const parts = PARTS.get(cluster);
+  if (!parts) throw new Error("HybridCluster: its components are read before its constructor finished");
+  return parts;
 }
 
 export interface HybridClusterArgs {
@@ -31,7 +43,7 @@ export interface HybridClusterArgs {
   /** Azure region of everything, including the container groups. */
   readonly location: pulumi.Input<string>;
   /** Address plan and an optional existing VNet. @default a new 10.224.0.0/12 VNet */
-  readonly network?: Pick<AciNetworkArgs, "existingVnetId" | "addressSpace" | "nodeSubnetPrefix" | "aciSubnetPrefix" | "serviceCidr" | "dnsServiceIp">;
+  readonly network?: AddressPlanArgs;
   /** @default AKS's default version */
   readonly kubernetesVersion?: pulumi.Input<string>;
   /** @default 2 × Standard_D4s_v5 */
@@ -46,9 +58,11 @@ export interface HybridClusterArgs {
   /** A ready burstlet image; exclusive with `build`. @default build from this package */
   readonly image?: pulumi.Input<string>;
   /** Build options (registry, tag); the registry is created when none is given. */
-  readonly build?: Omit<KubeletImageBuildArgs, "resourceGroupName" | "location">;
+  readonly build?: ImageBuildOptions;
   /** @default "burstlet" */
   readonly nodeName?: string;
+  /** How `pulumi up` waits for burstlet's Deployment (see `VirtualNodeArgs.deploymentAwait`). @default { timeoutSeconds: 300 } */
+  readonly deploymentAwait?: DeploymentAwait;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -57,11 +71,21 @@ export class HybridCluster extends pulumi.ComponentResource {
   readonly clusterName: pulumi.Output<string>;
   readonly virtualNodeName: pulumi.Output<string>;
   readonly provider: k8s.Provider;
-  readonly network: AciNetwork;
-  readonly cluster: AksCluster;
-  readonly identity: BurstletIdentity;
-  readonly image: KubeletImage;
-  readonly virtualNode: VirtualNode;
+  get network(): AciNetwork {
+    return partsOf(this).network;
+  }
+  get cluster(): AksCluster {
+    return partsOf(this).cluster;
+  }
+  get identity(): BurstletIdentity {
+    return partsOf(this).identity;
+  }
+  get image(): KubeletImage {
+    return partsOf(this).image;
+  }
+  get virtualNode(): VirtualNode {
+    return partsOf(this).virtualNode;
+  }
   /** The dedicated resource group of the container groups. */
   readonly containerGroupResourceGroupName: pulumi.Output<string>;
 
@@ -74,7 +98,7 @@ export class HybridCluster extends pulumi.ComponentResource {
     const { resourceGroupName, location, tags } = args;
     const containerGroups = new resources.ResourceGroup(`${name}-aci`, { location, tags }, child);
 
-    this.network = new AciNetwork(`${name}-net`, {
+    const network = new AciNetwork(`${name}-net`, {
       resourceGroupName,
       location,
       existingVnetId: args.network?.existingVnetId,
@@ -86,12 +110,12 @@ export class HybridCluster extends pulumi.ComponentResource {
       burstPods: args.burst?.pods,
       tags,
     }, child);
-    const plan = this.network.plan;
+    const plan = network.plan;
 
-    this.cluster = new AksCluster(`${name}-cluster`, {
+    const cluster = new AksCluster(`${name}-cluster`, {
       resourceGroupName,
       location,
-      nodeSubnetId: this.network.nodeSubnetId,
+      nodeSubnetId: network.nodeSubnetId,
       serviceCidr: plan.serviceCidr,
       dnsServiceIp: plan.dnsServiceIp,
       kubernetesVersion: args.kubernetesVersion,
@@ -101,43 +125,46 @@ export class HybridCluster extends pulumi.ComponentResource {
       tags,
     }, child);
 
-    this.image = new KubeletImage(`${name}-image`, args.image !== undefined
+    const image = new KubeletImage(`${name}-image`, args.image !== undefined
       ? { image: args.image }
-      : { build: { ...args.build, resourceGroupName, location }, pullPrincipalIds: [this.cluster.kubeletIdentityObjectId], tags }, child);
+      : { build: { ...args.build, resourceGroupName, location }, pullPrincipalIds: [cluster.kubeletIdentityObjectId], tags }, child);
 
-    this.identity = new BurstletIdentity(`${name}-identity`, {
+    const identity = new BurstletIdentity(`${name}-identity`, {
       resourceGroupName,
       location,
       containerGroupResourceGroupId: containerGroups.id,
-      aciSubnetId: this.network.aciSubnetId,
-      oidcIssuerUrl: this.cluster.oidcIssuerUrl,
+      aciSubnetId: network.aciSubnetId,
+      oidcIssuerUrl: cluster.oidcIssuerUrl,
       // Burst pods pull from the registry the image was built into, with no secret.
-      pullRegistryId: this.image.registryId,
+      pullRegistryId: image.registryId,
       tags,
     }, child);
 
-    this.provider = this.cluster.provider;
-    this.virtualNode = new VirtualNode(`${name}-virtual-node`, {
+    this.provider = cluster.provider;
+    const virtualNode = new VirtualNode(`${name}-virtual-node`, {
       provider: this.provider,
-      image: this.image.imageRef,
+      image: image.imageRef,
       nodeName: args.nodeName,
-      namespace: this.identity.namespace,
-      serviceAccountName: this.identity.serviceAccountName,
-      clusterName: this.cluster.clusterName,
+      namespace: identity.namespace,
+      serviceAccountName: identity.serviceAccountName,
+      clusterName: cluster.clusterName,
       subscriptionId: containerGroups.id.apply((id) => subscriptionOf(id, `HybridCluster "${name}": container group resource group`)),
       resourceGroupName: containerGroups.name,
       location,
-      subnetId: this.network.aciSubnetId,
+      subnetId: network.aciSubnetId,
       clusterDnsIp: plan.dnsServiceIp,
-      pullIdentityId: this.identity.pullIdentityId,
-      identity: { clientId: this.identity.clientId, tenantId: this.identity.tenantId },
+      pullIdentityId: identity.pullIdentityId,
+      identity: { clientId: identity.clientId, tenantId: identity.tenantId },
       capacity: { cpu: args.burst?.cpu, memoryGiB: args.burst?.memoryGiB, pods: plan.burstPods },
       tuning: args.tuning,
-    }, { ...child, dependsOn: [this.identity] });
+      deploymentAwait: args.deploymentAwait,
+    }, { ...child, dependsOn: [identity] });
 
-    this.kubeconfig = this.cluster.kubeconfig;
-    this.clusterName = this.cluster.clusterName;
-    this.virtualNodeName = this.virtualNode.nodeName;
+    PARTS.set(this, { network, cluster, identity, image, virtualNode });
+
+    this.kubeconfig = cluster.kubeconfig;
+    this.clusterName = cluster.clusterName;
+    this.virtualNodeName = virtualNode.nodeName;
     this.containerGroupResourceGroupName = containerGroups.name;
     this.registerOutputs({
       kubeconfig: this.kubeconfig,

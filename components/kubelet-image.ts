@@ -9,6 +9,7 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as containerregistry from "@pulumi/azure-native/containerregistry";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { InvalidInputError } from "../kubelet/src/errors";
 import { version as packageVersion } from "../package.json";
@@ -19,26 +20,48 @@ import { registryLogicalName, roleDefinitionId, subscriptionOf } from "./azure-i
 export const PACKAGE_ROOT = path.resolve(__dirname, "..");
 export const KUBELET_DOCKERFILE = path.join(PACKAGE_ROOT, "kubelet", "Dockerfile");
 
+/**
+ * What the Dockerfile bundles the kubelet from: this repository's sources and lockfile, or, in an
+ * installed package (npm never packs a lockfile), the bundle `npm pack` built into `kubelet/dist`.
+ */
+export function kubeletBundleStage(root: string, field: string): "source" | "prebuilt" {
+  if (existsSync(path.join(root, "package-lock.json"))) return "source";
+  if (existsSync(path.join(root, "kubelet", "dist", "main.js"))) return "prebuilt";
+  throw new InvalidInputError(field, `${root} has neither package-lock.json nor kubelet/dist/main.js to build the kubelet from; give a ready \`image\` instead`);
+}
+
 export interface ExistingRegistry {
   readonly id: pulumi.Input<string>;
   readonly loginServer: pulumi.Input<string>;
 }
 
-export interface KubeletImageBuildArgs {
+/** Platforms the kubelet image is built for (AKS and ACI run linux/amd64); each is a `dockerbuild.Platform`. */
+export const ImagePlatform = { Linux_amd64: "linux/amd64", Linux_arm64: "linux/arm64" } as const;
+export type ImagePlatform = (typeof ImagePlatform)[keyof typeof ImagePlatform];
+
+/** Azure Container Registry SKUs. */
+export const RegistrySku = { Basic: "Basic", Standard: "Standard", Premium: "Premium" } as const;
+export type RegistrySku = (typeof RegistrySku)[keyof typeof RegistrySku];
+
+/** Where and how the image is built and pushed (what `HybridCluster` passes through). */
+export interface ImageBuildOptions {
   /** Push here instead of creating a registry. */
   readonly registry?: ExistingRegistry;
-  /** Resource group of a new registry (required without `registry`). */
-  readonly resourceGroupName?: pulumi.Input<string>;
-  /** @default the resource group's */
-  readonly location?: pulumi.Input<string>;
   /** @default "Basic" */
-  readonly sku?: "Basic" | "Standard" | "Premium";
+  readonly sku?: RegistrySku;
   /** @default "burstlet" */
   readonly repository?: string;
   /** @default this package's version */
   readonly tag?: string;
   /** @default "linux/amd64" (AKS and ACI nodes) */
-  readonly platform?: dockerbuild.Platform;
+  readonly platform?: ImagePlatform;
+}
+
+export interface KubeletImageBuildArgs extends ImageBuildOptions {
+  /** Resource group of a new registry (required without `registry`). */
+  readonly resourceGroupName?: pulumi.Input<string>;
+  /** @default the resource group's */
+  readonly location?: pulumi.Input<string>;
 }
 
 export interface KubeletImageArgs {
@@ -122,6 +145,7 @@ export class KubeletImage extends pulumi.ComponentResource {
       {
         context: { location: PACKAGE_ROOT },
         dockerfile: { location: KUBELET_DOCKERFILE },
+        buildArgs: { KUBELET_BUNDLE: kubeletBundleStage(PACKAGE_ROOT, field("build")) },
         platforms: [build.platform ?? dockerbuild.Platform.Linux_amd64],
         tags: [pulumi.interpolate`${loginServer}/${repository}:${tag}`],
         push: true,

@@ -6,7 +6,9 @@
 import type { Taint } from "../kubelet/src/config";
 import { VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
 
-export type PlacementMode = "virtual" | "overflow";
+/** `virtual`: only the virtual node; `overflow`: ordinary nodes first, spilling onto the virtual node. */
+export const PlacementMode = { virtual: "virtual", overflow: "overflow" } as const;
+export type PlacementMode = (typeof PlacementMode)[keyof typeof PlacementMode];
 
 export const PLACEMENT_MODES: readonly PlacementMode[] = ["virtual", "overflow"];
 
@@ -81,13 +83,20 @@ export function placementFor(mode: PlacementMode, node: VirtualNodeTarget): Plac
   };
 }
 
+export const WhenUnsatisfiable = { DoNotSchedule: "DoNotSchedule", ScheduleAnyway: "ScheduleAnyway" } as const;
+export type WhenUnsatisfiable = (typeof WhenUnsatisfiable)[keyof typeof WhenUnsatisfiable];
+
+export interface SpreadLabelSelector {
+  readonly matchLabels?: Readonly<Record<string, string>>;
+}
+
 export interface TopologySpreadConstraint {
   readonly maxSkew: number;
   readonly topologyKey: string;
-  readonly whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
-  readonly labelSelector?: { readonly matchLabels?: Readonly<Record<string, string>> };
+  readonly whenUnsatisfiable: WhenUnsatisfiable;
+  readonly labelSelector?: SpreadLabelSelector;
   readonly minDomains?: number;
-  readonly matchLabelKeys?: readonly string[];
+  readonly matchLabelKeys?: string[];
 }
 
 /**

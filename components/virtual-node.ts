@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import type { LogLevel, Taint } from "../kubelet/src/config";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
 import { InvalidInputError } from "../kubelet/src/errors";
+import { deploymentAwaitAnnotations, type DeploymentAwait } from "./deployment-await";
 import { placementFor, type Placement, type VirtualNodeTarget } from "./placement";
 import { declareBurstletRbac } from "./virtual-node-rbac";
 import {
@@ -22,6 +23,28 @@ import {
   type BurstletTuning,
   tuningProblem,
 } from "./virtual-node-spec";
+
+/** burstlet's Azure identity: a user-assigned identity federated to its service account. */
+export interface AzureIdentity {
+  readonly clientId: pulumi.Input<string>;
+  readonly tenantId: pulumi.Input<string>;
+}
+
+/** What the virtual node advertises. */
+export interface BurstCapacity {
+  /** Pods on the virtual node at once (ACI subnet addresses). @default 100 */
+  readonly pods?: number;
+  /** Cores the virtual node advertises. @default the region's ACI quota */
+  readonly cpu?: number;
+  /** Memory the virtual node advertises, in GiB. @default derived from the quota */
+  readonly memoryGiB?: number;
+}
+
+/** Requests and limits of burstlet's own container (`cpu`, `memory`). */
+export interface ContainerResources {
+  readonly requests?: Record<string, string>;
+  readonly limits?: Record<string, string>;
+}
 
 export interface VirtualNodeArgs {
   /** The cluster. @default the ambient provider */
@@ -50,36 +73,50 @@ export interface VirtualNodeArgs {
   /** User-assigned identity container groups pull private images with. @default none */
   readonly pullIdentityId?: pulumi.Input<string>;
   /** burstlet's Azure identity (e.g. from `BurstletIdentity`). */
-  readonly identity: { readonly clientId: pulumi.Input<string>; readonly tenantId: pulumi.Input<string> };
+  readonly identity: AzureIdentity;
   /**
    * Let the workload identity webhook inject the token (AKS with workload identity on). When
    * false, the Deployment projects the service account token itself, for clusters without it.
    * @default true
    */
   readonly workloadIdentityWebhook?: boolean;
-  /** The node's taint, or "none". @default virtual-kubelet.io/provider=azure:NoSchedule */
-  readonly taint?: Taint | "none";
+  /** The node's taint. @default virtual-kubelet.io/provider=azure:NoSchedule */
+  readonly taint?: Taint;
+  /** Register the node without a taint, so any pod may land on it; exclusive with `taint`. @default false */
+  readonly untainted?: boolean;
   /** What the node advertises. @default the region's ACI quota */
-  readonly capacity?: BurstletSettings["capacity"];
+  readonly capacity?: BurstCapacity;
   /** burstlet's own resources. @default requests 100m / 128Mi, limit 512Mi */
-  readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
+  readonly resources?: ContainerResources;
   /** An existing priority class; @default one is created so burstlet is not preempted by workloads */
   readonly priorityClassName?: string;
   /** ARM budgets, status freshness and API server write rate. @default the kubelet's defaults */
   readonly tuning?: BurstletTuning;
   /** @default "info" */
   readonly logLevel?: LogLevel;
+  /**
+   * How `pulumi up` waits for burstlet's Deployment to be available: `{ skip: true }` returns once
+   * it is accepted; `timeoutSeconds` bounds the wait.
+   * @default { timeoutSeconds: 300 }
+   */
+  readonly deploymentAwait?: DeploymentAwait;
 }
 
 export class VirtualNode extends pulumi.ComponentResource {
   /** The node name, resolved once burstlet's Deployment is available. */
   readonly nodeName: pulumi.Output<string>;
+  /** The node's name as a plain value (`nodeName` resolves once the Deployment is available). */
+  readonly name: string;
   /** The node's taint (`undefined` when untainted). */
   readonly taint: Taint | undefined;
   /** Name and taint, for `BurstJob` and `placementFor`. */
-  readonly target: VirtualNodeTarget;
+  get target(): VirtualNodeTarget {
+    return { name: this.name, taint: this.taint };
+  }
   /** Pod spec fragments: `virtual` only runs on this node; `overflow` prefers ordinary nodes. */
-  readonly placement: { readonly virtual: Placement; readonly overflow: Placement };
+  get placement(): { readonly virtual: Placement; readonly overflow: Placement } {
+    return { virtual: placementFor("virtual", this.target), overflow: placementFor("overflow", this.target) };
+  }
   readonly namespace: string;
   readonly serviceAccountName: string;
 
@@ -95,12 +132,14 @@ export class VirtualNode extends pulumi.ComponentResource {
     for (const [f, value] of [["namespace", this.namespace], ["serviceAccountName", this.serviceAccountName]] as const) {
       if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(value)) throw new InvalidInputError(field(f), `must be a DNS label, got "${value}"`);
     }
-    this.taint = args.taint === "none" ? undefined : (args.taint ?? { ...VIRTUAL_NODE_TAINT });
+    if (args.untainted === true && args.taint !== undefined) throw new InvalidInputError(field("untainted"), "set only one of `taint` or `untainted: true`");
+    this.taint = args.untainted === true ? undefined : (args.taint ?? { ...VIRTUAL_NODE_TAINT });
     if (this.taint && (!this.taint.key || !["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(this.taint.effect))) {
       throw new InvalidInputError(field("taint"), `needs a key and an effect of NoSchedule, PreferNoSchedule or NoExecute, got ${JSON.stringify(this.taint)}`);
     }
     const tuning = tuningProblem(args.tuning);
     if (tuning) throw new InvalidInputError(field(tuning.field), tuning.message);
+    const awaitAnnotations = deploymentAwaitAnnotations(args.deploymentAwait, field("deploymentAwait"));
     const child = { parent: this, provider: args.provider };
     const labels = burstletLabels(nodeName);
     const objectName = nodeName === DEFAULT_NODE_NAME ? DEFAULT_NODE_NAME : `burstlet-${nodeName}`;
@@ -145,7 +184,7 @@ export class VirtualNode extends pulumi.ComponentResource {
     }, child).metadata.name;
 
     const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-      metadata: { name: objectName, namespace: this.namespace, labels },
+      metadata: { name: objectName, namespace: this.namespace, labels, annotations: awaitAnnotations },
       spec: {
         replicas: 1,
         // Two replicas for one node would fight over it: the old one stops before the new one starts.
@@ -168,8 +207,7 @@ export class VirtualNode extends pulumi.ComponentResource {
     }, { ...child, dependsOn: [serviceAccount, config, ...rbac] });
 
     this.nodeName = deployment.metadata.apply(() => nodeName);
-    this.target = { name: nodeName, taint: this.taint };
-    this.placement = { virtual: placementFor("virtual", this.target), overflow: placementFor("overflow", this.target) };
+    this.name = nodeName;
     this.registerOutputs({ nodeName: this.nodeName, namespace: this.namespace });
   }
 }

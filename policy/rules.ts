@@ -3,7 +3,7 @@
  * enforces them on every stack that runs burst workloads; the pack entry (`index.ts`) only wraps
  * them. Each rule names the resource at fault and says what to change.
  */
-import { ACI_DELEGATION_SERVICE } from "../components/aci-network";
+import { ACI_DELEGATION_SERVICE } from "../components/azure-ids";
 import { BUILT_IN_ROLES, roleGuidOf } from "../components/azure-ids";
 import { virtualNodePodProblems } from "../components/pod-validation";
 import { SETTINGS } from "../kubelet/src/config";

@@ -8,12 +8,17 @@ import { DEFAULT_NOT_READY_AFTER_MS } from "./aci/health";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "./constants";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
+/** Values and type in one (a string enum every Pulumi language can read). */
+export const LogLevel = { debug: "debug", info: "info", warn: "warn", error: "error" } as const;
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+export const TaintEffect = { NoSchedule: "NoSchedule", PreferNoSchedule: "PreferNoSchedule", NoExecute: "NoExecute" } as const;
+export type TaintEffect = (typeof TaintEffect)[keyof typeof TaintEffect];
 
 export interface Taint {
   readonly key: string;
   readonly value: string;
-  readonly effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  readonly effect: TaintEffect;
 }
 
 export interface BurstletConfig {

@@ -11,7 +11,7 @@ describe("HybridCluster", () => {
   it("wires network, cluster, identity, image and virtual node together", async () => {
     let hybrid!: HybridCluster;
     const { resources, components } = await declared(() => {
-      hybrid = new HybridCluster("h", { resourceGroupName: "rg", location: "westeurope", burst: { pods: 300, cpu: 200 }, tuning: { statusSteadyReadsPerSecond: 18 } });
+      hybrid = new HybridCluster("h", { resourceGroupName: "rg", location: "westeurope", burst: { pods: 300, cpu: 200 }, tuning: { statusSteadyReadsPerSecond: 18 }, deploymentAwait: { timeoutSeconds: 120 } });
     });
     assert.deepEqual(
       components.map((c) => c.type).sort(),
@@ -31,6 +31,8 @@ describe("HybridCluster", () => {
     assert.equal(config[SETTINGS.steadyReadsPerSecond[1]], "18");
     assert.equal(config[SETTINGS.readsPerSecond[1]], undefined, "tuning left out keeps the kubelet's default");
     assert.match(String(config[SETTINGS.pullIdentityId[1]]), /userAssignedIdentities\/h-identity-pull$/);
+
+    assert.deepEqual(oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.metadata.annotations, { "pulumi.com/timeoutSeconds": "120" });
 
     const fic = oneOfType(resources, "azure-native:managedidentity:FederatedIdentityCredential");
     assert.equal(fic.inputs.subject, "system:serviceaccount:burstlet:burstlet");

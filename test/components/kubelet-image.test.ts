@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { KubeletImage } from "../../components/kubelet-image";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { KubeletImage, kubeletBundleStage } from "../../components/kubelet-image";
 import { stubRegistryExchange } from "./fetch-stub";
 import { declared, ofType, oneOfType, SUBSCRIPTION_ID, useMocks, valueOf } from "./mocks";
 
@@ -26,6 +28,7 @@ describe("KubeletImage", () => {
     const build = oneOfType(resources, "docker-build:index:Image");
     assert.deepEqual(build.inputs.context, { location: root });
     assert.deepEqual(build.inputs.dockerfile, { location: path.join(root, "kubelet", "Dockerfile") });
+    assert.deepEqual(build.inputs.buildArgs, { KUBELET_BUNDLE: "source" }, "this repository builds from its sources and lockfile");
     assert.deepEqual(build.inputs.tags, ["imgregistry.registry.test/burstlet:dev"]);
     assert.equal(build.inputs.push, true);
     assert.deepEqual(build.inputs.platforms, ["linux/amd64"]);
@@ -54,5 +57,19 @@ describe("KubeletImage", () => {
     assert.throws(() => new KubeletImage("y", { image: "a", build: {} }), /exactly one of `image` or `build`/);
     assert.throws(() => new KubeletImage("z", { build: {} }), /build\.resourceGroupName: is required to create a registry/);
     assert.throws(() => new KubeletImage("t", { build: { resourceGroupName: "rg", tag: "no spaces" } }), /build\.tag: must be a valid image tag/);
+  });
+
+  it("builds an installed package, which has no lockfile, from the bundle npm pack made; without either it says what to do", () => {
+    const installed = mkdtempSync(path.join(tmpdir(), "burstlet-installed-"));
+    try {
+      assert.throws(() => kubeletBundleStage(installed, "KubeletImage \"k\": build"), /KubeletImage "k": build: .* has neither package-lock\.json nor kubelet\/dist\/main\.js .*give a ready `image` instead/);
+      mkdirSync(path.join(installed, "kubelet", "dist"), { recursive: true });
+      writeFileSync(path.join(installed, "kubelet", "dist", "main.js"), "");
+      assert.equal(kubeletBundleStage(installed, "build"), "prebuilt");
+      writeFileSync(path.join(installed, "package-lock.json"), "{}");
+      assert.equal(kubeletBundleStage(installed, "build"), "source");
+    } finally {
+      rmSync(installed, { recursive: true, force: true });
+    }
   });
 });

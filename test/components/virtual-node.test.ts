@@ -105,7 +105,7 @@ describe("VirtualNode", () => {
   });
 
   it("projects the federated token itself on clusters without the webhook", async () => {
-    const { resources } = await declared(() => new VirtualNode("vn", { ...args, workloadIdentityWebhook: false, createNamespace: false, priorityClassName: "system-cluster-critical", taint: "none" }));
+    const { resources } = await declared(() => new VirtualNode("vn", { ...args, workloadIdentityWebhook: false, createNamespace: false, priorityClassName: "system-cluster-critical", untainted: true }));
     assert.equal(ofType(resources, "kubernetes:core/v1:Namespace").length, 0);
     assert.equal(ofType(resources, "kubernetes:scheduling.k8s.io/v1:PriorityClass").length, 0);
     const pod = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.template;
@@ -117,7 +117,21 @@ describe("VirtualNode", () => {
     assert.equal(oneOfType(resources, "kubernetes:core/v1:ConfigMap").inputs.data[SETTINGS.taint[1]], "none");
   });
 
+  it("bounds how long `pulumi up` waits for the Deployment, or skips the wait, through the provider's annotations", async () => {
+    const annotationsOf = async (deploymentAwait?: VirtualNodeArgs["deploymentAwait"]): Promise<unknown> => {
+      const { resources } = await declared(() => new VirtualNode("vn", { ...args, deploymentAwait }));
+      return oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.metadata.annotations;
+    };
+    assert.deepEqual(await annotationsOf(), { "pulumi.com/timeoutSeconds": "300" }, "five minutes, not the provider's ten");
+    assert.deepEqual(await annotationsOf({ timeoutSeconds: 90 }), { "pulumi.com/timeoutSeconds": "90" });
+    assert.deepEqual(await annotationsOf({ skip: true }), { "pulumi.com/skipAwait": "true" });
+    assert.deepEqual(await annotationsOf({ skip: false }), { "pulumi.com/timeoutSeconds": "300" });
+  });
+
   it("names the field in validation errors", () => {
+    assert.throws(() => new VirtualNode("bad", { ...args, untainted: true, taint: { key: "k", value: "v", effect: "NoSchedule" } }), /VirtualNode "bad": untainted: set only one of `taint` or `untainted: true`/);
+    assert.throws(() => new VirtualNode("bad", { ...args, deploymentAwait: { timeoutSeconds: 0 } }), /VirtualNode "bad": deploymentAwait\.timeoutSeconds: must be a whole number of seconds of at least 1, got 0/);
+    assert.throws(() => new VirtualNode("bad", { ...args, deploymentAwait: { skip: true, timeoutSeconds: 60 } }), /VirtualNode "bad": deploymentAwait: set only one of `skip` or `timeoutSeconds`/);
     assert.throws(() => new VirtualNode("bad", { ...args, nodeName: "Not_A_Name" }), /VirtualNode "bad": nodeName: must be a DNS name/);
     assert.throws(() => new VirtualNode("bad", { ...args, namespace: "a.b" }), /VirtualNode "bad": namespace: must be a DNS label/);
     assert.throws(() => new VirtualNode("bad", { ...args, tuning: { armReadBurst: 2.5 } }), /VirtualNode "bad": tuning\.armReadBurst: must be a whole number of at least 1, got 2\.5/);

@@ -2,7 +2,7 @@
  * The burstlet policy pack. Constructing a `PolicyPack` starts the policy server, so this entry
  * file does only that; the rules live in `rules.ts` as pure functions.
  *
- *   pulumi preview --policy-pack policy
+ *   pulumi preview --policy-pack policy   (the engine starts it through `index.js`)
  */
 import { PolicyPack, type PolicyResource } from "@pulumi/policy";
 import type { StackResource } from "./model";

@@ -1,0 +1,21 @@
+/**
+ * The components that need only a Kubernetes cluster: `VirtualNode` (burstlet on any cluster
+ * reachable through a Kubernetes provider) and `BurstJob`, with their placement helpers. Importing
+ * `burstlet/kubernetes` loads neither `@pulumi/azure-native` nor `@pulumi/docker-build`, so a stack
+ * on an existing cluster installs only `@pulumi/pulumi` and `@pulumi/kubernetes`.
+ */
+export { BurstJob, type BurstJobArgs, type ForeignVirtualNode } from "./burst-job";
+export { type BurstContainer, type BurstJobTemplate, type BurstResources } from "./burst-job-spec";
+export { type DeploymentAwait } from "./deployment-await";
+export { VirtualNode, type AzureIdentity, type BurstCapacity, type ContainerResources, type VirtualNodeArgs } from "./virtual-node";
+export { type BurstletTuning } from "./virtual-node-spec";
+export { placementFor, PlacementMode, WhenUnsatisfiable, type Placement, type SpreadLabelSelector, type TopologySpreadConstraint, type VirtualNodeTarget } from "./placement";
+export { LogLevel, TaintEffect, type Taint } from "../kubelet/src/config";
+export { virtualNodePodProblems } from "./pod-validation";
+export {
+  DEFAULT_NODE_NAME,
+  LOAD_BALANCER_EXCLUSION_LABELS,
+  VIRTUAL_NODE_LABELS,
+  VIRTUAL_NODE_TAINT,
+  VIRTUAL_NODE_TYPE_LABEL,
+} from "../kubelet/src/constants";
