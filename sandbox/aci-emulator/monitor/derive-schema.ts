@@ -1,14 +1,13 @@
 /**
  * Derives the emulator's Azure Monitor metrics contract from the published REST specification:
  * the `metrics:getBatch` operation (its query parameters, request body and responses) and every
- * definition it reaches, with types, `required`, enums and formats kept and prose dropped.
+ * definition it reaches, reduced as the ACI contract is (`reduceSchema`: types, `required`, enums,
+ * formats and bounds kept, prose dropped).
  *
  * usage: tsx sandbox/aci-emulator/monitor/derive-schema.ts <metricBatch.json> <common-types/v3/types.json> > metric-batch.schema.json
  */
 import { readFileSync } from "node:fs";
-
-/** The keywords that shape a value; everything else (descriptions, titles, x-ms-* annotations) is dropped. */
-const KEPT = new Set(["type", "format", "enum", "required", "properties", "items", "$ref", "default", "minLength", "maxLength", "minimum", "maximum", "additionalProperties", "allOf", "readOnly", "collectionFormat"]);
+import { reduceSchema } from "../contract/derive";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -22,23 +21,24 @@ interface Swagger {
 
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Keeps the shaping keywords; `$ref`s into the common types become local references. */
+/** Reduces a schema as the ACI contract is reduced; `$ref`s (into the common types too) become local references. */
 function strip(node: Json, refs: Set<string>): Json {
-  if (Array.isArray(node)) return node.map((n) => strip(n, refs));
-  if (!isObject(node)) return node;
-  const out: JsonObject = {};
-  for (const [key, value] of Object.entries(node)) {
-    if (key === "properties" && isObject(value)) {
-      out.properties = Object.fromEntries(Object.entries(value).map(([name, schema]) => [name, strip(schema, refs)]));
-    } else if (key === "$ref" && typeof value === "string") {
-      const name = value.slice(value.indexOf("#/definitions/") + "#/definitions/".length);
-      refs.add(name);
-      out.$ref = `#/definitions/${name}`;
-    } else if (KEPT.has(key)) {
-      out[key] = strip(value, refs);
+  const localise = (n: Json): Json => {
+    if (Array.isArray(n)) return n.map(localise);
+    if (!isObject(n)) return n;
+    const out: JsonObject = {};
+    for (const [key, value] of Object.entries(n)) {
+      if (key === "$ref" && typeof value === "string") {
+        const name = value.slice(value.indexOf("#/definitions/") + "#/definitions/".length);
+        refs.add(name);
+        out.$ref = `#/definitions/${name}`;
+      } else {
+        out[key] = localise(value);
+      }
     }
-  }
-  return out;
+    return out;
+  };
+  return localise(reduceSchema(node));
 }
 
 /** `spec` and `common` are parsed Swagger 2.0 documents (the operation's file and the ARM common types). */

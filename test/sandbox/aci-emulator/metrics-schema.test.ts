@@ -19,7 +19,7 @@ describe("ACI emulator: the Azure Monitor metrics contract", () => {
         Body: { type: "object", properties: { ids: { type: "array", items: { type: "string", format: "arm-id" } } } },
         ErrorDetail: { type: "object", properties: { code: { type: "string", readOnly: true } } },
         ErrorResponse: { type: "object", properties: { error: { $ref: "#/definitions/ErrorDetail" } } },
-        Out: { type: "object", required: ["unit"], properties: { unit: { type: "string", enum: ["Count"] } } },
+        Out: { type: "object", required: ["unit"], properties: { unit: { type: "string", enum: ["Count"], "x-ms-enum": { name: "U", modelAsString: false } } } },
       },
     });
   });
