@@ -100,8 +100,8 @@ describe("usage on the virtual node: metrics-server, kubectl top and a Horizonta
     // What metrics-server's decoder needs: every container listed has non-zero CPU and memory,
     // with timestamps in milliseconds; the node has both too.
     const text = await kubelet("/metrics/resource");
-    const cpu = [...text.matchAll(/^container_cpu_usage_seconds_total\{container="([^"]+)",namespace="([^"]+)",pod="([^"]+)"\} (\S+) (\d+)$/gm)];
-    const memory = [...text.matchAll(/^container_memory_working_set_bytes\{container="([^"]+)",namespace="([^"]+)",pod="([^"]+)"\} (\S+) (\d+)$/gm)];
+    const cpu = [...text.matchAll(/^container_cpu_usage_seconds_total\{container="([^"]+)",pod="([^"]+)",namespace="([^"]+)"\} (\S+) (\d+)$/gm)];
+    const memory = [...text.matchAll(/^container_memory_working_set_bytes\{container="([^"]+)",pod="([^"]+)",namespace="([^"]+)"\} (\S+) (\d+)$/gm)];
     assert.ok(cpu.length >= 1);
     assert.deepEqual(cpu.map((m) => m.slice(1, 4).join("/")), memory.map((m) => m.slice(1, 4).join("/")), "CPU and memory for the same containers");
     for (const m of [...cpu, ...memory]) {

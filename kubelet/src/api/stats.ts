@@ -123,10 +123,14 @@ export function resourceMetrics(pods: readonly V1Pod[], usage: UsageView = NO_US
   for (const pod of runningPods(pods)) {
     const u = podUsage(pod, usage);
     if (!u.usage || !u.total) continue;
-    const ref = `namespace="${label(pod.metadata!.namespace!)}",pod="${label(pod.metadata!.name!)}"`;
+    const namespace = `namespace="${label(pod.metadata!.namespace!)}"`;
+    const name = `pod="${label(pod.metadata!.name!)}"`;
+    const ref = `${namespace},${name}`;
     for (const c of u.containers) {
       const cu = u.usage.get(c.name)!;
-      const labels = `container="${label(c.name)}",${ref}`;
+      // container, pod, namespace: the order the virtual-kubelet e2e suite reads them in (by index);
+      // metrics-server and Prometheus read labels by name.
+      const labels = `container="${label(c.name)}",${name},${namespace}`;
       add("container_cpu_usage_seconds_total", labels, cu.cpuSeconds, cu.at);
       add("container_memory_working_set_bytes", labels, cu.memoryBytes, cu.at);
       add("container_start_time_seconds", labels, c.startedAt.getTime() / 1000, cu.at);

@@ -56,9 +56,9 @@ describe("stats for the virtual node", () => {
     for (const expected of [
       `node_cpu_usage_seconds_total 60 ${at}`,
       `node_memory_working_set_bytes ${64 * 2 ** 20} ${at}`,
-      `container_cpu_usage_seconds_total{container="main",namespace="ns",pod="a"} 60 ${at}`,
-      `container_memory_working_set_bytes{container="main",namespace="ns",pod="a"} ${64 * 2 ** 20} ${at}`,
-      `container_start_time_seconds{container="main",namespace="ns",pod="a"} ${started.getTime() / 1000} ${at}`,
+      `container_cpu_usage_seconds_total{container="main",pod="a",namespace="ns"} 60 ${at}`,
+      `container_memory_working_set_bytes{container="main",pod="a",namespace="ns"} ${64 * 2 ** 20} ${at}`,
+      `container_start_time_seconds{container="main",pod="a",namespace="ns"} ${started.getTime() / 1000} ${at}`,
       `pod_cpu_usage_seconds_total{namespace="ns",pod="a"} 60 ${at}`,
       `pod_memory_working_set_bytes{namespace="ns",pod="a"} ${64 * 2 ** 20} ${at}`,
       "resource_scrape_error 0",
@@ -73,7 +73,7 @@ describe("stats for the virtual node", () => {
     const twoContainers = pod("a", "Running", true, ["main", "sidecar"]);
     assert.ok(!resourceMetrics([twoContainers], book).includes('pod="a"'));
     book.record("uid-a", "sidecar", started, [{ at: started.getTime(), grainMs: MINUTE, cpuMillicores: 2, memoryBytes: 2 ** 20 }]);
-    assert.match(resourceMetrics([twoContainers], book), /^container_cpu_usage_seconds_total\{container="sidecar",namespace="ns",pod="a"\} 0.12 /m);
+    assert.match(resourceMetrics([twoContainers], book), /^container_cpu_usage_seconds_total\{container="sidecar",pod="a",namespace="ns"\} 0.12 /m);
   });
 
   it("is well formed with no pods at all", () => {
