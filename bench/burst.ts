@@ -6,7 +6,9 @@
  *   pods, controlPlaneBindS (first to last bind: the floor no virtual kubelet can beat here),
  *   firstBindToAllCreatedS, firstBindToAllRunningS, armReads, armWrites, throttled,
  *   armReadsPerSecondSteady and maxStatusStalenessS (over the steady window, from the emulator's record),
- *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N), then
+ *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N),
+ *   monitorCalls and monitorCallsPerSecondSteady (Azure Monitor metrics batch calls, which draw on
+ *   their own budget and are not ARM calls), then
  *   scaleInS (Job deleted → no container group left) with the ARM reads and writes it took.
  * Progress goes to stderr; the JSON line alone goes to stdout. Burstlet's own settings can be given as
  * BURSTLET_* environment variables (see `node kubelet/dist/main.js --help`).
@@ -17,7 +19,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { BatchV1Api, CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from "@kubernetes/client-node";
 import { build, stop as stopEsbuild } from "esbuild";
-import { startAciEmulator } from "../sandbox/aci-emulator";
+import { METRICS_BATCH_OPERATION, startAciEmulator } from "../sandbox/aci-emulator";
 import { startControlPlane } from "../sandbox/control-plane";
 import { eventually } from "../sandbox/eventually";
 import { ProcessGroup } from "../sandbox/process-group";
@@ -91,8 +93,11 @@ async function main(): Promise<void> {
     const steadyStart = Date.now();
     await new Promise((r) => setTimeout(r, steadySeconds * 1000));
     const steadyEnd = Date.now();
-    const calls = emulator.record.calls.filter((c) => c.at >= startedAt && c.operation !== "Identity_Token");
+    const all = emulator.record.calls.filter((c) => c.at >= startedAt && c.operation !== "Identity_Token");
+    const calls = all.filter((c) => c.operation !== METRICS_BATCH_OPERATION);
+    const monitor = all.filter((c) => c.operation === METRICS_BATCH_OPERATION);
     const steadyGets = calls.filter((c) => c.method === "GET" && c.at >= steadyStart && c.at < steadyEnd);
+    const steadyMonitor = monitor.filter((c) => c.at >= steadyStart && c.at < steadyEnd);
     const result = {
       pods,
       latencyMs,
@@ -106,6 +111,9 @@ async function main(): Promise<void> {
       peakRssMB: Math.round(procStatusKb(burstlet.child.pid!, "VmHWM") / 1024),
       cpuSecondsPerPod: Number((cpuSeconds(burstlet.child.pid!) / pods).toFixed(4)),
       throttled: calls.filter((c) => c.status === 429).length,
+      monitorCalls: monitor.length,
+      monitorCallsPerSecondSteady: Number((steadyMonitor.length / ((steadyEnd - steadyStart) / 1000)).toFixed(2)),
+      monitorThrottled: monitor.filter((c) => c.status === 429).length,
       idleRssMB,
       steadyReadsByOperation: countBy(steadyGets.map((c) => c.operation)),
     };
@@ -116,7 +124,7 @@ async function main(): Promise<void> {
     const report = setInterval(() => say(`container groups left ${left()}`), 2_000);
     await eventually(() => left() === 0, { timeoutMs: 600_000, intervalMs: 100, what: "container groups to be deleted" }).finally(() => clearInterval(report));
     const scaleInEnd = Date.now();
-    const scaleInCalls = emulator.record.calls.filter((c) => c.at >= scaleInStart && c.at <= scaleInEnd && c.operation !== "Identity_Token");
+    const scaleInCalls = emulator.record.calls.filter((c) => c.at >= scaleInStart && c.at <= scaleInEnd && c.operation !== "Identity_Token" && c.operation !== METRICS_BATCH_OPERATION);
     const figures = { ...result, scaleInS: seconds(scaleInEnd - scaleInStart), scaleInReads: scaleInCalls.filter((c) => c.method === "GET").length, scaleInWrites: scaleInCalls.filter((c) => c.method !== "GET").length, scaleInByOperation: countBy(scaleInCalls.map((c) => `${c.operation} ${c.status}`)) };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {

@@ -9,6 +9,9 @@ import { DefaultAzureCredential } from "@azure/identity";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { ArmClient } from "./aci/arm-client";
 import { AciProvider } from "./aci/aci-provider";
+import { MonitorClient } from "./aci/monitor-client";
+import { containerGroupName } from "./aci/naming";
+import { UsagePoller } from "./aci/usage-poller";
 import { BurstletMetrics } from "./api/metrics";
 import { type RunningServers, startServers } from "./api/serve";
 import type { BurstletConfig } from "./config";
@@ -19,6 +22,7 @@ import { NodeController } from "./node/node-controller";
 import { PodController } from "./pods/pod-controller";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 import { ImageConfigResolver } from "./registry/image-config";
+import { UsageBook } from "./usage/usage-book";
 
 export interface BurstletDependencies {
   readonly log: Logger;
@@ -37,6 +41,8 @@ export interface BurstletDependencies {
     readonly statusSteadyMs?: number;
     readonly workers?: number;
     readonly logFollowPollMs?: number;
+    /** How often usage is read from Azure Monitor. @default config.usage.pollSeconds */
+    readonly usagePollMs?: number;
   };
 }
 
@@ -45,6 +51,9 @@ export class Burstlet {
   readonly provider: AciProvider;
   readonly node: NodeController;
   readonly pods: PodController;
+  readonly monitor: MonitorClient;
+  readonly usage = new UsageBook();
+  readonly usagePoller: UsagePoller;
   readonly metrics = new BurstletMetrics();
   /** The kubelet API and metrics ports, once `run` has bound them. */
   servers: RunningServers | undefined;
@@ -56,8 +65,9 @@ export class Burstlet {
     this.log = deps.log;
     const kubeConfig = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
     this.kubeConfig = kubeConfig;
+    const credential = deps.credential ?? new DefaultAzureCredential();
     this.arm = new ArmClient({
-      credential: deps.credential ?? new DefaultAzureCredential(),
+      credential,
       subscriptionId: config.subscriptionId,
       resourceGroup: config.resourceGroup,
       location: config.location,
@@ -107,6 +117,22 @@ export class Burstlet {
       statusWrites: { perSecond: config.kubeApi.qps, burst: config.kubeApi.burst },
       imagePullBackoff: { ...IMAGE_PULL_BACKOFF, baseMs: config.imagePullBackoffSeconds * 1000 },
     });
+    this.monitor = new MonitorClient({
+      credential,
+      endpoint: config.usage.endpoint,
+      budget: { callsPerSecond: config.usage.callsPerSecond, burst: config.usage.burst },
+      agent: deps.armAgent,
+      onCall: (call) => this.metrics.monitorCall(call),
+    });
+    const groupsPrefix = `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/`;
+    this.usagePoller = new UsagePoller({
+      monitor: this.monitor,
+      pods: () => this.pods.listPods(),
+      resourceId: (pod) => groupsPrefix + containerGroupName({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, uid: pod.metadata!.uid! }),
+      book: this.usage,
+      intervalMs: t.usagePollMs ?? config.usage.pollSeconds * 1000,
+      log: deps.log,
+    });
     this.logFollowPollMs = t.logFollowPollMs;
     const queues = [this.pods.fromKubernetes, this.pods.statusFromProvider];
     for (const q of queues) q.observer = (ms, failed) => this.metrics.reconciled(q.name, ms, failed);
@@ -116,7 +142,7 @@ export class Burstlet {
   /** Runs until `signal` aborts. `ready` resolves once the node is registered and resynced. */
   async run(signal: AbortSignal): Promise<void> {
     const pods = { get: (namespace: string, name: string) => this.pods.getPod(namespace, name), list: () => this.pods.listPods() };
-    this.servers = await startServers({ config: this.config, kubeConfig: this.kubeConfig, provider: this.provider, pods, metrics: this.metrics, log: this.log, followPollMs: this.logFollowPollMs });
+    this.servers = await startServers({ config: this.config, kubeConfig: this.kubeConfig, provider: this.provider, pods, metrics: this.metrics, usage: this.usage, log: this.log, followPollMs: this.logFollowPollMs });
     this.node.setKubeletPort(this.servers.kubeletPort);
     try {
       await this.runParts(signal);
@@ -137,7 +163,7 @@ export class Burstlet {
     await Promise.race([this.node.registered, node]);
     if (signal.aborted) return;
     this.log.info("burstlet is running", { node: this.config.nodeName });
-    await Promise.all([node, this.pods.run(signal), this.provider.tracker.run(signal)]);
+    await Promise.all([node, this.pods.run(signal), this.provider.tracker.run(signal), this.usagePoller.run(signal)]);
     this.log.info("burstlet stopped; container groups keep running", { node: this.config.nodeName });
   }
 }

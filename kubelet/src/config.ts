@@ -52,6 +52,11 @@ export interface BurstletConfig {
     readonly writesPerSecond: number;
     readonly writeBurst: number;
   };
+  /**
+   * Usage from Azure Monitor: its metrics endpoint (the region's by default), how often running
+   * pods are read, and a call budget of its own (Azure Monitor throttles apart from ARM).
+   */
+  readonly usage: { readonly endpoint: string; readonly pollSeconds: number; readonly callsPerSecond: number; readonly burst: number };
   /** Status of steady running pods: read at least every `steadySeconds`, at most `steadyReadsPerSecond` in all. */
   readonly status: { readonly steadySeconds: number; readonly steadyReadsPerSecond: number };
   /** Pod status writes to the API server: a rate and a burst, as a kubelet's kubeAPIQPS and kubeAPIBurst. */
@@ -98,6 +103,10 @@ export const SETTINGS = {
   readBurst: ["arm-read-burst", "BURSTLET_ARM_READ_BURST", "ARM read budget burst (default 200)"],
   writesPerSecond: ["arm-writes-per-second", "BURSTLET_ARM_WRITES_PER_SECOND", "ARM write budget refill per second (default 8)"],
   writeBurst: ["arm-write-burst", "BURSTLET_ARM_WRITE_BURST", "ARM write budget burst (default 150)"],
+  monitorEndpoint: ["azure-monitor-endpoint", "BURSTLET_AZURE_MONITOR_ENDPOINT", "Azure Monitor metrics endpoint URL (default https://<location>.metrics.monitor.azure.com)"],
+  usagePollSeconds: ["usage-poll-seconds", "BURSTLET_USAGE_POLL_SECONDS", "read running pods' CPU and memory from Azure Monitor this often (default 30)"],
+  monitorCallsPerSecond: ["azure-monitor-calls-per-second", "BURSTLET_AZURE_MONITOR_CALLS_PER_SECOND", "Azure Monitor metrics call budget refill per second (default 1)"],
+  monitorBurst: ["azure-monitor-burst", "BURSTLET_AZURE_MONITOR_BURST", "Azure Monitor metrics call budget burst (default 20)"],
   steadySeconds: ["status-steady-seconds", "BURSTLET_STATUS_STEADY_SECONDS", "read a steady running pod's status at least this often (default 25)"],
   steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", "cap on steady status reads; more pods stretch the interval (default 15)"],
   kubeApiQps: ["kube-api-qps", "BURSTLET_KUBE_API_QPS", "pod status writes per second to the API server (default 50)"],
@@ -176,6 +185,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (armEndpoint && !isHttpsUrl(armEndpoint)) {
     problems.push(`${where("armEndpoint")} must be an https:// URL (Azure credentials are never sent over plain HTTP), got "${armEndpoint}"`);
   }
+  const monitorEndpoint = raw("monitorEndpoint");
+  if (monitorEndpoint && !isHttpsUrl(monitorEndpoint)) {
+    problems.push(`${where("monitorEndpoint")} must be an https:// URL (Azure credentials are never sent over plain HTTP), got "${monitorEndpoint}"`);
+  }
   const taint = parseTaint(raw("taint"), (msg) => problems.push(`${where("taint")} ${msg}`));
   const logLevel = raw("logLevel") ?? "info";
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
@@ -209,6 +222,12 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       readBurst: number("readBurst", 200, { integer: true, min: 1 }) ?? 200,
       writesPerSecond: number("writesPerSecond", 8) ?? 8,
       writeBurst: number("writeBurst", 150, { integer: true, min: 1 }) ?? 150,
+    },
+    usage: {
+      endpoint: monitorEndpoint ?? `https://${location.toLowerCase().replace(/\s+/g, "")}.metrics.monitor.azure.com`,
+      pollSeconds: number("usagePollSeconds", 30) ?? 30,
+      callsPerSecond: number("monitorCallsPerSecond", 1) ?? 1,
+      burst: number("monitorBurst", 20, { integer: true, min: 1 }) ?? 20,
     },
     status: {
       steadySeconds: number("steadySeconds", 25) ?? 25,

@@ -16,13 +16,17 @@
  * Script statements are separated by `;`, `&&` or new lines: `echo ...` writes a log line,
  * `sleep N` waits, `exit N` ends with code N, `true` does nothing, `false` ends with code 1,
  * `sleep infinity` or any other program runs forever. A script that runs out of statements exits 0.
+ *
+ * CPU: a program that spins (`yes`, `dd`, `md5sum`/`sha1sum`/`sha256sum`, `stress`, `stress-ng`, or
+ * a `while`/`until` loop with no `sleep` in the script) keeps the container busy at its CPU limit
+ * (see `monitor/usage.ts`); anything else that runs forever is idle.
  */
 
 export type Step =
   | { readonly kind: "log"; readonly line: string }
   | { readonly kind: "sleep"; readonly seconds: number }
   | { readonly kind: "exit"; readonly code: number }
-  | { readonly kind: "forever" };
+  | { readonly kind: "forever"; readonly busy?: boolean };
 
 /** The steps a container runs through; the last step is always `exit` or `forever`. */
 export type Program = readonly Step[];
@@ -39,6 +43,14 @@ export function pullFails(image: string): boolean {
 }
 
 const SHELLS = new Set(["sh", "bash", "/bin/sh", "/bin/bash", "/usr/bin/env sh"]);
+const SPINNERS = new Set(["yes", "dd", "md5sum", "sha1sum", "sha256sum", "stress", "stress-ng"]);
+const LOOPS = new Set(["while", "until"]);
+
+/** Whether the program ends running forever at full speed (it burns its CPU limit). */
+export function isBusy(program: Program): boolean {
+  const last = program[program.length - 1];
+  return last?.kind === "forever" && last.busy === true;
+}
 
 /** The program a container with this command runs. */
 export function programFor(command: readonly string[] | undefined): Program {
@@ -51,10 +63,13 @@ export function programFor(command: readonly string[] | undefined): Program {
 /** Parses a shell script into steps (see the module comment for what is understood). */
 export function scriptProgram(script: string): Program {
   const steps: Step[] = [];
-  for (const raw of splitStatements(script)) {
+  const statements = splitStatements(script);
+  for (const [i, raw] of statements.entries()) {
     const words = shellWords(raw);
     if (words.length === 0) continue;
-    const produced = statement(words);
+    // A loop runs forever; it spins unless something in it sleeps.
+    const spins = LOOPS.has(words[0]) && !statements.slice(i).some((s) => shellWords(s)[0] === "sleep" || shellWords(s)[1] === "sleep");
+    const produced = spins ? [{ kind: "forever", busy: true } as const] : statement(words);
     steps.push(...produced);
     const last = produced[produced.length - 1];
     if (last && (last.kind === "exit" || last.kind === "forever")) return steps;
@@ -82,7 +97,7 @@ function statement(words: readonly string[]): Step[] {
     case "false":
       return [{ kind: "exit", code: 1 }];
     default:
-      return [{ kind: "forever" }];
+      return [SPINNERS.has(cmd.split("/").pop()!) ? { kind: "forever", busy: true } : { kind: "forever" }];
   }
 }
 

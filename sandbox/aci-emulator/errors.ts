@@ -78,6 +78,9 @@ export const armErrors = {
       headers: { "www-authenticate": `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The access token is invalid."` },
     });
   },
+  wrongAudience(got: string, allowed: readonly string[]): ArmError {
+    return new ArmError(401, "InvalidAuthenticationTokenAudience", `The access token has been obtained for wrong audience or resource '${got}'. It should exactly match with one of the allowed audiences '${allowed.join("', '")}'.`);
+  },
   expiredToken(expiredAt: Date, now: Date): ArmError {
     return new ArmError(401, "ExpiredAuthenticationToken", `The access token expiry UTC time '${expiredAt.toUTCString()}' is earlier than current UTC time '${now.toUTCString()}'.`, {
       headers: { "www-authenticate": `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The access token has expired."` },

@@ -42,7 +42,8 @@ export class TokenAuthority {
   readonly clientSecret: string;
   readonly identityHeader: string;
   readonly tokenLifetimeSeconds: number;
-  private readonly tokens = new Map<string, number>();
+  /** Issued tokens: expiry (epoch ms) and the audience asked for, when one was. */
+  private readonly tokens = new Map<string, { readonly expiresOn: number; readonly audience?: string }>();
   private issuedSincePurge = 0;
 
   constructor(options: IdentityOptions = {}) {
@@ -54,11 +55,11 @@ export class TokenAuthority {
   }
 
   /** Issues a token (also usable directly by tests). */
-  issue(lifetimeSeconds = this.tokenLifetimeSeconds): { token: string; expiresOn: number } {
+  issue(lifetimeSeconds = this.tokenLifetimeSeconds, audience?: string): { token: string; expiresOn: number } {
     if (++this.issuedSincePurge > 1000) this.purge();
     const token = randomBytes(32).toString("base64url");
     const expiresOn = Date.now() + lifetimeSeconds * 1000;
-    this.tokens.set(token, expiresOn);
+    this.tokens.set(token, { expiresOn, ...(audience ? { audience: audience.replace(/\/\.default$/, "").replace(/\/$/, "") } : {}) });
     return { token, expiresOn };
   }
 
@@ -67,14 +68,18 @@ export class TokenAuthority {
     this.tokens.clear();
   }
 
-  /** Checks an `Authorization` header; throws ARM's 401 answers. */
-  verify(authorization: string | undefined): void {
+  /**
+   * Checks an `Authorization` header; throws ARM's 401 answers. With `audiences`, a token issued for
+   * any other audience is refused too (a data-plane API takes only tokens meant for it).
+   */
+  verify(authorization: string | undefined, audiences?: readonly string[]): void {
     if (!authorization) throw armErrors.authenticationMissing();
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
-    const expiresOn = match ? this.tokens.get(match[1]) : undefined;
-    if (expiresOn === undefined) throw armErrors.invalidToken();
+    const issued = match ? this.tokens.get(match[1]) : undefined;
+    if (issued === undefined) throw armErrors.invalidToken();
     const now = Date.now();
-    if (expiresOn <= now) throw armErrors.expiredToken(new Date(expiresOn), new Date(now));
+    if (issued.expiresOn <= now) throw armErrors.expiredToken(new Date(issued.expiresOn), new Date(now));
+    if (audiences && issued.audience && !audiences.includes(issued.audience)) throw armErrors.wrongAudience(issued.audience, audiences);
   }
 
   /** Serves the token endpoints; returns undefined when the path is not one of them. */
@@ -94,7 +99,7 @@ export class TokenAuthority {
     }
     const resource = query.get("resource");
     if (!resource) return { status: 400, body: { statusCode: 400, message: "The 'resource' query parameter is required." } };
-    const { token, expiresOn } = this.issue();
+    const { token, expiresOn } = this.issue(this.tokenLifetimeSeconds, resource);
     return {
       status: 200,
       body: { access_token: token, expires_on: String(Math.floor(expiresOn / 1000)), resource, token_type: "Bearer", client_id: this.clientId },
@@ -123,14 +128,14 @@ export class TokenAuthority {
     if (form.get("client_id") !== this.clientId || !safeEqual(form.get("client_secret") ?? "", this.clientSecret)) {
       return { status: 401, body: { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." } };
     }
-    const { token } = this.issue();
+    const { token } = this.issue(this.tokenLifetimeSeconds, form.get("scope")?.split(" ")[0]);
     return { status: 200, body: { token_type: "Bearer", expires_in: this.tokenLifetimeSeconds, ext_expires_in: this.tokenLifetimeSeconds, access_token: token } };
   }
 
   private purge(): void {
     this.issuedSincePurge = 0;
     const now = Date.now();
-    for (const [token, expiresOn] of this.tokens) if (expiresOn <= now) this.tokens.delete(token);
+    for (const [token, { expiresOn }] of this.tokens) if (expiresOn <= now) this.tokens.delete(token);
   }
 }
 

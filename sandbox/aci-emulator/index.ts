@@ -31,7 +31,10 @@ import type { StoredGroup } from "./render";
 import { createRequestListener } from "./server";
 import { AciService } from "./service";
 import { loadSpec } from "./spec";
-import { ARM_DEFAULT_LIMITS, Throttle, UNLIMITED, type ThrottleLimits } from "./throttle";
+import { METRICS_DEFAULT_LIMIT, MetricsService } from "./monitor/metrics-service";
+import { loadMetricsSpec } from "./monitor/schema";
+import { AZURE_METRIC_TIMING, type MetricTiming } from "./monitor/usage";
+import { ARM_DEFAULT_LIMITS, type BucketLimit, Throttle, TokenBucket, UNLIMITED, type ThrottleLimits } from "./throttle";
 import { DEFAULT_GROUP_BOUNDS, type GroupBounds } from "./validation";
 import { normalizeLocation } from "./wire";
 
@@ -45,6 +48,10 @@ export type { QuotaLimits } from "./catalog";
 export type { GroupBounds } from "./validation";
 export { ARM_DEFAULT_LIMITS, UNLIMITED } from "./throttle";
 export { loadSpec, API_VERSION } from "./spec";
+export type { MetricTiming } from "./monitor/usage";
+export { AZURE_METRIC_TIMING } from "./monitor/usage";
+export { METRICS_AUDIENCE, METRICS_BATCH_OPERATION } from "./monitor/endpoint";
+export { METRICS_DEFAULT_LIMIT } from "./monitor/metrics-service";
 
 export interface AciEmulatorOptions {
   /** Port on 127.0.0.1. @default 0 (any free port) */
@@ -85,6 +92,11 @@ export interface AciEmulatorOptions {
   readonly stateDir?: string;
   /** The contract file (a derived specification). @default the one in `contract/` */
   readonly contractFile?: string;
+  /**
+   * The Azure Monitor metrics batch API: metric grain and publication delay (Azure's: PT1M, one
+   * minute after the bucket ends; tests may shorten both), and its throttle (`null` = unlimited).
+   */
+  readonly monitor?: { readonly timing?: Partial<MetricTiming>; readonly limit?: BucketLimit | null };
 }
 
 export interface AciEmulator {
@@ -107,6 +119,8 @@ export interface AciEmulator {
   readonly clientEnv: Readonly<Record<string, string>>;
   /** A real SDK client wired to the emulator: CA trusted through an https.Agent, real credential. */
   client(options?: ContainerInstanceManagementClientOptionalParams): ContainerInstanceManagementClient;
+  /** The Azure Monitor metrics endpoint (the same server; Azure's is `https://<region>.metrics.monitor.azure.com`). */
+  readonly metricsEndpoint: string;
   /** A real `@azure/identity` credential that obtains tokens from the emulator. */
   credential(): TokenCredential;
   /** An https.Agent that trusts the emulator's CA (closed with the emulator). */
@@ -134,6 +148,8 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
   const subscriptionId = options.subscriptionId ?? DEFAULT_SUBSCRIPTION;
   const limits: ThrottleLimits = options.limits === "unlimited" ? UNLIMITED : { ...ARM_DEFAULT_LIMITS, ...options.limits };
   const quotas: QuotaLimits = options.quotas === "unlimited" ? { containerGroups: null, standardCores: null } : { ...DEFAULT_QUOTAS, ...options.quotas };
+
+  const monitorLimit: BucketLimit | null = options.monitor?.limit === undefined ? METRICS_DEFAULT_LIMIT : options.monitor.limit;
 
   const ca = await createCa("burstlet ACI emulator CA");
   const leaf = await issueCert(ca, { commonName: "127.0.0.1", ipAddresses: ["127.0.0.1"], dnsNames: ["localhost"], serverAuth: true });
@@ -175,6 +191,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     BURSTLET_ARM_ENDPOINT: endpoint,
     BURSTLET_RESOURCE_GROUP: resourceGroup,
     BURSTLET_LOCATION: location,
+    BURSTLET_AZURE_MONITOR_ENDPOINT: endpoint,
   });
   const info = (): Record<string, unknown> => ({ endpoint, subscriptionId, resourceGroup, location, caCertPath, clientEnv: clientEnv() });
   const listener = createRequestListener({
@@ -189,6 +206,14 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     homeLocation: location,
     selfCheck: options.selfCheck ?? false,
     control: createControlHandler({ info, faults, record, service, identity: tokens }),
+    monitor: {
+      spec: loadMetricsSpec(),
+      service: new MetricsService({ subscriptionId, groups: () => service.list(), timing: { ...AZURE_METRIC_TIMING, ...options.monitor?.timing } }),
+      identity: tokens,
+      throttle: monitorLimit === null ? null : new TokenBucket(monitorLimit, Date.now),
+      selfCheck: options.selfCheck ?? false,
+      onViolation: (status, problems) => record.addViolation({ operation: "Metrics_Batch", status, problems }),
+    },
   });
 
   const server = https.createServer({ cert: leaf.certPem, key: leaf.keyPem, keepAliveTimeout: 30_000 }, listener);
@@ -222,6 +247,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     clientId: tokens.clientId,
     clientSecret: tokens.clientSecret,
     clientEnv: env,
+    metricsEndpoint: endpoint,
     client: (clientOptions = {}) =>
       new ContainerInstanceManagementClient(credential(), subscriptionId, {
         endpoint,

@@ -83,6 +83,8 @@ export class ContainerRuntime {
   previous: ContainerStateView | undefined;
   /** A restart by the restart policy is scheduled. */
   restartPending = false;
+  /** When the container ran (epoch ms), oldest first; `to` is absent while it runs. Usage metrics read it. */
+  readonly runs: Array<{ from: number; to?: number }> = [];
 
   constructor(
     readonly name: string,
@@ -90,6 +92,13 @@ export class ContainerRuntime {
     readonly program: Program,
     readonly init: boolean,
   ) {}
+
+  /** Marks the current run (if any) as ended now. */
+  endRun(): void {
+    const last = this.runs[this.runs.length - 1];
+    if (last && last.to === undefined) last.to = Date.now();
+    if (this.runs.length > 20) this.runs.splice(0, this.runs.length - 20);
+  }
 
   log(line: string, max: number): void {
     this.logs.push({ at: Date.now(), line });
@@ -227,6 +236,7 @@ export class GroupRuntime {
 
   private startContainer(c: ContainerRuntime, gen: number, onExit?: (code: number) => void): void {
     c.current = { state: "Running", startTime: new Date().toISOString(), detailStatus: "" };
+    c.runs.push({ from: Date.now() });
     c.restartPending = false;
     c.events.add("Started", "Started container");
     this.runSteps(c, 0, gen, onExit);
@@ -253,6 +263,7 @@ export class GroupRuntime {
 
   private terminate(c: ContainerRuntime, exitCode: number, gen: number, onExit?: (code: number) => void): void {
     const started = c.current?.startTime;
+    c.endRun();
     c.current = { state: "Terminated", ...(started ? { startTime: started } : {}), exitCode, finishTime: new Date().toISOString(), detailStatus: exitCode === 0 ? "Completed" : "Error" };
     if (onExit) {
       onExit(exitCode);
@@ -276,6 +287,7 @@ export class GroupRuntime {
       c.restartPending = false;
       if (c.current?.state !== "Running" && c.current?.state !== "Waiting") continue;
       c.events.add("Killing", "Killing container");
+      c.endRun();
       c.previous = c.current;
       c.current = { state: "Terminated", ...(c.current.startTime ? { startTime: c.current.startTime } : {}), exitCode: 137, finishTime: new Date().toISOString(), detailStatus: "Killed" };
     }

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { armErrors, ArmError } from "./errors";
 import type { Faults } from "./faults";
 import type { TokenAuthority } from "./identity";
+import { type MonitorEndpointDeps, METRICS_BATCH_OPERATION, answerMetrics, isMetricsBatchPath } from "./monitor/endpoint";
 import type { CallLog } from "./record";
 import { matchRoute } from "./routes";
 import type { AciService, OpResponse } from "./service";
@@ -30,6 +31,8 @@ export interface HttpDeps {
   readonly homeLocation: string;
   /** Validate every ARM response against the spec and record violations. */
   readonly selfCheck: boolean;
+  /** The Azure Monitor metrics batch API, served beside ARM. */
+  readonly monitor: MonitorEndpointDeps;
   /** Serves `/_emulator/...`; returns undefined for an unknown path. */
   readonly control: (method: string, pathname: string, query: URLSearchParams, body: string) => OpResponse | undefined;
 }
@@ -70,6 +73,13 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
   if (identityAnswer) {
     send(res, identityAnswer.status, identityAnswer.body);
     deps.record.addCall({ operation: "Identity_Token", method, path: pathname, status: identityAnswer.status, durationMs: Date.now() - started, at: started });
+    return;
+  }
+
+  if (isMetricsBatchPath(pathname)) {
+    const out = answerMetrics(deps.monitor, { method, pathname, query: url.searchParams, authorization: req.headers.authorization, body });
+    send(res, out.status, out.body, armHeaders(out.headers));
+    deps.record.addCall({ operation: METRICS_BATCH_OPERATION, method, path: pathname, status: out.status, ...(out.errorCode ? { errorCode: out.errorCode } : {}), durationMs: Date.now() - started, at: started });
     return;
   }
 

@@ -10,6 +10,8 @@ import type { GoModule } from "./go-build";
 export const DEFAULT_KUBERNETES_VERSION = "v1.35.4";
 /** The kwok release that simulates ordinary nodes. Override with BURSTLET_KWOK_VERSION. */
 export const DEFAULT_KWOK_VERSION = "v0.7.0";
+/** metrics-server, behind the sandbox's metrics.k8s.io APIService. Override with BURSTLET_METRICS_SERVER_VERSION. */
+export const DEFAULT_METRICS_SERVER_VERSION = "v0.8.0";
 /** Distribution's registry (the OCI registry behind Docker Hub and many others). Override with BURSTLET_REGISTRY_VERSION. */
 export const DEFAULT_REGISTRY_VERSION = "v3.1.2";
 
@@ -34,7 +36,7 @@ export interface Toolset {
 
 export const KUBE_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubectl"] as const;
 /** Everything a control plane of the sandbox runs. */
-export const CONTROL_PLANE_BINARIES = [...KUBE_BINARIES, "kwok"] as const;
+export const CONTROL_PLANE_BINARIES = [...KUBE_BINARIES, "kwok", "metrics-server"] as const;
 
 function version(env: Env, variable: string, fallback: string): string {
   const value = env[variable] ?? fallback;
@@ -43,10 +45,11 @@ function version(env: Env, variable: string, fallback: string): string {
 }
 
 /** The versions in force, after environment overrides. */
-export function pinnedVersions(env: Env = process.env): { kubernetes: string; kwok: string; registry: string } {
+export function pinnedVersions(env: Env = process.env): { kubernetes: string; kwok: string; metricsServer: string; registry: string } {
   return {
     kubernetes: version(env, "BURSTLET_K8S_VERSION", DEFAULT_KUBERNETES_VERSION),
     kwok: version(env, "BURSTLET_KWOK_VERSION", DEFAULT_KWOK_VERSION),
+    metricsServer: version(env, "BURSTLET_METRICS_SERVER_VERSION", DEFAULT_METRICS_SERVER_VERSION),
     registry: version(env, "BURSTLET_REGISTRY_VERSION", DEFAULT_REGISTRY_VERSION),
   };
 }
@@ -102,6 +105,25 @@ export function kwok(env: Env = process.env): Toolset {
   };
 }
 
+/** metrics-server, built at its own module versions (its go.mod has no replace directives). */
+export function metricsServer(env: Env = process.env): Toolset {
+  const { metricsServer: msVersion } = pinnedVersions(env);
+  const module = "sigs.k8s.io/metrics-server";
+  return {
+    name: "metrics-server",
+    title: `metrics-server ${msVersion}`,
+    label: "metrics-server",
+    key: msVersion,
+    binaries: ["metrics-server"],
+    dirVariables: ["BURSTLET_METRICS_SERVER_BIN_DIR", "BURSTLET_K8S_BIN_DIR"],
+    async prepare(go) {
+      await go.run(["get", `${module}@${msVersion}`]);
+      // Its version is client-go's, as its Makefile sets it.
+      return { pkg: `${module}/cmd/metrics-server`, ldflags: `-X k8s.io/client-go/pkg/version.gitVersion=${msVersion}` };
+    },
+  };
+}
+
 /** Distribution's `registry`, the local OCI registry of the sandbox. */
 export function registry(env: Env = process.env): Toolset {
   const { registry: registryVersion } = pinnedVersions(env);
@@ -122,5 +144,5 @@ export function registry(env: Env = process.env): Toolset {
 
 /** Every toolset the tests, the demo and the benchmarks use. */
 export function allToolsets(env: Env = process.env): Toolset[] {
-  return [controlPlane(env), kwok(env), registry(env)];
+  return [controlPlane(env), kwok(env), metricsServer(env), registry(env)];
 }

@@ -8,10 +8,10 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { allToolsets, controlPlane, kwok, pinnedVersions, registry, type Toolset } from "./catalog";
+import { allToolsets, controlPlane, kwok, metricsServer, pinnedVersions, registry, type Toolset } from "./catalog";
 import { buildToolsets } from "./go-build";
 
-export { CONTROL_PLANE_BINARIES, DEFAULT_KUBERNETES_VERSION, pinnedVersions } from "./catalog";
+export { CONTROL_PLANE_BINARIES, DEFAULT_KUBERNETES_VERSION, DEFAULT_METRICS_SERVER_VERSION, pinnedVersions } from "./catalog";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -44,7 +44,7 @@ export function findToolset(toolset: Toolset, env: Env = process.env): string | 
 
 /** Whether the control plane still has to be built (the first run on a machine). */
 export function controlPlaneNeedsBuild(env: Env = process.env): boolean {
-  return [controlPlane(env), kwok(env)].some((t) => !findToolset(t, env));
+  return [controlPlane(env), kwok(env), metricsServer(env)].some((t) => !findToolset(t, env));
 }
 
 /**
@@ -103,10 +103,10 @@ async function ensureSet(toolsets: readonly Toolset[], options: BinaryOptions): 
   };
 }
 
-/** The control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kubectl). */
+/** The control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kubectl, metrics-server). */
 export async function ensureControlPlaneBinaries(options: BinaryOptions = {}): Promise<BinarySet & { kubernetesVersion: string }> {
   const env = options.env ?? process.env;
-  const set = await ensureSet([controlPlane(env), kwok(env)], options);
+  const set = await ensureSet([controlPlane(env), kwok(env), metricsServer(env)], options);
   return { ...set, kubernetesVersion: pinnedVersions(env).kubernetes };
 }
 

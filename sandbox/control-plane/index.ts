@@ -1,7 +1,8 @@
 /**
  * A real Kubernetes control plane on 127.0.0.1, in one call: etcd → kube-apiserver (TLS, RBAC and
  * Node authorisation, service-account signing keys, an admin identity, kubelet client certificates)
- * → kube-controller-manager → kube-scheduler → kwok for simulated ordinary nodes.
+ * → kube-controller-manager → kube-scheduler → kwok for simulated ordinary nodes → metrics-server
+ * behind the `metrics.k8s.io` APIService.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +17,7 @@ import { buildKubeConfig, writeKubeConfig } from "./kubeconfig";
 import { KUBELET_CLIENT_USER, type ControlPlanePki, writePki } from "./pki";
 import { waitForHealthy } from "./health";
 import { type KubectlOptions, type KubectlResult, runKubectl } from "./kubectl";
+import { frontProxyArgs, startMetricsServer } from "./metrics-server";
 
 /** Annotation kwok selects the ordinary nodes it simulates by. */
 export const KWOK_NODE_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" } as const;
@@ -66,7 +68,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const started = Date.now();
   try {
     const pki = await writePki(dir, SERVICE_IP);
-    const ports = { etcd: await freePort(), etcdPeer: await freePort(), api: await freePort(), kcm: await freePort(), sched: await freePort(), kwok: await freePort() };
+    const ports = { etcd: await freePort(), etcdPeer: await freePort(), api: await freePort(), kcm: await freePort(), sched: await freePort(), kwok: await freePort(), metrics: await freePort() };
     const server = `https://127.0.0.1:${ports.api}`;
     const admin = buildKubeConfig(server, pki.ca.certPem, "sandbox-admin", pki.admin);
     const kubeconfigPath = writeKubeConfig(path.join(dir, "admin.kubeconfig"), admin);
@@ -86,6 +88,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--cluster-signing-cert-file=${pki.files.caCert}`, `--cluster-signing-key-file=${pki.files.caKey}`,
       "--use-service-account-credentials=true", `--service-cluster-ip-range=${SERVICE_CIDR}`,
       "--concurrent-job-syncs=10", "--kube-api-qps=200", "--kube-api-burst=400",
+      // A HorizontalPodAutoscaler acts within seconds (the default is 15 s).
+      "--horizontal-pod-autoscaler-sync-period=5s",
     ]);
     const sched = group.start("kube-scheduler", bins.path("kube-scheduler"), [
       `--kubeconfig=${kubeconfigPath}`, `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
@@ -99,6 +103,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--server-address=127.0.0.1:${ports.kwok}`, "--cidr=10.244.0.0/16", "--node-ip=10.240.0.1",
     ]);
     await waitForHealthy(`http://127.0.0.1:${ports.kwok}/healthz`, kwok, {});
+    await startMetricsServer({ group, binary: bins.path("metrics-server"), pki, dir, server, port: ports.metrics, admin });
     await waitForDefaultServiceAccount(admin);
     progress(`[control-plane] Kubernetes ${bins.kubernetesVersion} ready at ${server} in ${((Date.now() - started) / 1000).toFixed(1)} s (${dir})`);
 
@@ -169,6 +174,7 @@ function apiServerArgs(pki: ControlPlanePki, etcdPort: number, port: number): st
     `--kubelet-client-certificate=${f.kubeletClientCert}`, `--kubelet-client-key=${f.kubeletClientKey}`,
     // As kubeadm and AKS set it: reach kubelets at their InternalIP (node names do not resolve here).
     "--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname",
+    ...frontProxyArgs(pki),
     "--endpoint-reconciler-type=none", "--max-requests-inflight=800", "--max-mutating-requests-inflight=400", "--profiling=false",
   ];
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { controlPlane, kwok, pinnedVersions, registry } from "../../sandbox/binaries/catalog";
+import { controlPlane, kwok, metricsServer, pinnedVersions, registry } from "../../sandbox/binaries/catalog";
 import { clock, estimateLeftMs } from "../../sandbox/binaries/go-build";
 import { controlPlaneNeedsBuild, ensureAllBinaries, findToolset, toolsetCacheDir } from "../../sandbox/binaries";
 
@@ -21,6 +21,7 @@ describe("sandbox binaries: lookup, cache and progress", () => {
     assert.equal(toolsetCacheDir(controlPlane(env), env), path.join(root, "control-plane", "v1.34.2"));
     assert.equal(toolsetCacheDir(kwok(env), env), path.join(root, "kwok", "v0.7.0"));
     assert.equal(toolsetCacheDir(registry(env), env), path.join(root, "registry", "v3.1.2"));
+    assert.equal(toolsetCacheDir(metricsServer(env), env), path.join(root, "metrics-server", "v0.8.0"));
   });
 
   it("looks in the named directory first, then the cache, and needs every binary of the toolset", () => {
@@ -32,12 +33,15 @@ describe("sandbox binaries: lookup, cache and progress", () => {
     fill(toolsetCacheDir(cp, env), cp.binaries);
     assert.equal(controlPlaneNeedsBuild(env), true, "kwok is still missing");
     fill(toolsetCacheDir(kwok(env), env), ["kwok"]);
+    assert.equal(controlPlaneNeedsBuild(env), true, "metrics-server is still missing");
+    fill(toolsetCacheDir(metricsServer(env), env), ["metrics-server"]);
     assert.equal(findToolset(cp, env), toolsetCacheDir(cp, env));
     fill(own, cp.binaries.slice(1));
     assert.equal(findToolset(cp, env), toolsetCacheDir(cp, env), "an incomplete directory is passed over");
-    fill(own, [...cp.binaries, "kwok"]);
+    fill(own, [...cp.binaries, "kwok", "metrics-server"]);
     assert.equal(findToolset(cp, env), own);
     assert.equal(findToolset(kwok(env), env), own);
+    assert.equal(findToolset(metricsServer(env), env), own, "one directory may hold every control-plane binary");
     assert.equal(controlPlaneNeedsBuild(env), false);
   });
 
@@ -50,9 +54,9 @@ describe("sandbox binaries: lookup, cache and progress", () => {
 
   it("finds built toolsets without building", async () => {
     const env = { BURSTLET_CACHE_DIR: root };
-    for (const t of [controlPlane(env), kwok(env), registry(env)]) fill(toolsetCacheDir(t, env), t.binaries);
+    for (const t of [controlPlane(env), kwok(env), metricsServer(env), registry(env)]) fill(toolsetCacheDir(t, env), t.binaries);
     const sets = await ensureAllBinaries({ env, progress: () => assert.fail("no build") });
-    assert.deepEqual([...sets.keys()], ["control-plane", "kwok", "registry"]);
+    assert.deepEqual([...sets.keys()], ["control-plane", "kwok", "metrics-server", "registry"]);
     assert.equal(sets.get("registry")!.path("registry"), path.join(root, "registry", "v3.1.2", "registry"));
   });
 

@@ -34,6 +34,7 @@ export class BurstletMetrics {
   private readonly groupsCreated = new Counter({ name: "burstlet_container_groups_created_total", help: "Container groups ARM accepted for creation", registers: [this.registry] });
   private readonly groupsDeleted = new Counter({ name: "burstlet_container_groups_deleted_total", help: "Container groups ARM accepted for deletion", registers: [this.registry] });
   private readonly reconcile = new Histogram({ name: "burstlet_reconcile_duration_seconds", help: "Duration of one reconcile of a work queue key, by queue and result", labelNames: ["queue", "result"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
+  private readonly monitorRequests = new Counter({ name: "burstlet_azure_monitor_requests_total", help: "HTTP requests to the Azure Monitor metrics batch API, by result (status code, or error when no answer came)", labelNames: ["code"], registers: [this.registry] });
   private readonly apiRequests = new Counter({ name: "burstlet_kubelet_api_requests_total", help: "Requests to the kubelet API, by route and status code", labelNames: ["route", "code"], registers: [this.registry] });
   private readonly lastWaitedMs: Record<"read" | "write", number> = { read: 0, write: 0 };
 
@@ -80,6 +81,11 @@ export class BurstletMetrics {
     this.armDuration.observe({ kind: call.kind }, call.ms / 1000);
     if (call.method === "PUT" && (call.status === 200 || call.status === 201)) this.groupsCreated.inc();
     if (call.method === "DELETE" && (call.status === 200 || call.status === 202)) this.groupsDeleted.inc();
+  }
+
+  /** The Azure Monitor client's per-attempt hook. */
+  monitorCall(call: { status: number | "error" }): void {
+    this.monitorRequests.inc({ code: String(call.status) });
   }
 
   /** A work queue's per-key hook. */

@@ -9,6 +9,7 @@ import type { PodProvider } from "../provider/provider";
 import type { BurstletMetrics } from "./metrics";
 import { createMetricsServer } from "./metrics-server";
 import { type PodSource, createKubeletApiServer } from "./server";
+import type { UsageView } from "./stats";
 import { loadClientCa, loadServingTls } from "./tls";
 
 export interface RunningServers {
@@ -23,6 +24,7 @@ export interface ServeInput {
   readonly provider: PodProvider;
   readonly pods: PodSource;
   readonly metrics: BurstletMetrics;
+  readonly usage?: UsageView;
   readonly log: Logger;
   /** How often log `follow` polls. @default 1_000 */
   readonly followPollMs?: number;
@@ -42,6 +44,7 @@ export async function startServers(input: ServeInput): Promise<RunningServers> {
     tls: { ...serving, clientCaPem },
     log,
     metrics: input.metrics,
+    usage: input.usage,
     followPollMs: input.followPollMs,
   });
   const metrics = createMetricsServer(input.metrics, log);

@@ -21,7 +21,7 @@ import { Authorizer, subjectAccessReviewer } from "./authz";
 import { checkLogTarget, logErrorToHttp, parseLogRequest, streamLogs } from "./container-logs";
 import type { BurstletMetrics } from "./metrics";
 import { type Route, matchRoute, routeLabel, streamRefusal } from "./routes";
-import { resourceMetrics, statsSummary } from "./stats";
+import { type UsageView, resourceMetrics, statsSummary } from "./stats";
 import { HttpError, badRequest, notFound, statusBody } from "./status";
 
 /** The pods bound to the node, from the informer cache. */
@@ -39,6 +39,8 @@ export interface KubeletApiServerOptions {
   readonly tls: { readonly certPem: string; readonly keyPem: string; readonly clientCaPem?: string };
   readonly log: Logger;
   readonly metrics?: BurstletMetrics;
+  /** Usage of the node's pods (from Azure Monitor); without it, stats carry no usage. */
+  readonly usage?: UsageView;
   /** Replace the API server round trips (tests). */
   readonly authenticator?: Authenticator;
   readonly authorizer?: Authorizer;
@@ -118,10 +120,10 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
         return json(200, { kind: "PodList", apiVersion: "v1", metadata: {}, items: runningPods(options.pods.list()) });
       case "statsSummary":
         if (!readOnly) break;
-        return json(200, statsSummary(nodeName, startedAt, options.pods.list()));
+        return json(200, statsSummary(nodeName, startedAt, options.pods.list(), options.usage));
       case "metricsResource":
         if (!readOnly) break;
-        return { code: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: resourceMetrics(options.pods.list(), new Date()) };
+        return { code: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: resourceMetrics(options.pods.list(), options.usage) };
       case "emptyMetrics":
         return { code: 200, contentType: "text/plain; version=0.0.4; charset=utf-8", body: "" };
       case "metrics": {

@@ -153,6 +153,14 @@ describe("parseConfig", () => {
     }
   });
 
+  it("reads usage from the region's Azure Monitor endpoint on a budget of its own, unless told otherwise", () => {
+    assert.deepEqual(parseConfig([], REQUIRED_ENV).usage, { endpoint: "https://westeurope.metrics.monitor.azure.com", pollSeconds: 30, callsPerSecond: 1, burst: 20 });
+    const custom = parseConfig(["--azure-monitor-endpoint=https://127.0.0.1:9443", "--usage-poll-seconds=10", "--azure-monitor-calls-per-second=0.5", "--azure-monitor-burst=5"], REQUIRED_ENV);
+    assert.deepEqual(custom.usage, { endpoint: "https://127.0.0.1:9443", pollSeconds: 10, callsPerSecond: 0.5, burst: 5 });
+    assert.match(problemsOf(["--azure-monitor-endpoint=http://127.0.0.1:9443"]), /--azure-monitor-endpoint \(BURSTLET_AZURE_MONITOR_ENDPOINT\) must be an https:\/\/ URL/);
+    assert.match(problemsOf(["--azure-monitor-burst=0"]), /--azure-monitor-burst \(BURSTLET_AZURE_MONITOR_BURST\) must be an integer of at least 1, got "0"/);
+  });
+
   it("takes TLS certificate and key together", () => {
     const config = parseConfig(["--tls-cert-file=/c.pem", "--tls-key-file=/k.pem"], REQUIRED_ENV);
     assert.deepEqual([config.tlsCertFile, config.tlsKeyFile], ["/c.pem", "/k.pem"]);

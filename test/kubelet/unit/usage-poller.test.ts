@@ -1,0 +1,52 @@
+import { strict as assert } from "node:assert";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { GroupSamples } from "../../../kubelet/src/aci/monitor-client";
+import { UsagePoller } from "../../../kubelet/src/aci/usage-poller";
+import { silentLogger } from "../../../kubelet/src/log";
+import { UsageBook } from "../../../kubelet/src/usage/usage-book";
+
+const started = new Date("2026-03-01T10:00:00Z");
+const pod = (i: number, phase = "Running"): V1Pod => ({
+  metadata: { name: `p${i}`, namespace: "ns", uid: `uid-${i}` },
+  status: { phase, containerStatuses: [{ name: "main", image: "i", imageID: "", ready: true, restartCount: 0, state: phase === "Running" ? { running: { startedAt: started } } : { waiting: { reason: "ContainerCreating" } } }] },
+});
+const idOf = (p: V1Pod): string => `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerInstance/containerGroups/${p.metadata!.name!}`;
+
+/** A monitor that answers 100 millicores and 1 MiB for one minute-bucket of every container asked about. */
+function fakeMonitor(fail: (ids: readonly string[]) => boolean = () => false) {
+  const batches: string[][] = [];
+  return {
+    batches,
+    usage: (ids: readonly string[]): Promise<GroupSamples> => {
+      batches.push([...ids]);
+      if (fail(ids)) return Promise.reject(new Error("throttled"));
+      return Promise.resolve(new Map(ids.map((id) => [id.toLowerCase(), new Map([["main", [{ at: started.getTime(), grainMs: 60_000, cpuMillicores: 100, memoryBytes: 2 ** 20 }]]])])));
+    },
+  };
+}
+
+describe("UsagePoller", () => {
+  it("asks about running pods only, at most 50 container groups per call", async () => {
+    const pods = [...Array.from({ length: 120 }, (_, i) => pod(i)), pod(999, "Pending"), pod(998, "Succeeded")];
+    const monitor = fakeMonitor();
+    const book = new UsageBook();
+    await new UsagePoller({ monitor, pods: () => pods, resourceId: idOf, book, intervalMs: 1000, log: silentLogger }).pollOnce();
+    assert.deepEqual(monitor.batches.map((b) => b.length).sort((a, b) => b - a), [50, 50, 20]);
+    assert.ok(!monitor.batches.flat().some((id) => id.endsWith("/p999") || id.endsWith("/p998")));
+    assert.equal(book.container("uid-7", "main")?.cpuSeconds, 6);
+  });
+
+  it("skips a batch that failed, keeps the others, and forgets pods that stopped running", async () => {
+    let pods = Array.from({ length: 60 }, (_, i) => pod(i));
+    const monitor = fakeMonitor((ids) => ids.some((id) => id.endsWith("/p0")));
+    const book = new UsageBook();
+    const poller = new UsagePoller({ monitor, pods: () => pods, resourceId: idOf, book, intervalMs: 1000, concurrency: 1, log: silentLogger });
+    await poller.pollOnce();
+    assert.equal(poller.counts.failedBatches, 1);
+    assert.equal(book.container("uid-0", "main"), undefined);
+    assert.ok(book.container("uid-55", "main"));
+    pods = pods.filter((p) => p.metadata!.name !== "p55");
+    await poller.pollOnce();
+    assert.equal(book.container("uid-55", "main"), undefined, "a pod no longer running is forgotten");
+  });
+});
