@@ -71,3 +71,9 @@ export const ACI_LIMITS = { containersPerGroup: 60, volumesPerGroup: 20, portsPe
  * (`"true"`); without it a pod's ports are never exposed to the internet.
  */
 export const ACI_PUBLIC_IP_ANNOTATION = "burstlet.io/public-ip";
+
+/**
+ * The Azure RBAC action behind burstlet's node health and capacity: reading the region's ACI usages
+ * and quotas (`location.listUsage`), a subscription-scoped read that no resource-group role covers.
+ */
+export const ACI_USAGE_READ_ACTION = "Microsoft.ContainerInstance/locations/usages/read";

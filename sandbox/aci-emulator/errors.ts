@@ -86,6 +86,16 @@ export const armErrors = {
       headers: { "www-authenticate": `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The access token has expired."` },
     });
   },
+  /** ARM's RBAC denial (403): the caller's principal may not perform the action at that scope. */
+  authorizationFailed(objectId: string, action: string, scope: string): ArmError {
+    return new ArmError(403, "AuthorizationFailed", `The client '${objectId}' with object id '${objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`);
+  },
+  /** ARM's denial of a linked resource (403): allowed on the resource, not on what it links to. */
+  linkedAuthorizationFailed(objectId: string, primary: { action: string; scope: string }, missing: ReadonlyArray<{ action: string; scope: string }>): ArmError {
+    const actions = missing.map((m) => m.action).join(",");
+    const scopes = missing.map((m) => m.scope).join(",");
+    return new ArmError(403, "LinkedAuthorizationFailed", `The client '${objectId}' with object id '${objectId}' has permission to perform action '${primary.action}' on scope '${primary.scope}'; however, it does not have permission to perform action(s) '${actions}' on the linked scope(s) '${scopes}' (respectively) or the linked scope(s) are invalid.`);
+  },
   /** ARM's per-subscription token-bucket throttling (https://aka.ms/arm-throttling). */
   subscriptionThrottled(kind: "read" | "write" | "delete", subscriptionId: string, retryAfterSeconds: number): ArmError {
     return new ArmError(429, "SubscriptionRequestsThrottled", `Number of '${kind}' requests for subscription '${subscriptionId}' actor 'burstlet' exceeded. Please try again after '${retryAfterSeconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.`, {

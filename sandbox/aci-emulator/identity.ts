@@ -12,9 +12,13 @@
  *   `disableInstanceDiscovery`): OpenID discovery at `/{tenant}/v2.0/.well-known/openid-configuration`
  *   and `POST /{tenant}/oauth2/v2.0/token`.
  *
- * Tokens are opaque random strings remembered with their expiry.
+ * Tokens are opaque random strings remembered with their expiry and the principal they were issued
+ * to (a client id and its object id), which authorization then checks. Besides the emulator's own
+ * client, more clients (service principals, user-assigned identities) may be registered; the
+ * managed-identity endpoint picks one by its `client_id` parameter, as Azure's does.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import type { Principal } from "./authorization";
 import { armErrors } from "./errors";
 
 export const MSI_TOKEN_PATH = "/msi/token";
@@ -25,6 +29,8 @@ export interface IdentityOptions {
   readonly tenantId?: string;
   /** Client id reported for the managed identity and accepted for client credentials. */
   readonly clientId?: string;
+  /** Object id of that client (what role assignments name). @default random */
+  readonly objectId?: string;
   /** Secret accepted for client credentials. @default random */
   readonly clientSecret?: string;
   /** The `IDENTITY_HEADER` value. @default random */
@@ -36,14 +42,22 @@ export interface IdentityResponse {
   readonly body: unknown;
 }
 
+interface Client {
+  readonly principal: Principal;
+  readonly secret: string;
+}
+
 export class TokenAuthority {
   readonly tenantId: string;
   readonly clientId: string;
   readonly clientSecret: string;
   readonly identityHeader: string;
   readonly tokenLifetimeSeconds: number;
-  /** Issued tokens: expiry (epoch ms) and the audience asked for, when one was. */
-  private readonly tokens = new Map<string, { readonly expiresOn: number; readonly audience?: string }>();
+  /** The emulator's own client: who tokens are issued to unless another client asks. */
+  readonly principal: Principal;
+  /** Issued tokens: expiry (epoch ms), who they were issued to, and the audience asked for, when one was. */
+  private readonly tokens = new Map<string, { readonly expiresOn: number; readonly principal: Principal; readonly audience?: string }>();
+  private readonly clients = new Map<string, Client>();
   private issuedSincePurge = 0;
 
   constructor(options: IdentityOptions = {}) {
@@ -52,14 +66,29 @@ export class TokenAuthority {
     this.clientSecret = options.clientSecret ?? randomBytes(24).toString("base64url");
     this.identityHeader = options.identityHeader ?? randomBytes(24).toString("base64url");
     this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
+    this.principal = { clientId: this.clientId, objectId: options.objectId ?? randomUUID() };
+    this.clients.set(this.clientId, { principal: this.principal, secret: this.clientSecret });
+  }
+
+  /** Registers another client (a service principal or user-assigned identity); returns its secret. */
+  addClient(principal: Principal, secret = randomBytes(24).toString("base64url")): string {
+    this.clients.set(principal.clientId, { principal, secret });
+    return secret;
+  }
+
+  /** The secret a registered client authenticates with. */
+  secretOf(clientId: string): string {
+    const client = this.clients.get(clientId);
+    if (!client) throw new TypeError(`no client '${clientId}' is registered with the emulator`);
+    return client.secret;
   }
 
   /** Issues a token (also usable directly by tests). */
-  issue(lifetimeSeconds = this.tokenLifetimeSeconds, audience?: string): { token: string; expiresOn: number } {
+  issue(lifetimeSeconds = this.tokenLifetimeSeconds, audience?: string, principal: Principal = this.principal): { token: string; expiresOn: number } {
     if (++this.issuedSincePurge > 1000) this.purge();
     const token = randomBytes(32).toString("base64url");
     const expiresOn = Date.now() + lifetimeSeconds * 1000;
-    this.tokens.set(token, { expiresOn, ...(audience ? { audience: audience.replace(/\/\.default$/, "").replace(/\/$/, "") } : {}) });
+    this.tokens.set(token, { expiresOn, principal, ...(audience ? { audience: audience.replace(/\/\.default$/, "").replace(/\/$/, "") } : {}) });
     return { token, expiresOn };
   }
 
@@ -69,10 +98,11 @@ export class TokenAuthority {
   }
 
   /**
-   * Checks an `Authorization` header; throws ARM's 401 answers. With `audiences`, a token issued for
-   * any other audience is refused too (a data-plane API takes only tokens meant for it).
+   * Checks an `Authorization` header and returns who the token was issued to; throws ARM's 401
+   * answers. With `audiences`, a token issued for any other audience is refused too (a data-plane
+   * API takes only tokens meant for it).
    */
-  verify(authorization: string | undefined, audiences?: readonly string[]): void {
+  verify(authorization: string | undefined, audiences?: readonly string[]): Principal {
     if (!authorization) throw armErrors.authenticationMissing();
     const match = /^Bearer\s+(\S+)$/i.exec(authorization);
     const issued = match ? this.tokens.get(match[1]) : undefined;
@@ -80,6 +110,7 @@ export class TokenAuthority {
     const now = Date.now();
     if (issued.expiresOn <= now) throw armErrors.expiredToken(new Date(issued.expiresOn), new Date(now));
     if (audiences && issued.audience && !audiences.includes(issued.audience)) throw armErrors.wrongAudience(issued.audience, audiences);
+    return issued.principal;
   }
 
   /** Serves the token endpoints; returns undefined when the path is not one of them. */
@@ -99,10 +130,13 @@ export class TokenAuthority {
     }
     const resource = query.get("resource");
     if (!resource) return { status: 400, body: { statusCode: 400, message: "The 'resource' query parameter is required." } };
-    const { token, expiresOn } = this.issue(this.tokenLifetimeSeconds, resource);
+    const wanted = query.get("client_id") ?? this.clientId;
+    const client = this.clients.get(wanted);
+    if (!client) return { status: 400, body: { statusCode: 400, message: `No managed identity with client id '${wanted}' is assigned to this resource.` } };
+    const { token, expiresOn } = this.issue(this.tokenLifetimeSeconds, resource, client.principal);
     return {
       status: 200,
-      body: { access_token: token, expires_on: String(Math.floor(expiresOn / 1000)), resource, token_type: "Bearer", client_id: this.clientId },
+      body: { access_token: token, expires_on: String(Math.floor(expiresOn / 1000)), resource, token_type: "Bearer", client_id: client.principal.clientId },
     };
   }
 
@@ -125,10 +159,11 @@ export class TokenAuthority {
     if (form.get("grant_type") !== "client_credentials") {
       return { status: 400, body: { error: "unsupported_grant_type", error_description: "AADSTS70003: The app requested an unsupported grant type." } };
     }
-    if (form.get("client_id") !== this.clientId || !safeEqual(form.get("client_secret") ?? "", this.clientSecret)) {
+    const client = this.clients.get(form.get("client_id") ?? "");
+    if (!client || !safeEqual(form.get("client_secret") ?? "", client.secret)) {
       return { status: 401, body: { error: "invalid_client", error_description: "AADSTS7000215: Invalid client secret provided." } };
     }
-    const { token } = this.issue(this.tokenLifetimeSeconds, form.get("scope")?.split(" ")[0]);
+    const { token } = this.issue(this.tokenLifetimeSeconds, form.get("scope")?.split(" ")[0], client.principal);
     return { status: 200, body: { token_type: "Bearer", expires_in: this.tokenLifetimeSeconds, ext_expires_in: this.tokenLifetimeSeconds, access_token: token } };
   }
 

@@ -10,6 +10,10 @@
  * - Limits: ARM's per-subscription token buckets and ACI's create/delete windows (`throttle.ts`),
  *   regional quotas (`catalog.ts`). Faults (`faults.ts`), a record of calls (`record.ts`), a token
  *   endpoint standing in for Entra ID (`identity.ts`) and a control endpoint (`control.ts`).
+ * - Authorization: Azure RBAC on every call (`authorization.ts`, built-in roles in `roles.ts`, the
+ *   action each operation needs in `actions.ts`), on by default. The emulator's own client is
+ *   granted what burstlet's components grant it (Contributor on the resource groups, reading ACI
+ *   usages on the subscription) unless the options say otherwise.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
@@ -20,6 +24,8 @@ import { ContainerInstanceManagementClient, type ContainerInstanceManagementClie
 import type { TokenCredential } from "@azure/core-auth";
 import { ClientSecretCredential } from "@azure/identity";
 import { createCa, issueCert } from "../tls";
+import { ACI_USAGE_READ_ACTION } from "../../kubelet/src/constants";
+import { Authorizer, type AuthorizationOptions, type RoleAssignment } from "./authorization";
 import { seededRandom } from "./behaviour";
 import { DEFAULT_QUOTAS, type QuotaLimits } from "./catalog";
 import { createControlHandler } from "./control";
@@ -36,9 +42,13 @@ import { loadMetricsSpec } from "./monitor/schema";
 import { AZURE_METRIC_TIMING, type MetricTiming } from "./monitor/usage";
 import { ARM_DEFAULT_LIMITS, type BucketLimit, Throttle, TokenBucket, UNLIMITED, type ThrottleLimits } from "./throttle";
 import { DEFAULT_GROUP_BOUNDS, type GroupBounds } from "./validation";
+import type { RoleDefinition } from "./roles";
 import { normalizeLocation } from "./wire";
 
 export { ArmError } from "./errors";
+export { Authorizer, actionMatches, scopeCovers } from "./authorization";
+export type { Principal, RoleAssignment, Denial, Permission } from "./authorization";
+export { BUILT_IN_ROLE_DEFINITIONS, type RoleDefinition } from "./roles";
 export type { FaultSettings } from "./faults";
 export type { CallRecord, BodyRecord, RecordOptions } from "./record";
 export type { StoredGroup } from "./render";
@@ -86,6 +96,13 @@ export interface AciEmulatorOptions {
   readonly selfCheck?: boolean;
   /** Token endpoint settings (lifetime, client id and secret, managed-identity header). */
   readonly identity?: IdentityOptions;
+  /**
+   * Azure RBAC on every ARM call. `false` turns it off (a test that does so says why). With
+   * `grantDefault` (the default), the emulator's own client gets Contributor on every resource group
+   * and the ACI usage reader role on the subscription, as burstlet's components grant.
+   * @default { grantDefault: true }
+   */
+  readonly authorization?: false | (AuthorizationOptions & { readonly grantDefault?: boolean });
   /** Lines kept per container log. @default 10000 */
   readonly maxLogLines?: number;
   /** Directory for the CA certificate file. @default a fresh temporary directory, removed on close */
@@ -121,13 +138,15 @@ export interface AciEmulator {
   client(options?: ContainerInstanceManagementClientOptionalParams): ContainerInstanceManagementClient;
   /** The Azure Monitor metrics endpoint (the same server; Azure's is `https://<region>.metrics.monitor.azure.com`). */
   readonly metricsEndpoint: string;
-  /** A real `@azure/identity` credential that obtains tokens from the emulator. */
-  credential(): TokenCredential;
+  /** A real `@azure/identity` credential that obtains tokens from the emulator (as `clientId`, a registered client; @default the emulator's own). */
+  credential(clientId?: string): TokenCredential;
   /** An https.Agent that trusts the emulator's CA (closed with the emulator). */
   agent(): https.Agent;
   readonly faults: Faults;
   readonly record: CallLog;
   readonly tokens: TokenAuthority;
+  /** Role assignments and definitions, and the denials so far; `undefined` when authorization is off. */
+  readonly authorization: Authorizer | undefined;
   /** Current container groups, in creation order. */
   groups(): ReadonlyArray<StoredGroup>;
   /** Adds a resource group at runtime. */
@@ -138,6 +157,16 @@ export interface AciEmulator {
 }
 
 const DEFAULT_SUBSCRIPTION = "6d1e7a52-3c1b-4f0e-9a8d-5b2c4e6f7a80";
+/** The emulator's stand-in for the custom role burstlet's components define for reading ACI usages. */
+export const EMULATOR_USAGE_READER_ROLE: RoleDefinition = {
+  id: "5e1d0b7a-6c2f-4b8e-9a31-7d4c2e0f9b16",
+  name: "ACI usage reader",
+  actions: [ACI_USAGE_READ_ACTION],
+  notActions: [],
+  dataActions: [],
+  notDataActions: [],
+};
+const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 
 export async function startAciEmulator(options: AciEmulatorOptions = {}): Promise<AciEmulator> {
   const spec = loadSpec(options.contractFile);
@@ -163,11 +192,13 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
   const faults = new Faults(seededRandom((options.seed ?? 1) + 7919));
   const record = new CallLog(options.record);
   const tokens = new TokenAuthority(options.identity);
+  const resourceGroups = [resourceGroup, ...(options.extraResourceGroups ?? [])];
+  const authorization = options.authorization === false ? undefined : defaultAuthorizer(options.authorization ?? {}, tokens.principal.objectId, subscriptionId, resourceGroups);
   const service = new AciService({
     spec,
     endpoint: () => endpoint,
     subscriptionId,
-    resourceGroups: [resourceGroup, ...(options.extraResourceGroups ?? [])],
+    resourceGroups,
     locations,
     tenantId: tokens.tenantId,
     bounds: { ...DEFAULT_GROUP_BOUNDS, ...options.bounds },
@@ -199,6 +230,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     spec,
     service,
     identity: tokens,
+    authorizer: authorization,
     faults,
     record,
     throttle: new Throttle({ ...limits, creates: null, groupDeletes: null }),
@@ -232,8 +264,8 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     agents.push(a);
     return a;
   };
-  const credential = (): TokenCredential =>
-    new ClientSecretCredential(tokens.tenantId, tokens.clientId, tokens.clientSecret, { authorityHost: endpoint, disableInstanceDiscovery: true, agent: agent() });
+  const credential = (clientId = tokens.clientId): TokenCredential =>
+    new ClientSecretCredential(tokens.tenantId, clientId, tokens.secretOf(clientId), { authorityHost: endpoint, disableInstanceDiscovery: true, agent: agent() });
   const env = clientEnv();
 
   return {
@@ -261,8 +293,12 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     faults,
     record,
     tokens,
+    authorization,
     groups: () => service.list(),
-    addResourceGroup: (name) => service.addResourceGroup(name),
+    addResourceGroup: (name) => {
+      service.addResourceGroup(name);
+      if (authorization && options.authorization !== false && options.authorization?.grantDefault !== false) authorization.assign(contributorOn(tokens.principal.objectId, subscriptionId, name));
+    },
     loseGroup: (name) => service.lose(name),
     close: async () => {
       service.dispose();
@@ -274,4 +310,18 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
       if (ownsStateDir) rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+function contributorOn(principalId: string, subscriptionId: string, resourceGroup: string): RoleAssignment {
+  return { principalId, roleDefinitionId: CONTRIBUTOR, scope: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}` };
+}
+
+function defaultAuthorizer(options: AuthorizationOptions & { readonly grantDefault?: boolean }, principalId: string, subscriptionId: string, resourceGroups: readonly string[]): Authorizer {
+  const authorizer = new Authorizer({ definitions: [EMULATOR_USAGE_READER_ROLE, ...(options.definitions ?? [])] });
+  const grants: RoleAssignment[] = options.grantDefault === false ? [] : [
+    ...resourceGroups.map((rg) => contributorOn(principalId, subscriptionId, rg)),
+    { principalId, roleDefinitionId: EMULATOR_USAGE_READER_ROLE.id, scope: `/subscriptions/${subscriptionId}` },
+  ];
+  for (const a of [...grants, ...(options.assignments ?? [])]) authorizer.assign(a);
+  return authorizer;
 }

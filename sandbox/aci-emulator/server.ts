@@ -1,11 +1,13 @@
 /**
  * The HTTP edge: reads requests, sends the token and control endpoints their way, and puts ARM
  * requests through what ARM does before a resource provider sees them (faults, api-version,
- * authentication, subscription throttling), then the service; records every call and, when the
+ * authentication, RBAC authorization, subscription throttling), then the service; records every call and, when the
  * self-check is on, validates every response against the specification.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
+import { requiredPermissions } from "./actions";
+import type { Authorizer } from "./authorization";
 import { armErrors, ArmError } from "./errors";
 import type { Faults } from "./faults";
 import type { TokenAuthority } from "./identity";
@@ -24,6 +26,8 @@ export interface HttpDeps {
   readonly spec: AciSpec;
   readonly service: AciService;
   readonly identity: TokenAuthority;
+  /** RBAC; `undefined` when authorization is off. */
+  readonly authorizer: Authorizer | undefined;
   readonly faults: Faults;
   readonly record: CallLog;
   readonly throttle: Throttle;
@@ -116,11 +120,13 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
     const apiVersion = url.searchParams.get("api-version");
     if (!apiVersion) throw armErrors.missingApiVersion();
     if (!deps.apiVersions.includes(apiVersion)) throw armErrors.unsupportedApiVersion(apiVersion, deps.homeLocation, deps.apiVersions);
-    deps.identity.verify(req.headers.authorization);
+    const principal = deps.identity.verify(req.headers.authorization);
+    const parsed = body.length > 0 && method !== "GET" && method !== "DELETE" ? parseJsonBody(body) : undefined;
+    const required = deps.authorizer ? requiredPermissions(route.operationId, route.params, parsed) : undefined;
+    if (required) deps.authorizer!.authorize(principal, required);
     const admission = deps.throttle.admit(route.kind);
     if (!admission.ok) throw armErrors.subscriptionThrottled(route.kind, route.params.subscriptionId ?? "", admission.retryAfterSeconds);
     if (admission.remaining !== null) rateHeader = { [`x-ms-ratelimit-remaining-subscription-${route.kind}s`]: String(admission.remaining) };
-    const parsed = body.length > 0 && method !== "GET" && method !== "DELETE" ? parseJsonBody(body) : undefined;
     if (parsed !== undefined) deps.record.addBody({ operation, method, path: pathname, at: started, body: parsed, ...(groupName ? { groupName } : {}) });
     const out = deps.service.handle({ operationId: route.operationId, params: route.params, query: url.searchParams, body: parsed });
     if (deps.selfCheck) selfCheck(deps, operation, out.status, out.body);

@@ -11,6 +11,21 @@ export async function fastEmulator(options: AciEmulatorOptions = {}): Promise<Ac
   return startAciEmulator({ timeScale: 0.01, selfCheck: true, ...options });
 }
 
+/** The emulator's own client's object id in {@link asOwner}. */
+export const OWNER_OBJECT_ID = "0a0a0a0a-0000-4000-8000-00000000000a";
+
+/**
+ * Options under which the emulator's own client is Owner at the root scope: for tests of the
+ * resource provider's contract (any scope, any linked resource), not of what burstlet is granted.
+ */
+export function asOwner(options: AciEmulatorOptions = {}): AciEmulatorOptions {
+  return {
+    ...options,
+    identity: { ...options.identity, objectId: OWNER_OBJECT_ID },
+    authorization: { assignments: [{ principalId: OWNER_OBJECT_ID, roleDefinitionId: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", scope: "/" }] },
+  };
+}
+
 /** Asserts that every response the emulator produced so far matched the specification. */
 export function assertNoSpecViolations(emulator: AciEmulator): void {
   assert.deepEqual(emulator.record.specViolations, [], "responses must validate against the spec");

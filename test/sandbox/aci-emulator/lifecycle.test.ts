@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import type { AciEmulator } from "../../../sandbox/aci-emulator";
-import { assertNoSpecViolations, collect, fastEmulator, getUntil, group, POLL, rejection } from "./fixture";
+import { asOwner, assertNoSpecViolations, collect, fastEmulator, getUntil, group, POLL, rejection } from "./fixture";
 
 describe("ACI emulator: container group lifecycle through the SDK", () => {
   let emu: AciEmulator;
   let client: ContainerInstanceManagementClient;
 
   before(async () => {
-    emu = await fastEmulator({ pageSize: 2 });
+    emu = await fastEmulator(asOwner({ pageSize: 2 }));
     client = emu.client();
   });
   after(async () => {

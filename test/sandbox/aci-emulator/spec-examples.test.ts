@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { createPipelineRequest, type HttpMethods } from "@azure/core-rest-pipeline";
 import { loadSpec, type AciEmulator } from "../../../sandbox/aci-emulator";
-import { assertNoSpecViolations, fastEmulator, getUntil } from "./fixture";
+import { asOwner, assertNoSpecViolations, fastEmulator, getUntil } from "./fixture";
 import { OFFICIAL_SPEC_MISSING, officialExamples, officialSpecDir } from "./official-spec";
 
 /** Every key of `expected` exists in `actual` with the same JSON type, recursively (arrays index by index). */
@@ -53,7 +53,7 @@ describe("ACI emulator: every example of the official specification round-trips"
   let client: ContainerInstanceManagementClient;
 
   before(async () => {
-    emu = await fastEmulator({ extraLocations: ["westus"] });
+    emu = await fastEmulator(asOwner({ extraLocations: ["westus"] }));
     client = emu.client();
   });
   after(async () => {
