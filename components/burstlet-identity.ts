@@ -6,16 +6,22 @@
  * - Contributor on the dedicated resource group where container groups are created, and nowhere
  *   else. No built-in role is narrower for creating, reading and deleting container groups, and a
  *   dedicated group limits what Contributor reaches to burstlet's own groups.
+ * - A custom role with the one action `location.listUsage` needs, on the subscription: the region's
+ *   ACI quota and usage are burstlet's node health and capacity, and Azure serves them only at
+ *   subscription scope, which no resource-group role reaches.
  * - Network Contributor on the ACI subnet only (joining container groups to it).
  * - Optionally a pull identity with AcrPull on a registry, which burstlet assigns to container
  *   groups so burst pods pull private images without a secret; burstlet gets Managed Identity
  *   Operator on that identity only, which assigning it requires.
+ *
+ * Every grant is a row of `ROLE_TABLE` (`role-table.ts`), which `docs/pulumi.md` prints.
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidInputError } from "../kubelet/src/errors";
-import { roleDefinitionId, serviceAccountSubject, subscriptionOf, WORKLOAD_IDENTITY_AUDIENCE, type BuiltInRole } from "./azure-ids";
+import { BUILT_IN_ROLES, roleDefinitionId, serviceAccountSubject, subscriptionOf, WORKLOAD_IDENTITY_AUDIENCE, type BuiltInRole } from "./azure-ids";
+import { ACI_USAGE_READER } from "./role-table";
 
 export interface BurstletIdentityArgs {
   /** Resource group the identities live in. */
@@ -77,13 +83,16 @@ export class BurstletIdentity extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const grant = (suffix: string, role: BuiltInRole, principalId: pulumi.Input<string>, scope: pulumi.Input<string>, description: string): void => {
+    /** `role`: a built-in role's key, or the ID of a role definition declared here. */
+    const grant = (suffix: string, role: BuiltInRole | pulumi.Output<string>, principalId: pulumi.Input<string>, scope: pulumi.Input<string>, description: string): void => {
       new authorization.RoleAssignment(
         `${name}-${suffix}`,
         {
           principalId,
           principalType: authorization.PrincipalType.ServicePrincipal,
-          roleDefinitionId: pulumi.output(scope).apply((s) => roleDefinitionId(subscriptionOf(s, `BurstletIdentity "${name}": scope of ${suffix}`), role)),
+          roleDefinitionId: typeof role === "string" && role in BUILT_IN_ROLES
+            ? pulumi.output(scope).apply((s) => roleDefinitionId(subscriptionOf(s, `BurstletIdentity "${name}": scope of ${suffix}`), role))
+            : role,
           scope,
           description,
         },
@@ -91,6 +100,22 @@ export class BurstletIdentity extends pulumi.ComponentResource {
       );
     };
     grant("container-groups", "contributor", identity.principalId, args.containerGroupResourceGroupId, "burstlet creates and deletes container groups in this dedicated resource group");
+
+    const subscription = pulumi.output(args.containerGroupResourceGroupId).apply((id) => `/subscriptions/${subscriptionOf(id, `BurstletIdentity "${name}": containerGroupResourceGroupId`)}`);
+    const usageReader = new authorization.RoleDefinition(
+      `${name}-aci-usage-reader`,
+      {
+        scope: subscription,
+        // Role names are unique in the tenant: the identity's (auto-generated) name keeps two stacks apart.
+        roleName: pulumi.interpolate`${ACI_USAGE_READER.roleName} (${identity.name})`,
+        description: ACI_USAGE_READER.description,
+        roleType: "CustomRole",
+        permissions: [{ actions: [...ACI_USAGE_READER.actions], notActions: [], dataActions: [], notDataActions: [] }],
+        assignableScopes: [subscription],
+      },
+      { parent: this },
+    );
+    grant("aci-usages", usageReader.id, identity.principalId, subscription, "burstlet reads the region's ACI quota and usage: its node's health and capacity");
     if (args.aciSubnetId !== undefined) {
       grant("aci-subnet", "networkContributor", identity.principalId, args.aciSubnetId, "burstlet joins container groups to the ACI subnet");
     }

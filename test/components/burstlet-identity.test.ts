@@ -7,6 +7,8 @@ const subnetId = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg/providers/
 const registryId = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr`;
 const role = (guid: string): string => `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
 
+const byScopeLength = (a: unknown[], b: unknown[]): number => String(a[1]).length - String(b[1]).length;
+
 describe("BurstletIdentity", () => {
   before(() => useMocks());
 
@@ -24,15 +26,30 @@ describe("BurstletIdentity", () => {
     assert.equal(ofType(resources, "azure-native:managedidentity:UserAssignedIdentity").length, 1, "no pull identity unless asked");
   });
 
-  it("grants Contributor on the container group resource group and Network Contributor on the ACI subnet only", async () => {
+  it("grants Contributor on the container group resource group, reading ACI usages on the subscription and Network Contributor on the ACI subnet only", async () => {
     const { resources } = await declared(() => {
       new BurstletIdentity("id", { resourceGroupName: "rg", containerGroupResourceGroupId: rgId, aciSubnetId: subnetId, oidcIssuerUrl: OIDC_ISSUER });
     });
-    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r): unknown[] => [r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId, r.inputs.principalType]);
+    const usageReader = oneOfType(resources, "azure-native:authorization:RoleDefinition");
+    // Registration order follows when each input resolves: compare in a fixed order.
+    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r): unknown[] => [r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId, r.inputs.principalType]).sort(byScopeLength);
     assert.deepEqual(grants, [
+      [usageReader.id, `/subscriptions/${SUBSCRIPTION_ID}`, "principal-id-burstlet", "ServicePrincipal"],
       [role("b24988ac-6180-42a0-ab88-20f7382dd24c"), rgId, "principal-id-burstlet", "ServicePrincipal"],
       [role("4d97b98b-1d4f-4787-a291-c67834d212e7"), subnetId, "principal-id-burstlet", "ServicePrincipal"],
     ]);
+  });
+
+  it("defines the usage reader with exactly the one action listUsage needs, assignable only on the subscription", async () => {
+    const { resources } = await declared(() => {
+      new BurstletIdentity("id", { resourceGroupName: "rg", containerGroupResourceGroupId: rgId, oidcIssuerUrl: OIDC_ISSUER });
+    });
+    const usageReader = oneOfType(resources, "azure-native:authorization:RoleDefinition");
+    assert.deepEqual(usageReader.inputs.permissions, [{ actions: ["Microsoft.ContainerInstance/locations/usages/read"], notActions: [], dataActions: [], notDataActions: [] }]);
+    assert.deepEqual(usageReader.inputs.assignableScopes, [`/subscriptions/${SUBSCRIPTION_ID}`]);
+    assert.equal(usageReader.inputs.scope, `/subscriptions/${SUBSCRIPTION_ID}`);
+    assert.equal(usageReader.inputs.roleType, "CustomRole");
+    assert.equal(usageReader.inputs.roleName, "burstlet ACI usage reader (id-burstlet)");
   });
 
   it("adds a pull identity with AcrPull, and lets burstlet assign only that identity", async () => {
@@ -42,9 +59,9 @@ describe("BurstletIdentity", () => {
     });
     const pullIdentityId = await valueOf(id.pullIdentityId!);
     const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r): unknown[] => [r.name, r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId]);
-    assert.deepEqual(grants.slice(1), [
-      ["id-pull-acr", role("7f951dda-4ed3-4680-a7ca-43fe172d538d"), registryId, "principal-id-pull"],
+    assert.deepEqual(grants.filter(([n]) => n === "id-pull-acr" || n === "id-assign-pull").sort(), [
       ["id-assign-pull", role("f1a07417-d97a-45cb-824c-7a7467783830"), pullIdentityId, "principal-id-burstlet"],
+      ["id-pull-acr", role("7f951dda-4ed3-4680-a7ca-43fe172d538d"), registryId, "principal-id-pull"],
     ]);
     for (const r of resources) assert.doesNotMatch(JSON.stringify(r.inputs), /secret|password/i, `${r.name} carries no secret`);
   });

@@ -4,6 +4,7 @@
  * Kubernetes objects can be read back as plain manifests (apiVersion/kind/metadata/...) that another
  * test may send to a real API server.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 
@@ -100,11 +101,20 @@ function armState(type: string, name: string, inputs: Record<string, Json>): { i
     case "azure-native:containerregistry:Registry":
       state.loginServer = `${physical}.registry.test`;
       break;
+    case "azure-native:authorization:RoleDefinition":
+      id = `${String(inputs.scope)}/providers/Microsoft.Authorization/roleDefinitions/${guidOf(name)}`;
+      break;
     case "azure-native:authorization:RoleAssignment":
       id = `${String(inputs.scope)}/providers/Microsoft.Authorization/roleAssignments/${name}`;
       break;
   }
   return { id, state: { ...state, id } };
+}
+
+/** A stable GUID-shaped name (what ARM names role definitions by). */
+function guidOf(name: string): string {
+  const h = createHash("sha256").update(name).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The marker Pulumi serialises secret values with. */

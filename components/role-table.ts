@@ -1,0 +1,81 @@
+/**
+ * Every Azure role assignment the components declare, as data: who gets which role on what kind of
+ * scope, and why. `docs/pulumi.md`'s role table is this table (a test holds them to each other),
+ * and the policy pack refuses any role assignment that does not fit one of its rows.
+ */
+import { ACI_USAGE_READ_ACTION } from "../kubelet/src/constants";
+import type { BuiltInRole } from "./azure-ids";
+
+/** The kinds of scope a role is granted on. */
+export type ScopeKind = "resourceGroup" | "subnet" | "userAssignedIdentity" | "registry" | "subscription";
+
+export interface RoleRow {
+  readonly principal: string;
+  /** A built-in role, or the custom ACI usage reader. */
+  readonly role: BuiltInRole | "aciUsageReader";
+  readonly roleName: string;
+  readonly scope: ScopeKind;
+  readonly scopeText: string;
+  readonly purpose: string;
+}
+
+/** The custom role for the one subscription-scoped read burstlet needs. */
+export const ACI_USAGE_READER = {
+  roleName: "burstlet ACI usage reader",
+  description: "Reads Azure Container Instances usages and quotas of the subscription's regions (burstlet's node health and capacity); nothing else.",
+  actions: [ACI_USAGE_READ_ACTION],
+} as const;
+
+export const ROLE_TABLE: readonly RoleRow[] = [
+  {
+    principal: "burstlet",
+    role: "contributor",
+    roleName: "Contributor",
+    scope: "resourceGroup",
+    scopeText: "the dedicated container-group resource group only",
+    purpose: "create, read, list, delete container groups, read their logs and operation status",
+  },
+  {
+    principal: "burstlet",
+    role: "aciUsageReader",
+    roleName: `${ACI_USAGE_READER.roleName} (custom: \`${ACI_USAGE_READ_ACTION}\` only)`,
+    scope: "subscription",
+    scopeText: "the subscription",
+    purpose: "node health and capacity: the region's ACI quota and usage (`location.listUsage` is subscription-scoped)",
+  },
+  {
+    principal: "burstlet",
+    role: "networkContributor",
+    roleName: "Network Contributor",
+    scope: "subnet",
+    scopeText: "the ACI subnet only",
+    purpose: "`Microsoft.Network/virtualNetworks/subnets/join/action`: put container groups in the subnet",
+  },
+  {
+    principal: "burstlet",
+    role: "managedIdentityOperator",
+    roleName: "Managed Identity Operator",
+    scope: "userAssignedIdentity",
+    scopeText: "the pull identity only",
+    purpose: "`Microsoft.ManagedIdentity/userAssignedIdentities/assign/action`: give container groups the pull identity",
+  },
+  { principal: "pull identity", role: "acrPull", roleName: "AcrPull", scope: "registry", scopeText: "the registry", purpose: "burst pods pull private images without a secret" },
+  { principal: "AKS control plane", role: "networkContributor", roleName: "Network Contributor", scope: "subnet", scopeText: "the node subnet", purpose: "AKS manages the node subnet it runs in" },
+  { principal: "AKS kubelet identity", role: "acrPull", roleName: "AcrPull", scope: "registry", scopeText: "the registry", purpose: "nodes pull the burstlet image" },
+];
+
+/** What kind of scope an Azure resource ID is; `other` for anything the table has no row for. */
+export function scopeKindOf(scope: string): ScopeKind | "other" {
+  if (/^\/subscriptions\/[^/]+$/i.test(scope)) return "subscription";
+  if (/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+$/i.test(scope)) return "resourceGroup";
+  if (/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.test(scope)) return "subnet";
+  if (/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ManagedIdentity\/userAssignedIdentities\/[^/]+$/i.test(scope)) return "userAssignedIdentity";
+  if (/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i.test(scope)) return "registry";
+  return "other";
+}
+
+/** The table's rows as `docs/pulumi.md` prints them. */
+export function roleTableMarkdown(): string {
+  const rows = ROLE_TABLE.map((r) => `| ${r.principal} | ${r.roleName} | ${r.scopeText} | ${r.purpose} |`);
+  return ["| Principal | Role | Scope | What for |", "|---|---|---|---|", ...rows].join("\n");
+}
