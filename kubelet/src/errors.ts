@@ -44,7 +44,19 @@ export class InvalidInputError extends Error {
 
 /** Azure rejected burstlet's own credentials (401/403): retried like any transient failure, but a health problem. */
 export class CredentialsRejectedError extends TransientError {
-  override readonly name = "CredentialsRejectedError";
+  override readonly name: string = "CredentialsRejectedError";
+}
+
+/**
+ * Azure refused burstlet's identity an action (403): its role assignments do not allow `action` on
+ * `scope`. Retried slowly (granting the role fixes it); the node's or the pod's Ready condition
+ * names what is missing.
+ */
+export class AuthorizationError extends CredentialsRejectedError {
+  override readonly name: string = "AuthorizationError";
+  constructor(readonly action: string, readonly scope: string, readonly code: string, options?: { cause?: unknown }) {
+    super(`Azure denied burstlet '${action}' on '${scope}' (${code}): grant the role that allows it (the role table in docs/pulumi.md lists burstlet's)`, undefined, options);
+  }
 }
 
 /**

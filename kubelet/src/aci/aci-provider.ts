@@ -281,7 +281,8 @@ export class AciProvider implements PodProvider {
     const now = Date.now();
     if (this.usageCache && now - this.usageCache.at < 10_000) return this.usageCache;
     try {
-      this.usageCache = { at: now, usages: await this.options.arm.usages() };
+      const [usages] = await Promise.all([this.options.arm.usages(), this.options.arm.probeRead()]);
+      this.usageCache = { at: now, usages };
     } catch (error) {
       this.usageCache = { at: now, usages: this.usageCache?.usages, error };
     }

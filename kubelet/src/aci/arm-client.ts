@@ -4,13 +4,14 @@
  * a token; a 429 pauses the whole bucket for its `Retry-After`, so one throttled pod slows the client,
  * not just itself. Failures come out typed, by the table in `failure-classes`: `NotFoundError`,
  * `ThrottledError`, `ImagePullError`, `CredentialsRejectedError`, `TransientError` (5xx, timeouts,
- * resets, quota exhausted for now, anything unknown) and `UnsupportedError` (a code that can never succeed).
+ * resets, quota exhausted for now, anything unknown), `AuthorizationError` (a 403 naming the action
+ * and scope RBAC refused) and `UnsupportedError` (a code that can never succeed).
  */
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { type ContainerGroup, ContainerInstanceManagementClient, type Usage } from "@azure/arm-containerinstance";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import { backoffDelay } from "../util/backoff";
 import { armFailureClass } from "./failure-classes";
 import { TokenBucket } from "../util/token-bucket";
@@ -40,6 +41,9 @@ export interface ArmClientOptions {
   /** Called after every HTTP attempt (for metrics). */
   readonly onCall?: (call: { method: string; kind: "read" | "write"; status: number | "error"; ms: number }) => void;
 }
+
+/** A container group name no pod maps to (pods' group names end in a 12-hex-digit hash), for {@link ArmClient.probeRead}. */
+const READ_PROBE_NAME = "burstlet-read-probe";
 
 export class ArmClient {
   readonly reads: TokenBucket;
@@ -139,6 +143,18 @@ export class ArmClient {
   async logs(name: string, container: string, tail?: number, timestamps?: boolean): Promise<string> {
     const answer = await this.read(`logs ${name}/${container}`, () => this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps }));
     return answer.content ?? "";
+  }
+
+  /**
+   * A read of the resource group's container groups that costs one request whatever their number:
+   * a GET of a name no group has. Resolves when ARM lets burstlet read there (the answer is 404).
+   */
+  async probeRead(): Promise<void> {
+    try {
+      await this.call("read probe", () => this.sdk.containerGroups.get(this.options.resourceGroup, READ_PROBE_NAME));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
   }
 
   async usages(): Promise<Usage[]> {
@@ -308,8 +324,21 @@ export function classify(what: string, err: unknown): Error {
     case "permanent":
       return new UnsupportedError("spec", `Azure Container Instances refused the container group: ${detail} (${code})`);
     case "credentials":
+      if (e.statusCode === 403) return authorizationError(code, detail, err);
       return new CredentialsRejectedError(`${message} (credentials rejected)`, undefined, { cause: err });
     case "transient":
       return new TransientError(`${message}${code && e.statusCode !== undefined ? ` (${e.statusCode} ${code})` : ""}`, undefined, { cause: err });
   }
+}
+
+/**
+ * ARM's 403: `AuthorizationFailed` names the action and scope ("... perform action '<a>' over scope
+ * '<s>' ..."), `LinkedAuthorizationFailed` the linked ones ("... action(s) '<a>' on the linked
+ * scope(s) '<s>' ...").
+ */
+function authorizationError(code: string, message: string, cause: unknown): AuthorizationError {
+  const linked = /perform action\(s\) '([^']+)' on the linked scope\(s\) '([^']+)'/.exec(message);
+  const direct = /perform action '([^']+)' over scope '([^']+)'/.exec(message);
+  const [, action, scope] = linked ?? direct ?? [undefined, "(not named)", "(not named)"];
+  return new AuthorizationError(action, scope, code || "Forbidden", { cause });
 }

@@ -1,10 +1,11 @@
 /**
  * The node's Ready from what ARM answers, with hysteresis: a throttled answer is an answer, one
  * failed call is not an outage, and only trouble that lasts `notReadyAfterMs` (ARM unreachable, or
- * refusing burstlet's credentials) makes the node NotReady; the reason names which. Pure but for
- * the time passed in.
+ * refusing burstlet's credentials) makes the node NotReady; the reason names which. A refused
+ * permission (403) makes it NotReady at once, naming the action and scope. Pure but for the time
+ * passed in.
  */
-import { CredentialsRejectedError, ThrottledError } from "../errors";
+import { AuthorizationError, CredentialsRejectedError, ThrottledError } from "../errors";
 import type { Health } from "../node/node-model";
 
 /** Two minutes: longer than any retry of one call, shorter than the node lifecycle's grace. */
@@ -22,6 +23,8 @@ export class ArmHealth {
       return { healthy: true, reason: "KubeletReady", message: "Azure Container Instances is reachable" };
     }
     this.troubleSince ??= Math.min(since ?? now, now);
+    // A refused permission does not pass with time: the node says at once which grant is missing.
+    if (error instanceof AuthorizationError) return { healthy: false, reason: "AuthorizationFailed", message: error.message };
     const text = error instanceof Error ? error.message : JSON.stringify(error);
     const credentials = error instanceof CredentialsRejectedError;
     const what = credentials ? "Azure has rejected burstlet's credentials" : "Azure Resource Manager has not answered";

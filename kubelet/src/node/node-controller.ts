@@ -81,7 +81,19 @@ export class NodeController {
     await this.retryUntil(signal, "register node", () => this.register());
     await this.retryUntil(signal, "create node lease", () => this.renewLease());
     if (beforeReady) {
-      await this.retryUntil(signal, "resync before ready", beforeReady);
+      await this.retryUntil(signal, "resync before ready", async () => {
+        try {
+          await beforeReady();
+        } catch (err) {
+          // The node says why it is not Ready (e.g. a missing Azure role), not just "Resyncing".
+          const health = await this.options.health();
+          if (!health.healthy) {
+            this.health = health;
+            await this.reportStatus().catch((e: unknown) => this.options.log.warn("could not report node status", { node: this.options.nodeName, error: e }));
+          }
+          throw err;
+        }
+      });
       this.health = readyHealth;
       await this.retryUntil(signal, "report node status", () => this.reportStatus());
     }

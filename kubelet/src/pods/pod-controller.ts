@@ -8,7 +8,7 @@
  */
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
 import { EPHEMERAL_MESSAGE, EPHEMERAL_REASON, ephemeralContainerStatuses } from "../aci/status";
-import { AdmissionError, BackingLostError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { AdmissionError, AuthorizationError, BackingLostError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import type { Logger } from "../log";
 import type { PodProvider, PodStatusUpdate } from "../provider/provider";
 import { type BackoffPolicy, backoffDelay } from "../util/backoff";
@@ -263,6 +263,14 @@ export class PodController {
       await this.events.record(pod, { reason: "Failed", message: `Error: CreateContainerConfigError: ${err.message}`, type: "Warning" });
       await this.setStatus(pod, containersWaitingStatus(pod, undefined, "CreateContainerConfigError", err.message, new Date()));
       throw err;
+    }
+    if (err instanceof AuthorizationError) {
+      // Not the pod's fault and not final: it runs once the role is granted.
+      const retryIn = this.fromKubernetes.addRateLimited(key, 0);
+      this.log.warn("Azure denied burstlet a permission the pod needs", { pod: key, action: err.action, scope: err.scope });
+      await this.events.record(pod, { reason: "AuthorizationFailed", message: `${err.message}; retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
+      await this.setStatus(pod, waitingStatus(pod, err.message, new Date(), "AuthorizationFailed"));
+      return;
     }
     if (err instanceof ThrottledError || err instanceof TransientError) {
       // Transient is not failure: the pod stays Pending, and says why.

@@ -44,9 +44,9 @@ export class PullBackoff {
 /** How long a failed pull shows `ErrImagePull` before `ImagePullBackOff` (the kubelet's next sync). */
 export const ERR_IMAGE_PULL_MS = 1_000;
 
-/** The pod's status with Ready=False, reason ProviderWaiting: still Pending, with the reason. */
-export function waitingStatus(pod: V1Pod, message: string, now: Date): V1PodStatus {
-  return { ...pod.status, phase: "Pending", conditions: withReady(pod, { status: "False", reason: "ProviderWaiting", message }, now) };
+/** The pod's status with Ready=False, reason ProviderWaiting (or AuthorizationFailed): still Pending, with the reason. */
+export function waitingStatus(pod: V1Pod, message: string, now: Date, reason: "ProviderWaiting" | "AuthorizationFailed" = "ProviderWaiting"): V1PodStatus {
+  return { ...pod.status, phase: "Pending", conditions: withReady(pod, { status: "False", reason, message }, now) };
 }
 
 /**

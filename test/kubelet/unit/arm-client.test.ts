@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { classify } from "../../../kubelet/src/aci/arm-client";
-import { CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../../../kubelet/src/errors";
+import { AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../../../kubelet/src/errors";
 
 /** An error as the Azure SDK throws it for an HTTP answer. */
 function armError(status: number, code: string, message = `${code} happened`, headers: Record<string, string> = {}): RestError {
@@ -54,12 +54,26 @@ describe("classify (ARM failures)", () => {
   });
 
   it("says when credentials were rejected, without failing pods for it", () => {
-    for (const status of [401, 403]) {
-      const err = classify("get g", armError(status, status === 401 ? "InvalidAuthenticationToken" : "AuthorizationFailed"));
-      assert.ok(err instanceof CredentialsRejectedError, `${status}`);
-      assert.ok(err instanceof TransientError, `${status}`);
-      assert.match(err.message, /credentials rejected/);
-    }
+    const err = classify("get g", armError(401, "InvalidAuthenticationToken"));
+    assert.ok(err instanceof CredentialsRejectedError);
+    assert.ok(err instanceof TransientError);
+    assert.match(err.message, /credentials rejected/);
+  });
+
+  it("turns ARM's 403 into AuthorizationError naming the action and scope (linked ones too)", () => {
+    const scope = "/subscriptions/s/resourceGroups/rg";
+    const denied = classify("list", armError(403, "AuthorizationFailed", `The client 'o' with object id 'o' does not have authorization to perform action 'Microsoft.ContainerInstance/containerGroups/read' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`));
+    assert.ok(denied instanceof AuthorizationError);
+    assert.ok(denied instanceof CredentialsRejectedError, "a refusal of burstlet's identity: retried, and the node's health says so");
+    assert.deepEqual([denied.action, denied.scope, denied.code], ["Microsoft.ContainerInstance/containerGroups/read", scope, "AuthorizationFailed"]);
+    assert.match(denied.message, /Azure denied burstlet 'Microsoft\.ContainerInstance\/containerGroups\/read' on '\/subscriptions\/s\/resourceGroups\/rg'/);
+    const subnet = `${scope}/providers/Microsoft.Network/virtualNetworks/v/subnets/aci`;
+    const linked = classify("create g", armError(403, "LinkedAuthorizationFailed", `The client 'o' with object id 'o' has permission to perform action 'Microsoft.ContainerInstance/containerGroups/write' on scope '${scope}/providers/Microsoft.ContainerInstance/containerGroups/g'; however, it does not have permission to perform action(s) 'Microsoft.Network/virtualNetworks/subnets/join/action' on the linked scope(s) '${subnet}' (respectively) or the linked scope(s) are invalid.`));
+    assert.ok(linked instanceof AuthorizationError);
+    assert.deepEqual([linked.action, linked.scope], ["Microsoft.Network/virtualNetworks/subnets/join/action", subnet]);
+    const bare = classify("get g", armError(403, "Forbidden", "no"));
+    assert.ok(bare instanceof AuthorizationError);
+    assert.equal(bare.action, "(not named)");
   });
 
   it("fails a pod only for the codes the table lists as permanent, with ACI's own explanation", () => {
