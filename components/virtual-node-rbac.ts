@@ -1,10 +1,12 @@
 /**
- * burstlet's RBAC objects: a ClusterRole for its node, pods, events and the objects its pods
- * reference, and a Role in `kube-node-lease` for its heartbeat, each bound to its service account.
+ * burstlet's RBAC objects: a ClusterRole for TLS bootstrap bound to its service account, and one
+ * for renewing the node's certificate bound to the node's user (`system:node:<name>`). Everything
+ * else the node does is the Node authorizer's to allow, as for any kubelet.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { burstletClusterRules, burstletLeaseRules, NODE_LEASE_NAMESPACE } from "./virtual-node-spec";
+import { nodeUser } from "../kubelet/src/constants";
+import { burstletBootstrapRules, burstletNodeRules } from "./virtual-node-spec";
 
 export interface RbacInput {
   /** Component name, prefix of the logical names. */
@@ -19,20 +21,18 @@ export interface RbacInput {
 
 /** Declares the roles and bindings; returns them so the Deployment can wait for them. */
 export function declareBurstletRbac(input: RbacInput, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
-  const subjects = [{ kind: "ServiceAccount", name: input.serviceAccountName, namespace: input.namespace }];
-  const metadata = { name: input.objectName, labels: input.labels };
-  const clusterRole = new k8s.rbac.v1.ClusterRole(`${input.name}-cluster-role`, { metadata, rules: burstletClusterRules(input.nodeName) }, opts);
-  const clusterBinding = new k8s.rbac.v1.ClusterRoleBinding(
-    `${input.name}-cluster-role-binding`,
-    { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects },
-    opts,
-  );
-  const leaseMetadata = { ...metadata, namespace: NODE_LEASE_NAMESPACE };
-  const leaseRole = new k8s.rbac.v1.Role(`${input.name}-lease-role`, { metadata: leaseMetadata, rules: burstletLeaseRules(input.nodeName) }, opts);
-  const leaseBinding = new k8s.rbac.v1.RoleBinding(
-    `${input.name}-lease-role-binding`,
-    { metadata: leaseMetadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: leaseRole.metadata.name }, subjects },
-    opts,
-  );
-  return [clusterRole, clusterBinding, leaseRole, leaseBinding];
+  const declared: pulumi.Resource[] = [];
+  const bind = (suffix: string, rules: ReturnType<typeof burstletBootstrapRules>, subject: k8s.types.input.rbac.v1.Subject): void => {
+    const metadata = { name: `${input.objectName}-${suffix}`, labels: input.labels };
+    const role = new k8s.rbac.v1.ClusterRole(`${input.name}-${suffix}-role`, { metadata, rules }, opts);
+    const binding = new k8s.rbac.v1.ClusterRoleBinding(
+      `${input.name}-${suffix}-binding`,
+      { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name }, subjects: [subject] },
+      opts,
+    );
+    declared.push(role, binding);
+  };
+  bind("bootstrap", burstletBootstrapRules(), { kind: "ServiceAccount", name: input.serviceAccountName, namespace: input.namespace });
+  bind("node", burstletNodeRules(), { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: nodeUser(input.nodeName) });
+  return declared;
 }

@@ -1,7 +1,7 @@
 /**
  * What the VirtualNode component declares, as pure functions: burstlet's labels, its RBAC rules
- * (least privilege, scoped to its own node and lease by name where Kubernetes allows it) and the
- * environment of its Deployment. Variable names come from the kubelet's `SETTINGS`, so a renamed
+ * (least privilege: its service account only bootstraps the node's identity; the Node authorizer
+ * fences the rest) and the environment of its Deployment. Variable names come from the kubelet's `SETTINGS`, so a renamed
  * setting breaks the build instead of a deployment.
  */
 import type * as k8s from "@pulumi/kubernetes";
@@ -9,8 +9,6 @@ import type * as pulumi from "@pulumi/pulumi";
 import { SETTINGS, type LogLevel, type Taint } from "../kubelet/src/config";
 import { HEALTH_PATH, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
 import { WORKLOAD_IDENTITY_AUDIENCE } from "./azure-ids";
-
-
 
 /** Labels on every object of a virtual node; `instance` is the node name. */
 export function burstletLabels(nodeName: string): Record<string, string> {
@@ -28,9 +26,6 @@ export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
 export const WORKLOAD_IDENTITY_TENANT_ID_ANNOTATION = "azure.workload.identity/tenant-id";
 
-/** Where the node's heartbeat Lease lives. */
-export const NODE_LEASE_NAMESPACE = "kube-node-lease";
-
 export interface PolicyRule {
   apiGroups: string[];
   resources: string[];
@@ -39,34 +34,27 @@ export interface PolicyRule {
 }
 
 /**
- * Cluster-wide rules: its own Node (create, then only that name), pods bound to it (pods of every
- * namespace, since Kubernetes cannot scope by `spec.nodeName`), events, `get` on the secrets and
- * config maps its pods reference (never list or watch: burstlet cannot read every secret in bulk),
- * bound tokens for its pods' service accounts (the projected token every pod mounts; a kubelet mints
- * them with the TokenRequest API, creating nothing else on the service account), and the reviews
- * that authenticate and authorise callers of its kubelet API.
+ * What burstlet's service account may do: TLS bootstrap and nothing else. It creates a certificate
+ * signing request for its node's client certificate and reads it back until it is signed (the
+ * rules of Kubernetes' `system:node-bootstrapper`), and may ask for a `nodeclient` certificate, which
+ * makes the controller-manager's approver approve it. Everything else burstlet does, it does as
+ * `system:node:<name>`, where the Node authorizer and NodeRestriction fence it to its own Node,
+ * Lease and pods, the secrets, config maps and service-account tokens of those pods, events, and the
+ * token and access reviews its kubelet API needs.
  */
-export function burstletClusterRules(nodeName: string): PolicyRule[] {
+export function burstletBootstrapRules(): PolicyRule[] {
   return [
-    { apiGroups: [""], resources: ["nodes"], verbs: ["create", "list", "watch"] },
-    { apiGroups: [""], resources: ["nodes"], verbs: ["get", "update", "patch"], resourceNames: [nodeName] },
-    { apiGroups: [""], resources: ["nodes/status"], verbs: ["get", "update", "patch"], resourceNames: [nodeName] },
-    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "delete"] },
-    { apiGroups: [""], resources: ["pods/status"], verbs: ["get", "update", "patch"] },
-    { apiGroups: ["", "events.k8s.io"], resources: ["events"], verbs: ["create", "update", "patch"] },
-    { apiGroups: [""], resources: ["secrets", "configmaps"], verbs: ["get"] },
-    { apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] },
-    { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
-    { apiGroups: ["authorization.k8s.io"], resources: ["subjectaccessreviews"], verbs: ["create"] },
+    { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests"], verbs: ["create", "get", "list", "watch"] },
+    { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/nodeclient"], verbs: ["create"] },
   ];
 }
 
-/** Rules in `kube-node-lease`: create the node's Lease, then renew only that one. */
-export function burstletLeaseRules(nodeName: string): PolicyRule[] {
-  return [
-    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
-    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "update", "patch"], resourceNames: [nodeName] },
-  ];
+/**
+ * What the node's own user needs beyond the Node authorizer: renewing its certificate with its
+ * current one (`selfnodeclient`, which the approver checks for a CSR whose requester is the node).
+ */
+export function burstletNodeRules(): PolicyRule[] {
+  return [{ apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/selfnodeclient"], verbs: ["create"] }];
 }
 
 /** `key=value:effect`, or `none`: the form of the `taint` setting. */

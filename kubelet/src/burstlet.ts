@@ -16,6 +16,7 @@ import { BurstletMetrics } from "./api/metrics";
 import { type RunningServers, startServers } from "./api/serve";
 import type { BurstletConfig } from "./config";
 import { cloneKubeConfig, loadKubeConfig } from "./kube/pooled-kube-config";
+import { NodeIdentity } from "./kube/node-identity";
 import { KubeReferenceReader } from "./kube/reference-reader";
 import type { Logger } from "./log";
 import { NodeController } from "./node/node-controller";
@@ -43,6 +44,8 @@ export interface BurstletDependencies {
     readonly logFollowPollMs?: number;
     /** How often usage is read from Azure Monitor. @default config.usage.pollSeconds */
     readonly usagePollMs?: number;
+    /** Requested lifetime of the node's client certificate. */
+    readonly nodeCertificateSeconds?: number;
   };
 }
 
@@ -55,6 +58,8 @@ export class Burstlet {
   readonly usage = new UsageBook();
   readonly usagePoller: UsagePoller;
   readonly metrics = new BurstletMetrics();
+  /** The node's client certificate (TLS bootstrap), unless burstlet uses the kubeconfig's own credentials. */
+  readonly identity: NodeIdentity | undefined;
   /** The kubelet API and metrics ports, once `run` has bound them. */
   servers: RunningServers | undefined;
   private readonly log: Logger;
@@ -63,7 +68,11 @@ export class Burstlet {
 
   constructor(readonly config: BurstletConfig, deps: BurstletDependencies) {
     this.log = deps.log;
-    const kubeConfig = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+    const bootstrap = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+    this.identity = config.nodeIdentity === "tls-bootstrap"
+      ? new NodeIdentity({ bootstrap, nodeName: config.nodeName, log: deps.log, expirationSeconds: deps.tuning?.nodeCertificateSeconds })
+      : undefined;
+    const kubeConfig = this.identity?.kubeConfig() ?? bootstrap;
     this.kubeConfig = kubeConfig;
     const credential = deps.credential ?? new DefaultAzureCredential();
     this.arm = new ArmClient({
@@ -96,7 +105,7 @@ export class Burstlet {
     });
     this.node = new NodeController({
       // A separate KubeConfig instance: the heartbeat must not queue behind pod traffic.
-      kubeConfig: cloneKubeConfig(kubeConfig),
+      kubeConfig: this.identity?.kubeConfig() ?? cloneKubeConfig(kubeConfig),
       nodeName: config.nodeName,
       taint: config.taint,
       address: config.nodeAddress,
@@ -141,6 +150,7 @@ export class Burstlet {
 
   /** Runs until `signal` aborts. `ready` resolves once the node is registered and resynced. */
   async run(signal: AbortSignal): Promise<void> {
+    await this.identity?.start(signal);
     const pods = { get: (namespace: string, name: string) => this.pods.getPod(namespace, name), list: () => this.pods.listPods() };
     this.servers = await startServers({ config: this.config, kubeConfig: this.kubeConfig, provider: this.provider, pods, metrics: this.metrics, usage: this.usage, log: this.log, followPollMs: this.logFollowPollMs });
     this.node.setKubeletPort(this.servers.kubeletPort);
@@ -164,6 +174,7 @@ export class Burstlet {
     if (signal.aborted) return;
     this.log.info("burstlet is running", { node: this.config.nodeName });
     await Promise.all([node, this.pods.run(signal), this.provider.tracker.run(signal), this.usagePoller.run(signal)]);
+    await Promise.all([node, this.pods.run(signal), this.provider.tracker.run(signal), this.identity?.run(signal)]);
     this.log.info("burstlet stopped; container groups keep running", { node: this.config.nodeName });
   }
 }

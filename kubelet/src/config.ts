@@ -81,7 +81,18 @@ export interface BurstletConfig {
   /** Registries reached over plain HTTP when resolving image entrypoints (e.g. `127.0.0.1:5000`). */
   readonly insecureRegistries: readonly string[];
   readonly logLevel: LogLevel;
+  /** How burstlet authenticates to the API server (see {@link NODE_IDENTITIES}). */
+  readonly nodeIdentity: NodeIdentityMode;
 }
+
+/**
+ * `tls-bootstrap`: as a kubelet, a `system:node:<name>` client certificate obtained through a
+ * certificate signing request sent with the kubeconfig's (or service account's) credentials, and
+ * renewed before it expires; the Node authorizer then fences burstlet to its node. `kubeconfig`: the
+ * kubeconfig's own credentials, for clusters without a kubelet client signer.
+ */
+export const NODE_IDENTITIES = ["tls-bootstrap", "kubeconfig"] as const;
+export type NodeIdentityMode = (typeof NODE_IDENTITIES)[number];
 
 /** Every setting: flag name, environment variable, and a one-line description (shown by `--help`). */
 export const SETTINGS = {
@@ -124,6 +135,7 @@ export const SETTINGS = {
   clientCaFile: ["client-ca-file", "BURSTLET_CLIENT_CA_FILE", "CA bundle for client certificates (default: in-cluster CA when present)"],
   insecureRegistries: ["insecure-registries", "BURSTLET_INSECURE_REGISTRIES", "comma-separated registries reached over plain HTTP (testing only)"],
   logLevel: ["log-level", "BURSTLET_LOG_LEVEL", "debug, info, warn or error (default info)"],
+  nodeIdentity: ["node-identity", "BURSTLET_NODE_IDENTITY", "tls-bootstrap (a system:node:<name> certificate through a CSR, as a kubelet; default) or kubeconfig (its own credentials)"],
 } as const satisfies Record<string, readonly [string, string, string]>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -194,6 +206,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (!["debug", "info", "warn", "error"].includes(logLevel)) {
     problems.push(`${where("logLevel")} must be one of debug, info, warn, error; got "${logLevel}"`);
   }
+  const nodeIdentity = raw("nodeIdentity") ?? "tls-bootstrap";
+  if (!(NODE_IDENTITIES as readonly string[]).includes(nodeIdentity)) {
+    problems.push(`${where("nodeIdentity")} must be one of ${NODE_IDENTITIES.join(", ")}; got "${nodeIdentity}"`);
+  }
   const tlsCertFile = raw("tlsCertFile");
   const tlsKeyFile = raw("tlsKeyFile");
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
@@ -252,6 +268,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     clientCaFile: raw("clientCaFile"),
     insecureRegistries: (raw("insecureRegistries") ?? "").split(",").map((r) => r.trim()).filter(Boolean),
     logLevel: logLevel as LogLevel,
+    nodeIdentity: nodeIdentity as NodeIdentityMode,
   };
   if (problems.length > 0) {
     throw new ConfigError(`invalid burstlet configuration:\n  - ${problems.join("\n  - ")}`);

@@ -19,12 +19,17 @@ export const LOAD_BALANCER_EXCLUSION_LABELS: Readonly<Record<string, string>> = 
 /** The label that marks a node as a virtual kubelet; workloads select on it. */
 export const VIRTUAL_NODE_TYPE_LABEL = { key: "type", value: "virtual-kubelet" } as const;
 
-/** Labels burstlet sets on its node, besides `kubernetes.io/hostname`. */
+/**
+ * Labels burstlet sets on its node, besides `kubernetes.io/hostname`: only labels the NodeRestriction
+ * admission plugin lets a node set on itself. `kubernetes.io/role` and the legacy
+ * `alpha.service-controller.kubernetes.io/exclude-balancer` are not among them (a node may set only
+ * `kubelet.kubernetes.io/*`, `node.kubernetes.io/*` and a few well-known `kubernetes.io` labels);
+ * a `BurstJob`'s node patch, applied with the deployer's rights, adds the legacy exclusion label.
+ */
 export const VIRTUAL_NODE_LABELS: Readonly<Record<string, string>> = {
   [VIRTUAL_NODE_TYPE_LABEL.key]: VIRTUAL_NODE_TYPE_LABEL.value,
-  "kubernetes.io/role": "agent",
   "kubernetes.io/os": "linux",
-  ...LOAD_BALANCER_EXCLUSION_LABELS,
+  "node.kubernetes.io/exclude-from-external-load-balancers": LOAD_BALANCER_EXCLUSION_LABELS["node.kubernetes.io/exclude-from-external-load-balancers"],
 };
 
 /** The default name of the virtual node. */
@@ -77,3 +82,11 @@ export const ACI_PUBLIC_IP_ANNOTATION = "burstlet.io/public-ip";
  * and quotas (`location.listUsage`), a subscription-scoped read that no resource-group role covers.
  */
 export const ACI_USAGE_READ_ACTION = "Microsoft.ContainerInstance/locations/usages/read";
+
+/** The Kubernetes group every node's user is in; the Node authorizer serves it. */
+export const NODES_GROUP = "system:nodes";
+
+/** The Kubernetes user of a node: what burstlet authenticates as once bootstrapped. */
+export function nodeUser(nodeName: string): string {
+  return `system:node:${nodeName}`;
+}

@@ -1,11 +1,13 @@
 /**
  * The Kubernetes objects that `VirtualNode` and `BurstJob` declare, sent to a real API server: every
  * manifest passes server-side apply (dry run), and the VirtualNode's RBAC is enough for burstlet to
- * register its node and run a pod when burstlet runs under that service account and nothing else.
+ * bootstrap its node identity (a `system:node:<name>` certificate through a CSR) and, under the Node
+ * authorizer and NodeRestriction, register its node and run a pod, and nothing more.
  */
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
-import { CoreV1Api, type KubernetesObject, KubernetesObjectApi, PatchStrategy, type V1Pod } from "@kubernetes/client-node";
+import { X509Certificate } from "node:crypto";
+import { CertificatesV1Api, CoreV1Api, type KubernetesObject, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { BurstJob } from "../../components/burst-job";
 import { VirtualNode, type VirtualNodeArgs } from "../../components/virtual-node";
 import { VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
@@ -90,7 +92,7 @@ describe("component manifests against a real API server", function () {
 
     it("declares every kind the components are meant to", () => {
       const kinds = new Set(manifests.map((m) => m.kind));
-      for (const kind of ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "PriorityClass", "Deployment", "Job", "Node"]) {
+      for (const kind of ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "PriorityClass", "Deployment", "Job", "Node"]) {
         assert.ok(kinds.has(kind), `no ${kind} among ${[...kinds].join(", ")}`);
       }
       assert.equal(manifests.filter((m) => m.kind === "Job").length, 3);
@@ -169,19 +171,19 @@ describe("component manifests against a real API server", function () {
 
     it("applies only the service account, its roles and their bindings (nothing broader)", () => {
       assert.deepEqual(rbac.map(label).sort(), [
-        `ClusterRole//burstlet-${nodeName}`,
-        `ClusterRoleBinding//burstlet-${nodeName}`,
+        `ClusterRole//burstlet-${nodeName}-bootstrap`,
+        `ClusterRole//burstlet-${nodeName}-node`,
+        `ClusterRoleBinding//burstlet-${nodeName}-bootstrap`,
+        `ClusterRoleBinding//burstlet-${nodeName}-node`,
         `Namespace//${namespace}`,
-        `Role/kube-node-lease/burstlet-${nodeName}`,
-        `RoleBinding/kube-node-lease/burstlet-${nodeName}`,
         `ServiceAccount/${namespace}/${serviceAccount}`,
       ]);
     });
 
-    it("registers a Ready node under the service account's identity", async () => {
+    it("bootstraps the node's identity from the service account and registers a Ready node as system:node:<name>", async () => {
       const kubeconfigPath = await cp.serviceAccountKubeconfig(namespace, serviceAccount);
       const log = createLogger("debug", (line) => logLines.push(line));
-      const starting = startSandboxBurstlet(cp, { nodeName, kubeconfigPath, log, signal: stopping.signal });
+      const starting = startSandboxBurstlet(cp, { nodeName, kubeconfigPath, log, signal: stopping.signal, nodeIdentity: "tls-bootstrap" });
       const refused = untilOrForbidden("registration", () => new Promise<never>(() => undefined), 10 * 60_000);
       try {
         sandbox = await Promise.race([starting, refused]);
@@ -197,12 +199,20 @@ describe("component manifests against a real API server", function () {
         // The node lifecycle controller lifts its own not-ready taint a moment after Ready.
         assert.deepEqual(n.spec?.taints?.map((t) => t.key), [VIRTUAL_NODE_TAINT.key]);
       });
+      const cert = new X509Certificate(sandbox!.burstlet.identity!.certificate!.certPem);
+      assert.equal(cert.subject, `O=system:nodes\nCN=system:node:${nodeName}`);
+      const csrs = await cp.kubeConfig().makeApiClient(CertificatesV1Api).listCertificateSigningRequest();
+      const mine = csrs.items.filter((c) => c.spec.username === `system:serviceaccount:${namespace}:${serviceAccount}`);
+      assert.equal(mine.length, 1, "one CSR, sent with the service account's token");
+      assert.equal(mine[0].spec.signerName, "kubernetes.io/kube-apiserver-client-kubelet");
+      assert.ok(mine[0].status?.conditions?.some((c) => c.type === "Approved" && c.reason === "AutoApproved"), "the controller-manager's approver approved it");
     });
 
-    it("runs a pod that tolerates the taint, reads a secret and mounts its service account token", async () => {
+    it("runs a pod that tolerates the taint, reads a secret, mounts a config map and its service account token", async () => {
       assert.ok(sandbox, "burstlet is running");
       const core = cp.kubeConfig().makeApiClient(CoreV1Api);
       await core.createNamespacedSecret({ namespace: workloads, body: { metadata: { name: "api-key" }, stringData: { key: "s3cr3t" } } });
+      await core.createNamespacedConfigMap({ namespace: workloads, body: { metadata: { name: "settings" }, data: { "mode.txt": "fast" } } });
       const pod: V1Pod = {
         metadata: { name: "with-secret" },
         spec: {
@@ -214,7 +224,9 @@ describe("component manifests against a real API server", function () {
             image: "busybox:1.36",
             command: ["sh", "-c", "echo started; sleep 3600"],
             env: [{ name: "API_KEY", valueFrom: { secretKeyRef: { name: "api-key", key: "key" } } }],
+            volumeMounts: [{ name: "settings", mountPath: "/etc/settings" }],
           }],
+          volumes: [{ name: "settings", configMap: { name: "settings" } }],
         },
       };
       const created = await core.createNamespacedPod({ namespace: workloads, body: pod });
@@ -226,11 +238,41 @@ describe("component manifests against a real API server", function () {
         return p;
       });
       assert.equal(running.spec?.nodeName, nodeName);
+      const group = sandbox.emulator.groups().find((g) => g.tags?.["burstlet.io/pod"] === "with-secret")!;
+      const mounted = (group.spec.properties.volumes ?? []).map((v) => Object.keys(v.secret ?? {}).sort());
+      assert.ok(mounted.some((files) => files.includes("mode.txt")), "the config map's file is in the group");
+      assert.ok(mounted.some((files) => files.includes("token")), "the projected service account token is in the group");
       await untilOrForbidden("events posted", async () => {
         const events = await core.listNamespacedEvent({ namespace: workloads, fieldSelector: "involvedObject.name=with-secret" });
         assert.ok(events.items.some((e) => e.source?.host === nodeName), "an event posted by burstlet");
       }, 30_000);
       assert.deepEqual(forbidden(), []);
+    });
+
+    it("is fenced by the Node authorizer: no secret of another node's pod, no token for an unused service account, no other node", async () => {
+      assert.ok(sandbox, "burstlet is running");
+      const admin = cp.kubeConfig().makeApiClient(CoreV1Api);
+      const other = `other-${suffix()}`;
+      await cp.addKwokNodes([other]);
+      await admin.createNamespacedSecret({ namespace: workloads, body: { metadata: { name: "elsewhere" }, stringData: { key: "not-for-burstlet" } } });
+      await admin.createNamespacedServiceAccount({ namespace: workloads, body: { metadata: { name: "unused" } } });
+      await admin.createNamespacedPod({ namespace: workloads, body: {
+        metadata: { name: "on-other-node" },
+        spec: { nodeName: other, containers: [{ name: "main", image: "busybox:1.36", env: [{ name: "K", valueFrom: { secretKeyRef: { name: "elsewhere", key: "key" } } }] }] },
+      } });
+      const asNode = sandbox.burstlet.identity!.kubeConfig().makeApiClient(CoreV1Api);
+      const refused = async (what: string, call: () => Promise<unknown>): Promise<void> => {
+        await assert.rejects(call, (err) => statusOf(err) === 403, `${what} must be forbidden to the node`);
+      };
+      await refused("a secret of a pod on another node", () => asNode.readNamespacedSecret({ namespace: workloads, name: "elsewhere" }));
+      await refused("a token for a service account no pod on the node uses", () => asNode.createNamespacedServiceAccountToken({ namespace: workloads, name: "unused", body: { spec: { audiences: [] } } }));
+      await refused("patching another node", () => asNode.patchNode({ name: other, body: { metadata: { labels: { stolen: "yes" } } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch)));
+      await refused("listing every pod", () => asNode.listPodForAllNamespaces());
+      // What it needs still works: its own pod's secret, and its own node.
+      assert.equal((await asNode.readNamespacedSecret({ namespace: workloads, name: "api-key" })).metadata?.name, "api-key");
+      assert.equal((await asNode.readNode({ name: nodeName })).metadata?.name, nodeName);
+      await admin.deleteNamespacedPod({ namespace: workloads, name: "on-other-node", gracePeriodSeconds: 0 });
+      await admin.deleteNode({ name: other });
     });
 
     it("serves the pod's logs to the API server (authorised by a SubjectAccessReview) and finishes its deletion", async () => {

@@ -24,14 +24,14 @@ describe("VirtualNode", () => {
     const { resources } = await declared(() => (node = new VirtualNode("vn", args)));
     const kinds = kubernetesManifests(resources).map((m) => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`);
     assert.deepEqual(kinds.sort(), [
-      "ClusterRole//burstlet",
-      "ClusterRoleBinding//burstlet",
+      "ClusterRole//burstlet-bootstrap",
+      "ClusterRole//burstlet-node",
+      "ClusterRoleBinding//burstlet-bootstrap",
+      "ClusterRoleBinding//burstlet-node",
       "ConfigMap/burstlet/burstlet",
       "Deployment/burstlet/burstlet",
       "Namespace//burstlet",
       "PriorityClass//burstlet",
-      "Role/kube-node-lease/burstlet",
-      "RoleBinding/kube-node-lease/burstlet",
       "ServiceAccount/burstlet/burstlet",
     ]);
     assert.equal(await valueOf(node.nodeName), "burstlet");
@@ -84,24 +84,22 @@ describe("VirtualNode", () => {
     assert.deepEqual(container.env, [{ name: SETTINGS.nodeAddress[1], valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]);
   });
 
-  it("grants exactly what burstlet needs: get-only on secrets, its own node and lease by name", async () => {
+  it("lets the service account only bootstrap the node's identity, and the node's user only renew it", async () => {
     const { resources } = await declared(() => new VirtualNode("vn", { ...args, nodeName: "aci-1" }));
-    const rules = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").inputs.rules as { resources: string[]; verbs: string[]; resourceNames?: string[] }[];
-    const covered = new Set(rules.flatMap((r) => r.resources));
-    for (const resource of ["nodes", "nodes/status", "pods", "pods/status", "events", "secrets", "configmaps", "serviceaccounts/token", "tokenreviews", "subjectaccessreviews"]) {
-      assert.ok(covered.has(resource), `${resource} is granted`);
-    }
-    assert.equal(covered.size, 10, "nothing else is granted");
-    assert.deepEqual(rules.filter((r) => r.resources.includes("serviceaccounts/token")).flatMap((r) => r.verbs), ["create"], "bound tokens only, no service account access");
-    assert.deepEqual(rules.filter((r) => r.resources.includes("secrets")).flatMap((r) => r.verbs), ["get"]);
-    assert.ok(rules.every((r) => !r.verbs.includes("*") && !r.resources.includes("*")));
-    assert.deepEqual(rules.find((r) => r.resources.includes("nodes/status"))?.resourceNames, ["aci-1"]);
-    const lease = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role");
-    assert.equal(lease.inputs.metadata.namespace, "kube-node-lease");
-    assert.deepEqual(lease.inputs.rules[1].resourceNames, ["aci-1"]);
-    const binding = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
-    assert.deepEqual(binding.inputs.subjects, [{ kind: "ServiceAccount", name: "burstlet", namespace: "burstlet" }]);
-    assert.equal(binding.inputs.metadata.name, "burstlet-aci-1");
+    const roles = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
+    const rulesOf = (name: string): unknown => roles.find((r) => r.inputs.metadata.name === name)?.inputs.rules;
+    assert.deepEqual(rulesOf("burstlet-aci-1-bootstrap"), [
+      { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests"], verbs: ["create", "get", "list", "watch"] },
+      { apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/nodeclient"], verbs: ["create"] },
+    ]);
+    assert.deepEqual(rulesOf("burstlet-aci-1-node"), [{ apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/selfnodeclient"], verbs: ["create"] }]);
+    assert.equal(roles.length, 2, "no other role: the Node authorizer fences the rest");
+    assert.equal(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role").length, 0, "no lease role: a node's own Lease is the Node authorizer's");
+    const subjects = Object.fromEntries(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((b) => [b.inputs.metadata.name, b.inputs.subjects]));
+    assert.deepEqual(subjects, {
+      "burstlet-aci-1-bootstrap": [{ kind: "ServiceAccount", name: "burstlet", namespace: "burstlet" }],
+      "burstlet-aci-1-node": [{ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: "system:node:aci-1" }],
+    });
   });
 
   it("projects the federated token itself on clusters without the webhook", async () => {

@@ -48,11 +48,12 @@ describe("virtual node (burstlet against the real control plane and the ACI emul
     }, { what: "node Ready, with only burstlet's taint" });
     const labels = node.metadata?.labels ?? {};
     assert.equal(labels.type, "virtual-kubelet");
-    assert.equal(labels["kubernetes.io/role"], "agent");
     assert.equal(labels["kubernetes.io/os"], "linux");
     assert.equal(labels["kubernetes.io/hostname"], nodeName);
     assert.equal(labels["node.kubernetes.io/exclude-from-external-load-balancers"], "true");
-    assert.equal(labels["alpha.service-controller.kubernetes.io/exclude-balancer"], "true");
+    // NodeRestriction lets no node set these on itself.
+    assert.equal(labels["kubernetes.io/role"], undefined);
+    assert.equal(labels["alpha.service-controller.kubernetes.io/exclude-balancer"], undefined);
     for (const type of ["MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"]) {
       assert.equal(node.status?.conditions?.find((c) => c.type === type)?.status, "False", type);
     }

@@ -2,8 +2,9 @@
  * A KubeConfig whose requests share one connection pool. @kubernetes/client-node 2.0 builds a new
  * undici Agent for every request, so each API call opens (and TLS-handshakes) a connection of its own:
  * costly in CPU and memory for a kubelet that makes thousands of calls in a burst. The agent only
- * carries this KubeConfig's TLS settings (CA, client certificate), which do not change for its
- * lifetime; bearer tokens travel in headers and are still applied per request.
+ * carries this KubeConfig's TLS settings (CA, client certificate); when the client certificate is
+ * replaced (a renewed node certificate), `resetConnections` starts a new pool. Bearer tokens travel
+ * in headers and are still applied per request.
  */
 import { KubeConfig, type RequestContext } from "@kubernetes/client-node";
 
@@ -23,6 +24,13 @@ export class PooledKubeConfig extends KubeConfig {
     context.setDispatcher(this.pool);
     // The fresh agent never connected; closing it frees nothing but keeps the contract tidy.
     void fresh.close().catch(() => undefined);
+  }
+
+  /** New requests use new connections (e.g. under a renewed client certificate); the old pool closes once its requests finish. */
+  resetConnections(): void {
+    const old = this.pool;
+    this.pool = undefined;
+    void old?.close().catch(() => undefined);
   }
 }
 

@@ -23,15 +23,13 @@ const conditionOf = (conditions: readonly V1NodeCondition[] | undefined, type: s
 };
 
 describe("node model", () => {
-  it("labels the node as a virtual kubelet that load balancers leave out, under both exclusion labels", () => {
+  it("labels the node as a virtual kubelet that load balancers leave out, with only labels a node may set on itself", () => {
     const labels = buildNode(input, t0).metadata!.labels!;
     assert.deepEqual(labels, {
       type: "virtual-kubelet",
-      "kubernetes.io/role": "agent",
       "kubernetes.io/os": "linux",
       "kubernetes.io/hostname": "burstlet-westeurope",
       "node.kubernetes.io/exclude-from-external-load-balancers": "true",
-      "alpha.service-controller.kubernetes.io/exclude-balancer": "true",
     });
     assert.deepEqual(nodeLabels("x")["kubernetes.io/hostname"], "x");
   });
