@@ -199,7 +199,7 @@ describe("component manifests against a real API server", function () {
         // The node lifecycle controller lifts its own not-ready taint a moment after Ready.
         assert.deepEqual(n.spec?.taints?.map((t) => t.key), [VIRTUAL_NODE_TAINT.key]);
       });
-      const cert = new X509Certificate(sandbox!.burstlet.identity!.certificate!.certPem);
+      const cert = new X509Certificate(sandbox.burstlet.identity!.certificate!.certPem);
       assert.equal(cert.subject, `O=system:nodes\nCN=system:node:${nodeName}`);
       const csrs = await cp.kubeConfig().makeApiClient(CertificatesV1Api).listCertificateSigningRequest();
       const mine = csrs.items.filter((c) => c.spec.username === `system:serviceaccount:${namespace}:${serviceAccount}`);
