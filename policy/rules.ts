@@ -8,6 +8,7 @@ import { BUILT_IN_ROLES, roleGuidOf } from "../components/azure-ids";
 import { virtualNodePodProblems } from "../components/pod-validation";
 import { SETTINGS } from "../kubelet/src/config";
 import { LOAD_BALANCER_EXCLUSION_LABELS, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
+import { noClusterWideTokenRequests, roleAssignmentsAsDocumented } from "./access-rules";
 import { arrayAt, at, get, isAzure, kindOf, stringAt, type Rule, type StackResource, type Violation } from "./model";
 import { burstletConfigs, burstletServiceAccounts, podSpecOf, targetedNodes, toleratesVirtualNode } from "./workloads";
 
@@ -154,7 +155,9 @@ export const RULES: readonly Rule[] = [
   aciSubnetDelegated,
   aksWorkloadIdentity,
   noBroadRoleAssignments,
+  roleAssignmentsAsDocumented,
   burstletSecretAccess,
+  noClusterWideTokenRequests,
   virtualNodeWorkloadsRunnable,
   virtualNodeExcludedFromLoadBalancers,
 ];

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { noClusterWideTokenRequests, roleAssignmentsAsDocumented } from "../../policy/access-rules";
 import type { StackResource } from "../../policy/model";
 import {
   aciSubnetDelegated,
@@ -56,6 +57,53 @@ describe("policy rules", () => {
     it("flags Owner or Contributor at subscription scope", () => {
       assert.match(noBroadRoleAssignments.check([assignment("8e3af657-a8ff-443c-a75c-2fe8c4bcb635", `/subscriptions/${SUB}`)])[0].message, /grants Owner on \/subscriptions\//);
       assert.match(noBroadRoleAssignments.check([assignment("b24988ac-6180-42a0-ab88-20f7382dd24c", `/subscriptions/${SUB}/`)])[0].message, /grants Contributor/);
+    });
+  });
+
+  describe("role-assignments-as-documented", () => {
+    const assign = (role: string, scope: string): StackResource =>
+      r("azure-native:authorization:RoleAssignment", "grant", { roleDefinitionId: role.startsWith("/") ? role : `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${role}`, scope });
+    const usageReader = (actions: string[]): StackResource =>
+      r("azure-native:authorization:RoleDefinition", "usages", { id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/1111`, permissions: [{ actions }] });
+    it("passes every row of the table", () => {
+      assert.deepEqual(roleAssignmentsAsDocumented.check([
+        assign("b24988ac-6180-42a0-ab88-20f7382dd24c", `/subscriptions/${SUB}/resourceGroups/aci`),
+        assign("4d97b98b-1d4f-4787-a291-c67834d212e7", subnetId),
+        assign("f1a07417-d97a-45cb-824c-7a7467783830", `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pull`),
+        assign("7f951dda-4ed3-4680-a7ca-43fe172d538d", `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr`),
+        usageReader(["Microsoft.ContainerInstance/locations/usages/read"]),
+        assign(`/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/1111`, `/subscriptions/${SUB}`),
+      ]), []);
+    });
+    it("flags a listed role on a broader scope than its row, and a role the table does not list", () => {
+      const found = roleAssignmentsAsDocumented.check([
+        assign("b24988ac-6180-42a0-ab88-20f7382dd24c", `/subscriptions/${SUB}`),
+        assign("acdd72a7-3385-48ef-bd42-f606fba81ae7", `/subscriptions/${SUB}/resourceGroups/aci`),
+        assign("f1a07417-d97a-45cb-824c-7a7467783830", `/subscriptions/${SUB}/resourceGroups/rg`),
+      ]);
+      assert.equal(found.length, 3);
+      assert.match(found[0].message, /grants Contributor on \/subscriptions\/.* \(a subscription\); .* only on the dedicated container-group resource group only/);
+      assert.match(found[1].message, /roleDefinitions\/acdd72a7-3385-48ef-bd42-f606fba81ae7, which the role table in docs\/pulumi.md does not list/);
+      assert.match(found[2].message, /Managed Identity Operator .* only on the pull identity only/);
+    });
+    it("flags a custom role on the subscription that can do more than read ACI usages", () => {
+      const found = roleAssignmentsAsDocumented.check([usageReader(["Microsoft.ContainerInstance/*"]), assign(`/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/1111`, `/subscriptions/${SUB}`)]);
+      assert.equal(found.length, 1);
+      assert.match(found[0].message, /does not list/);
+    });
+  });
+
+  describe("no-cluster-wide-service-account-tokens", () => {
+    const clusterRole = (rules: unknown[]): StackResource => r("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "role", { metadata: { name: "r" }, rules });
+    const bound = r("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "b", { roleRef: { kind: "ClusterRole", name: "r" }, subjects: [] });
+    it("flags a bound ClusterRole creating serviceaccounts/token, or everything", () => {
+      assert.equal(noClusterWideTokenRequests.check([clusterRole([{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }]), bound]).length, 1);
+      assert.equal(noClusterWideTokenRequests.check([clusterRole([{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }]), bound]).length, 1);
+    });
+    it("passes the bootstrap role, an unbound role and a role limited by name", () => {
+      assert.deepEqual(noClusterWideTokenRequests.check([clusterRole([{ apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/nodeclient"], verbs: ["create"] }]), bound]), []);
+      assert.deepEqual(noClusterWideTokenRequests.check([clusterRole([{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }])]), []);
+      assert.deepEqual(noClusterWideTokenRequests.check([clusterRole([{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"], resourceNames: ["builder"] }]), bound]), []);
     });
   });
 

@@ -60,7 +60,32 @@ describe("policy pack on real stacks (mocks)", () => {
           scope: `/subscriptions/${SUBSCRIPTION_ID}`,
         });
       });
-      assert.deepEqual(Object.keys(violations), ["no-broad-role-assignments"]);
+      assert.deepEqual(Object.keys(violations), ["no-broad-role-assignments", "role-assignments-as-documented"]);
+    });
+
+    it("Network Contributor on a whole resource group instead of the subnet", async () => {
+      const violations = await violationsOf(() => {
+        new HybridCluster("h", { resourceGroupName: "rg", location: "westeurope", image: "burstlet:1" });
+        new authorization.RoleAssignment("network-everywhere", {
+          principalId: "someone",
+          roleDefinitionId: `/subscriptions/${SUBSCRIPTION_ID}/providers/Microsoft.Authorization/roleDefinitions/4d97b98b-1d4f-4787-a291-c67834d212e7`,
+          scope: `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/rg`,
+        });
+      });
+      assert.deepEqual(Object.keys(violations), ["role-assignments-as-documented"]);
+      assert.match(JSON.stringify(violations), /grants Network Contributor on .*resourceGroups\/rg \(a resourceGroup\); the role table in docs\/pulumi.md grants it only on the ACI subnet only or the node subnet/);
+    });
+
+    it("a ClusterRole that mints tokens for every service account", async () => {
+      const violations = await violationsOf(() => {
+        new VirtualNode("vn", virtualNodeArgs);
+        new k8s.rbac.v1.ClusterRole("tokens", { metadata: { name: "tokens" }, rules: [{ apiGroups: [""], resources: ["serviceaccounts/token"], verbs: ["create"] }] });
+        new k8s.rbac.v1.ClusterRoleBinding("tokens", {
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "tokens" },
+          subjects: [{ kind: "ServiceAccount", name: "burstlet", namespace: "burstlet" }],
+        });
+      });
+      assert.deepEqual(Object.keys(violations), ["no-cluster-wide-service-account-tokens"]);
     });
 
     it("an ACI subnet without its delegation", async () => {
@@ -129,7 +154,7 @@ describe("policy pack on real stacks (mocks)", () => {
     });
 
     it("covers every rule", () => {
-      assert.equal(RULES.length, 6);
+      assert.equal(RULES.length, 8);
     });
   });
 });
