@@ -15,7 +15,9 @@
  *   DELETE /_emulator/groups/{name}     → removes the group at once, as if deleted outside its owner or lost (204, or 404)
  *   POST   /_emulator/resource-groups   ← { name } adds a resource group
  *   POST   /_emulator/tokens/revoke     → every issued token becomes invalid
+ *   GET    /_emulator/authorization     → { enabled, assignments, denials: { total, recent } }
  */
+import type { Authorizer } from "./authorization";
 import type { Faults } from "./faults";
 import type { TokenAuthority } from "./identity";
 import type { CallLog } from "./record";
@@ -27,6 +29,7 @@ export interface ControlDeps {
   readonly record: CallLog;
   readonly service: AciService;
   readonly identity: TokenAuthority;
+  readonly authorizer: Authorizer | undefined;
 }
 
 export function createControlHandler(deps: ControlDeps): (method: string, pathname: string, query: URLSearchParams, body: string) => OpResponse | undefined {
@@ -75,6 +78,8 @@ export function createControlHandler(deps: ControlDeps): (method: string, pathna
         deps.service.addResourceGroup(name);
         return { status: 201, body: { name } };
       }
+      case "GET /_emulator/authorization":
+        return ok(deps.authorizer ? { enabled: true, assignments: deps.authorizer.list(), denials: deps.authorizer.denials } : { enabled: false });
       case "POST /_emulator/tokens/revoke":
         deps.identity.revokeAll();
         return { status: 204 };

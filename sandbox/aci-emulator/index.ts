@@ -237,7 +237,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     apiVersions: [spec.apiVersion],
     homeLocation: location,
     selfCheck: options.selfCheck ?? false,
-    control: createControlHandler({ info, faults, record, service, identity: tokens }),
+    control: createControlHandler({ info, faults, record, service, identity: tokens, authorizer: authorization }),
     monitor: {
       spec: loadMetricsSpec(),
       service: new MetricsService({ subscriptionId, groups: () => service.list(), timing: { ...AZURE_METRIC_TIMING, ...options.monitor?.timing } }),

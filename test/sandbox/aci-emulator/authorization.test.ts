@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import https from "node:https";
 import { ContainerInstanceManagementClient } from "@azure/arm-containerinstance";
 import { actionMatches, Authorizer, type AciEmulator, BUILT_IN_ROLE_DEFINITIONS, scopeCovers } from "../../../sandbox/aci-emulator";
 import { linkedPermissions, requiredPermissions } from "../../../sandbox/aci-emulator/actions";
@@ -119,6 +120,22 @@ describe("ACI emulator: authorization through the SDK", () => {
     emu.authorization!.assign({ principalId: emu.tokens.principal.objectId, roleDefinitionId: role("Managed Identity Operator"), scope: PULL });
     await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "assigned", body, POLL);
     await client.containerGroups.beginDeleteAndWait(emu.resourceGroup, "assigned", POLL);
+  });
+
+  it("shows assignments and denials on the control endpoint", async () => {
+    await rejection(collect(outsiderClient.containerGroups.listByResourceGroup(emu.resourceGroup)));
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get(`${emu.endpoint}/_emulator/authorization`, { agent: emu.agent() }, (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+        res.on("end", () => resolve(text));
+      }).on("error", reject);
+    });
+    const answer = JSON.parse(body) as { enabled: boolean; assignments: Array<{ principalId: string }>; denials: { total: number; recent: Array<{ action: string }> } };
+    assert.equal(answer.enabled, true);
+    assert.ok(answer.assignments.some((x) => x.principalId === emu.tokens.principal.objectId));
+    assert.equal(answer.denials.total, 1);
+    assert.equal(answer.denials.recent[0].action, "Microsoft.ContainerInstance/containerGroups/read");
   });
 
   it("can be turned off, for tests of something else", async () => {
