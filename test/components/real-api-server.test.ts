@@ -291,5 +291,32 @@ describe("component manifests against a real API server", function () {
       }, 60_000);
       assert.deepEqual(forbidden(), []);
     });
+
+    it("restarts as the same node and takes it over without touching its taints (NodeRestriction forbids that)", async () => {
+      assert.ok(sandbox, "burstlet is running");
+      await sandbox.stop();
+      sandbox = undefined;
+      const admin = cp.kubeConfig().makeApiClient(CoreV1Api);
+      // Another controller's taint: after a takeover the node's set is the same, in another order.
+      const node = await admin.readNode({ name: nodeName });
+      const maintenance = { key: "example.com/maintenance", value: "planned", effect: "PreferNoSchedule" };
+      await admin.patchNode({ name: nodeName, body: { spec: { taints: [...(node.spec?.taints ?? []), maintenance] } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
+      const kubeconfigPath = await cp.serviceAccountKubeconfig(namespace, serviceAccount);
+      const log = createLogger("debug", (line) => logLines.push(line));
+      const starting = startSandboxBurstlet(cp, { nodeName, kubeconfigPath, log, signal: stopping.signal, nodeIdentity: "tls-bootstrap" });
+      try {
+        sandbox = await Promise.race([starting, untilOrForbidden("registration after the restart", () => new Promise<never>(() => undefined), 5 * 60_000)]);
+      } catch (err) {
+        stopping.abort();
+        sandbox = await starting;
+        throw err;
+      }
+      await untilOrForbidden("the node Ready again, with both taints", async () => {
+        const n = await admin.readNode({ name: nodeName });
+        assert.equal(n.status?.conditions?.find((c) => c.type === "Ready")?.status, "True");
+        assert.deepEqual(n.spec?.taints?.map((t) => t.key).sort(), [maintenance.key, VIRTUAL_NODE_TAINT.key].sort());
+      });
+      assert.deepEqual(forbidden(), []);
+    });
   });
 });

@@ -4,7 +4,7 @@
  * can starve it) and node status (on every change of health, and at least every minute). A deleted
  * Node is recreated.
  */
-import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Lease, type V1Node } from "@kubernetes/client-node";
+import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Lease, type V1Node, type V1Taint } from "@kubernetes/client-node";
 import type { Logger } from "../log";
 import { type Clock, realClock } from "../util/backoff";
 import { isConflict, isNotFound } from "../util/kube-errors";
@@ -141,7 +141,10 @@ export class NodeController {
       const existing = await this.core.readNode({ name: this.options.nodeName });
       const ours = new Set((desired.spec?.taints ?? []).map((t) => t.key));
       existing.metadata!.labels = { ...existing.metadata?.labels, ...nodeLabels(this.options.nodeName) };
-      existing.spec = { ...existing.spec, taints: [...(existing.spec?.taints ?? []).filter((t) => !ours.has(t.key) && t.key !== this.options.taint?.key), ...(desired.spec?.taints ?? [])] };
+      const taints = [...(existing.spec?.taints ?? []).filter((t) => !ours.has(t.key) && t.key !== this.options.taint?.key), ...(desired.spec?.taints ?? [])];
+      // Taints are left as they are when only their order would change: NodeRestriction refuses a
+      // node any change to its own taints, so an identical set must not look like one.
+      if (!sameTaints(taints, existing.spec?.taints ?? [])) existing.spec = { ...existing.spec, taints };
       node = await this.core.replaceNode({ name: this.options.nodeName, body: existing });
       this.options.log.info("took over existing virtual node", { node: this.options.nodeName });
     }
@@ -219,4 +222,9 @@ class MicroTime extends Date {
 
 export function microTime(ms: number): Date {
   return new MicroTime(ms);
+}
+
+function sameTaints(a: readonly V1Taint[], b: readonly V1Taint[]): boolean {
+  const key = (t: V1Taint): string => `${t.key}=${t.value ?? ""}:${t.effect}`;
+  return a.length === b.length && a.every((t) => b.some((u) => key(u) === key(t)));
 }
