@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ArmHealth } from "../../../kubelet/src/aci/health";
-import { CredentialsRejectedError, ThrottledError, TransientError } from "../../../kubelet/src/errors";
+import { AuthorizationError, CredentialsRejectedError, ThrottledError, TransientError } from "../../../kubelet/src/errors";
 
 describe("ArmHealth (Ready with hysteresis, on a fake clock)", () => {
   it("stays Ready through failures shorter than the threshold, then says what failed", () => {
@@ -29,5 +29,13 @@ describe("ArmHealth (Ready with hysteresis, on a fake clock)", () => {
     const refused = health.observe(new CredentialsRejectedError("401 (credentials rejected)"), 90_000, 10_000);
     assert.deepEqual([refused.healthy, refused.reason], [false, "CredentialsRejected"]);
     assert.match(refused.message, /rejected burstlet's credentials for 80 s/);
+  });
+
+  it("turns NotReady at once for a refused permission, naming the action and scope", () => {
+    const health = new ArmHealth(120_000);
+    const denied = health.observe(new AuthorizationError("Microsoft.ContainerInstance/locations/usages/read", "/subscriptions/s/providers/Microsoft.ContainerInstance/locations/westeurope", "AuthorizationFailed"), 0);
+    assert.deepEqual([denied.healthy, denied.reason], [false, "AuthorizationFailed"]);
+    assert.match(denied.message, /'Microsoft\.ContainerInstance\/locations\/usages\/read' on '\/subscriptions\/s\/providers\/Microsoft\.ContainerInstance\/locations\/westeurope'/);
+    assert.equal(health.observe(undefined, 1_000).healthy, true, "Ready again once the role is granted");
   });
 });
