@@ -8,7 +8,6 @@
  */
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
 import { EPHEMERAL_MESSAGE, EPHEMERAL_REASON, ephemeralContainerStatuses } from "../aci/status";
-import { AdmissionError, AuthorizationError, BackingLostError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import type { Logger } from "../log";
 import type { PodProvider, PodStatusUpdate } from "../provider/provider";
 import { type BackoffPolicy, backoffDelay } from "../util/backoff";
@@ -16,7 +15,8 @@ import { canonicalJson } from "../util/canonical";
 import { isConflict, isNotFound } from "../util/kube-errors";
 import { EventRecorder } from "./event-recorder";
 import { PodInformer, podKey, splitKey } from "./pod-informer";
-import { ERR_IMAGE_PULL_MS, IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, containersWaitingStatus, lostStatus, replacingStatus, waitingStatus } from "./pod-states";
+import { ERR_IMAGE_PULL_MS, IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, containersWaitingStatus, replacingStatus } from "./pod-states";
+import { type CreateFailureContext, reportCreateError } from "./create-failures";
 import { WorkQueue } from "./work-queue";
 
 export interface PodControllerOptions {
@@ -55,6 +55,7 @@ export class PodController {
   /** Failed deletions in a row, by pod UID. */
   private readonly deleteFailures = new Map<string, number>();
   private readonly pulls: PullBackoff;
+  private readonly failureContext: CreateFailureContext;
   private readonly log: Logger;
 
   constructor(private readonly options: PodControllerOptions) {
@@ -64,6 +65,7 @@ export class PodController {
     this.events = new EventRecorder(options.kubeConfig, options.nodeName, options.log);
     this.informer = new PodInformer(options.kubeConfig, options.nodeName, options.log, (key) => this.fromKubernetes.add(key));
     this.pulls = new PullBackoff(options.imagePullBackoff ?? IMAGE_PULL_BACKOFF);
+    this.failureContext = { events: this.events, queue: this.fromKubernetes, pulls: this.pulls, provider: options.provider, log: this.log, setStatus: (pod, status) => this.setStatus(pod, status) };
     options.provider.onStatusChange((update) => {
       const key = podKey(update.namespace, update.name);
       this.pendingStatus.set(key, update);
@@ -172,7 +174,7 @@ export class PodController {
       }
       for (const note of result.notes) await this.events.record(pod, { reason: "ResourcesAdjusted", message: note, type: "Normal" });
     } catch (err) {
-      await this.handleCreateError(key, pod, err);
+      await reportCreateError(this.failureContext, key, pod, err);
     }
   }
 
@@ -225,62 +227,6 @@ export class PodController {
       await this.setStatus(pod, containersWaitingStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date()));
     }
     this.fromKubernetes.addAfter(key, wait);
-  }
-
-  private async handleCreateError(key: string, pod: V1Pod, err: unknown): Promise<void> {
-    const uid = pod.metadata!.uid!;
-    if (err instanceof ImagePullError) {
-      // As the kubelet: the pod waits, each attempt is an Event, the next comes after the backoff.
-      const wait = this.pulls.fail(uid);
-      const image = err.image ?? (pod.spec?.containers ?? []).map((c) => c.image).join(", ");
-      this.log.warn("image cannot be pulled; backing off", { pod: key, image, retryInMs: wait, error: err.message });
-      await this.events.record(pod, { reason: "Failed", message: `Failed to pull image "${image}": ${err.message}`, type: "Warning" });
-      await this.setStatus(pod, containersWaitingStatus(pod, err.image, "ErrImagePull", err.message, new Date()));
-      // ImagePullBackOff a moment later, the next attempt when the backoff ends.
-      this.fromKubernetes.addAfter(key, Math.min(wait, ERR_IMAGE_PULL_MS));
-      return;
-    }
-    if (err instanceof AdmissionError) {
-      this.log.warn("pod rejected at admission", { pod: key, reason: err.reason, field: err.field, error: err.message });
-      await this.events.record(pod, { reason: err.reason, message: err.message, type: "Warning" });
-      await this.setStatus(pod, { ...pod.status, phase: "Failed", reason: err.reason, message: err.message });
-      return;
-    }
-    if (err instanceof BackingLostError) {
-      this.log.warn("container group lost; the pod's restart policy is Never", { pod: key, uid });
-      await this.events.record(pod, { reason: "ContainerGroupLost", message: err.message, type: "Warning" });
-      await this.setStatus(pod, lostStatus(pod, err.message, new Date()));
-      this.options.provider.untrack(uid);
-      return;
-    }
-    if (err instanceof UnsupportedError) {
-      this.log.warn("pod cannot run on the virtual node", { pod: key, field: err.field, error: err.message });
-      await this.events.record(pod, { reason: "ProviderFailed", message: err.message, type: "Warning" });
-      await this.setStatus(pod, { ...pod.status, phase: "Failed", reason: "ProviderFailed", message: err.message });
-      return;
-    }
-    if (err instanceof InvalidInputError) {
-      await this.events.record(pod, { reason: "Failed", message: `Error: CreateContainerConfigError: ${err.message}`, type: "Warning" });
-      await this.setStatus(pod, containersWaitingStatus(pod, undefined, "CreateContainerConfigError", err.message, new Date()));
-      throw err;
-    }
-    if (err instanceof AuthorizationError) {
-      // Not the pod's fault and not final: it runs once the role is granted.
-      const retryIn = this.fromKubernetes.addRateLimited(key, 0);
-      this.log.warn("Azure denied burstlet a permission the pod needs", { pod: key, action: err.action, scope: err.scope });
-      await this.events.record(pod, { reason: "AuthorizationFailed", message: `${err.message}; retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
-      await this.setStatus(pod, waitingStatus(pod, err.message, new Date(), "AuthorizationFailed"));
-      return;
-    }
-    if (err instanceof ThrottledError || err instanceof TransientError) {
-      // Transient is not failure: the pod stays Pending, and says why.
-      const retryIn = this.fromKubernetes.addRateLimited(key, err.retryAfterMs ?? 0);
-      const why = err instanceof ThrottledError ? "Azure asked burstlet to slow down" : "Azure Container Instances did not accept the container group yet";
-      await this.events.record(pod, { reason: "ProviderWaiting", message: `${why} (${err.message}); retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
-      await this.setStatus(pod, waitingStatus(pod, `${why}; burstlet keeps retrying`, new Date()));
-      return;
-    }
-    throw err;
   }
 
   /**

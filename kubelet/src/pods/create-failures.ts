@@ -1,0 +1,80 @@
+/**
+ * What a failed create means for the pod, class by class, as a kubelet would say it: an image that
+ * cannot be pulled waits and backs off, a pod that can never run is refused, a lost group under
+ * restart policy Never fails the pod, and anything transient keeps it Pending with the reason.
+ */
+import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
+import { AdmissionError, AuthorizationError, BackingLostError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import type { Logger } from "../log";
+import type { PodProvider } from "../provider/provider";
+import type { EventRecorder } from "./event-recorder";
+import { ERR_IMAGE_PULL_MS, type PullBackoff, containersWaitingStatus, lostStatus, waitingStatus } from "./pod-states";
+import type { WorkQueue } from "./work-queue";
+
+/** What the pod controller lends to the failure handling. */
+export interface CreateFailureContext {
+  readonly events: EventRecorder;
+  /** The `fromKubernetes` queue, for retries. */
+  readonly queue: WorkQueue;
+  readonly pulls: PullBackoff;
+  readonly provider: PodProvider;
+  readonly log: Logger;
+  setStatus(pod: V1Pod, status: V1PodStatus): Promise<void>;
+}
+
+/** Records the Event and status a failed create calls for and schedules its retry; rethrows what it does not know. */
+export async function reportCreateError(ctx: CreateFailureContext, key: string, pod: V1Pod, err: unknown): Promise<void> {
+  const uid = pod.metadata!.uid!;
+  if (err instanceof ImagePullError) {
+    // As the kubelet: the pod waits, each attempt is an Event, the next comes after the backoff.
+    const wait = ctx.pulls.fail(uid);
+    const image = err.image ?? (pod.spec?.containers ?? []).map((c) => c.image).join(", ");
+    ctx.log.warn("image cannot be pulled; backing off", { pod: key, image, retryInMs: wait, error: err.message });
+    await ctx.events.record(pod, { reason: "Failed", message: `Failed to pull image "${image}": ${err.message}`, type: "Warning" });
+    await ctx.setStatus(pod, containersWaitingStatus(pod, err.image, "ErrImagePull", err.message, new Date()));
+    // ImagePullBackOff a moment later, the next attempt when the backoff ends.
+    ctx.queue.addAfter(key, Math.min(wait, ERR_IMAGE_PULL_MS));
+    return;
+  }
+  if (err instanceof AdmissionError) {
+    ctx.log.warn("pod rejected at admission", { pod: key, reason: err.reason, field: err.field, error: err.message });
+    await ctx.events.record(pod, { reason: err.reason, message: err.message, type: "Warning" });
+    await ctx.setStatus(pod, { ...pod.status, phase: "Failed", reason: err.reason, message: err.message });
+    return;
+  }
+  if (err instanceof BackingLostError) {
+    ctx.log.warn("container group lost; the pod's restart policy is Never", { pod: key, uid });
+    await ctx.events.record(pod, { reason: "ContainerGroupLost", message: err.message, type: "Warning" });
+    await ctx.setStatus(pod, lostStatus(pod, err.message, new Date()));
+    ctx.provider.untrack(uid);
+    return;
+  }
+  if (err instanceof UnsupportedError) {
+    ctx.log.warn("pod cannot run on the virtual node", { pod: key, field: err.field, error: err.message });
+    await ctx.events.record(pod, { reason: "ProviderFailed", message: err.message, type: "Warning" });
+    await ctx.setStatus(pod, { ...pod.status, phase: "Failed", reason: "ProviderFailed", message: err.message });
+    return;
+  }
+  if (err instanceof InvalidInputError) {
+    await ctx.events.record(pod, { reason: "Failed", message: `Error: CreateContainerConfigError: ${err.message}`, type: "Warning" });
+    await ctx.setStatus(pod, containersWaitingStatus(pod, undefined, "CreateContainerConfigError", err.message, new Date()));
+    throw err;
+  }
+  if (err instanceof AuthorizationError) {
+    // Not the pod's fault and not final: it runs once the role is granted.
+    const retryIn = ctx.queue.addRateLimited(key, 0);
+    ctx.log.warn("Azure denied burstlet a permission the pod needs", { pod: key, action: err.action, scope: err.scope });
+    await ctx.events.record(pod, { reason: "AuthorizationFailed", message: `${err.message}; retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
+    await ctx.setStatus(pod, waitingStatus(pod, err.message, new Date(), "AuthorizationFailed"));
+    return;
+  }
+  if (err instanceof ThrottledError || err instanceof TransientError) {
+    // Transient is not failure: the pod stays Pending, and says why.
+    const retryIn = ctx.queue.addRateLimited(key, err.retryAfterMs ?? 0);
+    const why = err instanceof ThrottledError ? "Azure asked burstlet to slow down" : "Azure Container Instances did not accept the container group yet";
+    await ctx.events.record(pod, { reason: "ProviderWaiting", message: `${why} (${err.message}); retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
+    await ctx.setStatus(pod, waitingStatus(pod, `${why}; burstlet keeps retrying`, new Date()));
+    return;
+  }
+  throw err;
+}
