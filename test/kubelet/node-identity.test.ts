@@ -10,33 +10,10 @@ import { burstletNodeRules } from "../../components/virtual-node-spec";
 import { nodeUser } from "../../kubelet/src/constants";
 import { NodeIdentity, nodeCertificateRequest, renewalTime } from "../../kubelet/src/kube/node-identity";
 import { silentLogger } from "../../kubelet/src/log";
-import type { Clock } from "../../kubelet/src/util/backoff";
 import type { ControlPlane } from "../../sandbox/control-plane";
 import { sharedControlPlane } from "../fixtures/control-plane";
 import { eventually } from "../fixtures/eventually";
-
-/** A clock whose sleeps wait until the test moves time past their end. */
-class ManualClock implements Clock {
-  private at = Date.now();
-  readonly sleeps: number[] = [];
-  private waiters: Array<{ until: number; wake: () => void }> = [];
-  now(): number {
-    return this.at;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    this.sleeps.push(ms);
-    return new Promise((resolve) => {
-      this.waiters.push({ until: this.at + ms, wake: resolve });
-      signal?.addEventListener("abort", () => resolve(), { once: true });
-    });
-  }
-  set(to: number): void {
-    this.at = to;
-    const due = this.waiters.filter((w) => w.until <= to);
-    this.waiters = this.waiters.filter((w) => w.until > to);
-    for (const w of due) w.wake();
-  }
-}
+import { ManualClock } from "../fixtures/manual-clock";
 
 describe("node identity (pure)", () => {
   it("asks for system:node:<name> in system:nodes with a fresh P-256 key", async () => {
@@ -70,7 +47,7 @@ describe("node identity (TLS bootstrap against a real control plane)", function 
   });
 
   it("obtains a signed certificate, renews it at 80% with its own credentials, and with the bootstrap ones once expired", async () => {
-    const clock = new ManualClock();
+    const clock = new ManualClock(Date.now());
     const identity = new NodeIdentity({ bootstrap: cp.kubeConfig(), nodeName, log: silentLogger, expirationSeconds: 600, clock });
     const kc = identity.kubeConfig();
     const stop = new AbortController();
@@ -82,14 +59,14 @@ describe("node identity (TLS bootstrap against a real control plane)", function 
     assert.equal((await kc.makeApiClient(CoreV1Api).listNode({ fieldSelector: `metadata.name=${nodeName}` })).items.length, 0);
 
     const running = identity.run(stop.signal);
-    await eventually(() => clock.sleeps.length === 1, { what: "the renewal scheduled" });
-    assert.equal(clock.sleeps[0], renewalTime(first) - clock.now(), "the renewal waits until 80% of the lifetime");
-    clock.set(renewalTime(first));
+    await eventually(() => clock.requested.length === 1, { what: "the renewal scheduled" });
+    assert.equal(clock.requested[0], renewalTime(first) - clock.now(), "the renewal waits until 80% of the lifetime");
+    await clock.advance(renewalTime(first) - clock.now());
     await eventually(() => identity.certificate !== first, { timeoutMs: 60_000, what: "the renewed certificate" });
     const second = identity.certificate!;
     assert.notEqual(new X509Certificate(second.certPem).serialNumber, new X509Certificate(first.certPem).serialNumber);
 
-    clock.set(second.notAfter + 1);
+    await clock.advance(second.notAfter + 1 - clock.now());
     await eventually(() => identity.certificate !== second, { timeoutMs: 60_000, what: "a certificate after expiry" });
     stop.abort();
     await running;

@@ -9,7 +9,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "../log";
 import { runningContainers } from "../usage/running-containers";
 import type { UsageBook } from "../usage/usage-book";
-import { realClock } from "../util/backoff";
+import { realClock } from "../util/clock";
 import { MAX_BATCH, type MonitorClient } from "./monitor-client";
 
 export interface UsagePollerOptions {

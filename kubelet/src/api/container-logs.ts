@@ -7,7 +7,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { NotFoundError, ThrottledError, TransientError } from "../errors";
 import type { Logger } from "../log";
 import type { LogOptions, PodProvider } from "../provider/provider";
-import { type Clock, realClock } from "../util/backoff";
+import { type Clock, realClock } from "../util/clock";
 import { LogFollower, type StampedLine, parseStampedLines } from "./log-follow";
 import { HttpError, badRequest } from "./status";
 

@@ -16,7 +16,8 @@ import { CertificatesV1Api, type KubeConfig, type V1CertificateSigningRequest } 
 import * as x509 from "@peculiar/x509";
 import { nodeUser, NODES_GROUP } from "../constants";
 import type { Logger } from "../log";
-import { backoffDelay, type Clock, realClock } from "../util/backoff";
+import { backoffDelay } from "../util/backoff";
+import { type Clock, realClock } from "../util/clock";
 import { PooledKubeConfig } from "./pooled-kube-config";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);

@@ -6,7 +6,7 @@
  */
 import { CoordinationV1Api, CoreV1Api, type KubeConfig, type V1Lease, type V1Node, type V1Taint } from "@kubernetes/client-node";
 import type { Logger } from "../log";
-import { type Clock, realClock } from "../util/backoff";
+import { type Clock, realClock } from "../util/clock";
 import { isConflict, isNotFound } from "../util/kube-errors";
 import { type Capacity, type Health, buildNode, buildNodeStatus, nodeLabels } from "./node-model";
 import type { Taint } from "../config";

@@ -2,7 +2,7 @@
  * A token bucket: `burst` tokens at most, refilled at `perSecond`. Waiters are served in order.
  * `pause(ms)` empties it for a while — how a `Retry-After` slows every caller, not just one.
  */
-import { type Clock, realClock } from "./backoff";
+import { type Clock, realClock } from "./clock";
 
 export class TokenBucket {
   private tokens: number;

@@ -44,7 +44,7 @@ async function collect(provider: { getContainerLogs: PodProvider["getContainerLo
     write: (chunk) => ((out += chunk), Promise.resolve()),
     signal: new AbortController().signal,
     log: silentLogger,
-    clock: { now: () => Date.UTC(2026, 0, 1), sleep: () => Promise.resolve() },
+    clock: { now: () => Date.UTC(2026, 0, 1), sleep: () => Promise.resolve(), timer: () => () => undefined },
   });
   return out;
 }
@@ -111,7 +111,7 @@ describe("container logs", () => {
       },
       signal: gone.signal,
       log: silentLogger,
-      clock: { now: () => Date.UTC(2026, 0, 1), sleep: () => Promise.resolve() },
+      clock: { now: () => Date.UTC(2026, 0, 1), sleep: () => Promise.resolve(), timer: () => () => undefined },
     });
     assert.equal(out, "a\nb\n");
     assert.equal(backend.polls, 2);

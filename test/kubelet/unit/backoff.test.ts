@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { backoffDelay, realClock } from "../../../kubelet/src/util/backoff";
+import { backoffDelay } from "../../../kubelet/src/util/backoff";
 
 const policy = { baseMs: 100, maxMs: 10_000 };
 
@@ -34,29 +34,5 @@ describe("backoffDelay", () => {
   it("spreads retries with Math.random by default", () => {
     const delays = new Set(Array.from({ length: 50 }, () => backoffDelay({ baseMs: 1_000, maxMs: 1_000 }, 1)));
     assert.ok(delays.size > 5, `only ${delays.size} distinct delays`);
-  });
-});
-
-describe("realClock", () => {
-  it("tells the wall-clock time", () => {
-    assert.ok(Math.abs(realClock.now() - Date.now()) < 1_000);
-  });
-
-  it("sleeps about as long as asked", async () => {
-    const started = Date.now();
-    await realClock.sleep(30);
-    assert.ok(Date.now() - started >= 25, `woke after ${Date.now() - started} ms`);
-  });
-
-  it("wakes early when aborted, and at once when already aborted", async () => {
-    const controller = new AbortController();
-    const started = Date.now();
-    const sleeping = realClock.sleep(20_000, controller.signal);
-    setTimeout(() => controller.abort(), 10);
-    await sleeping;
-    assert.ok(Date.now() - started < 5_000);
-    const again = Date.now();
-    await realClock.sleep(20_000, controller.signal);
-    assert.ok(Date.now() - again < 1_000);
   });
 });

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import type { Clock } from "../../../kubelet/src/util/backoff";
+import type { Clock } from "../../../kubelet/src/util/clock";
 import { TokenBucket } from "../../../kubelet/src/util/token-bucket";
 
 /** A clock that moves only when told; the bucket's own timers are real but short. */
@@ -10,6 +10,9 @@ class FakeClock implements Clock {
   }
   sleep(): Promise<void> {
     return Promise.resolve();
+  }
+  timer(): () => void {
+    return () => undefined;
   }
   advance(ms: number): void {
     this.t += ms;
