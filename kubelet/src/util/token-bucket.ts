@@ -9,7 +9,7 @@ export class TokenBucket {
   private last: number;
   private pausedUntil = 0;
   private readonly waiters: Array<() => void> = [];
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
   /** Total time callers spent waiting, in ms (for metrics). */
   waitedMs = 0;
 
@@ -64,15 +64,15 @@ export class TokenBucket {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.cancelTimer) return;
     const drain = (): void => {
-      this.timer = undefined;
+      this.cancelTimer = undefined;
       while (this.waiters.length > 0 && this.tryTake()) this.waiters.shift()!();
       if (this.waiters.length === 0) return;
       const untilPause = Math.max(0, this.pausedUntil - this.clock.now());
       const untilToken = ((1 - this.tokens) / this.perSecond) * 1000;
-      this.timer = setTimeout(drain, Math.max(1, Math.ceil(Math.max(untilPause, untilToken))));
+      this.cancelTimer = this.clock.timer(Math.max(1, Math.ceil(Math.max(untilPause, untilToken))), drain);
     };
-    this.timer = setTimeout(drain, 0);
+    this.cancelTimer = this.clock.timer(0, drain);
   }
 }

@@ -11,8 +11,9 @@ class FakeClock implements Clock {
   sleep(): Promise<void> {
     return Promise.resolve();
   }
-  timer(): () => void {
-    return () => undefined;
+  timer(ms: number, fn: () => void): () => void {
+    const timer = setTimeout(fn, Math.min(ms, 2));
+    return () => clearTimeout(timer);
   }
   advance(ms: number): void {
     this.t += ms;

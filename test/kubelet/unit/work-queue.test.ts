@@ -1,10 +1,6 @@
 import { strict as assert } from "node:assert";
-import { eventually } from "../../fixtures/eventually";
-import { WorkQueue } from "../../../kubelet/src/pods/work-queue";
-
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const until = (done: () => boolean, what: string, ms = 5_000): Promise<boolean> => eventually(done, { timeoutMs: ms, intervalMs: 2, what });
+import { WorkQueue, type WorkQueueOptions } from "../../../kubelet/src/pods/work-queue";
+import { ManualClock, settle } from "../../fixtures/manual-clock";
 
 /** A gate a handler can wait on until the test opens it. */
 function gate(): { wait: Promise<void>; open: () => void } {
@@ -14,9 +10,11 @@ function gate(): { wait: Promise<void>; open: () => void } {
 }
 
 describe("WorkQueue", () => {
+  let clock: ManualClock;
   let controller: AbortController;
   let running: Promise<void> | undefined;
   beforeEach(() => {
+    clock = new ManualClock(0);
     controller = new AbortController();
     running = undefined;
   });
@@ -25,190 +23,173 @@ describe("WorkQueue", () => {
     await running;
   });
 
-  const start = (queue: WorkQueue, concurrency: number, handler: (key: string) => Promise<void>, onError?: (key: string, err: unknown) => void): void => {
-    running = queue.run(concurrency, handler, controller.signal, onError);
+  /** A queue on the manual clock whose backoff jitter is none (always the full step). */
+  const queue = (options: Partial<WorkQueueOptions> = {}): WorkQueue => new WorkQueue({ name: "t", clock, random: () => 1, ...options });
+  /** Runs the queue and records when (on the manual clock) each key was handled. */
+  const start = (q: WorkQueue, concurrency: number, handler: (key: string) => Promise<void> = () => Promise.resolve(), onError?: (key: string, err: unknown) => void): Array<[string, number]> => {
+    const seen: Array<[string, number]> = [];
+    running = q.run(concurrency, (key) => (seen.push([key, clock.now()]), handler(key)), controller.signal, onError);
+    return seen;
   };
 
   it("hands a key out once however often it was added while waiting", async () => {
-    const queue = new WorkQueue({ name: "t" });
-    for (const key of ["a", "b", "a", "a", "b"]) queue.add(key);
-    assert.equal(queue.depth, 2);
-    const seen: string[] = [];
-    start(queue, 2, (key) => (seen.push(key), Promise.resolve()));
-    await until(() => seen.length === 2, "both keys");
-    await pause(30);
-    assert.deepEqual(seen.sort(), ["a", "b"]);
+    const q = queue();
+    for (const key of ["a", "b", "a", "a", "b"]) q.add(key);
+    assert.equal(q.depth, 2);
+    const seen = start(q, 2);
+    await clock.advance(1_000);
+    assert.deepEqual(seen.map(([k]) => k).sort(), ["a", "b"]);
   });
 
   it("never processes one key concurrently, and runs it once more when it was added meanwhile", async () => {
-    const queue = new WorkQueue({ name: "t" });
+    const q = queue();
     const first = gate();
     let active = 0;
     let maxActive = 0;
-    let runs = 0;
-    start(queue, 4, async () => {
+    const seen = start(q, 4, async () => {
       active++;
       maxActive = Math.max(maxActive, active);
-      runs++;
-      if (runs === 1) await first.wait;
+      if (seen.length === 1) await first.wait;
       active--;
     });
-    queue.add("ns/pod");
-    await until(() => runs === 1, "first run");
-    for (let i = 0; i < 5; i++) queue.add("ns/pod");
-    await pause(30);
-    assert.equal(runs, 1, "not handed out again while it is being processed");
+    q.add("ns/pod");
+    await settle();
+    for (let i = 0; i < 5; i++) q.add("ns/pod");
+    await clock.advance(1_000);
+    assert.equal(seen.length, 1, "not handed out again while it is being processed");
     first.open();
-    await until(() => runs === 2, "the re-run");
-    await pause(30);
-    assert.deepEqual([runs, maxActive], [2, 1], "one re-run for all the adds, never two at once");
+    await clock.advance(1_000);
+    assert.deepEqual([seen.length, maxActive], [2, 1], "one re-run for all the adds, never two at once");
   });
 
   it("processes different keys in parallel up to its concurrency", async () => {
-    const queue = new WorkQueue({ name: "t" });
+    const q = queue();
     const release = gate();
     let active = 0;
     let maxActive = 0;
-    start(queue, 3, async () => {
+    start(q, 3, async () => {
       active++;
       maxActive = Math.max(maxActive, active);
       await release.wait;
       active--;
     });
-    for (const key of ["a", "b", "c", "d", "e"]) queue.add(key);
-    await until(() => active === 3, "three in flight");
-    await pause(30);
-    assert.equal(maxActive, 3);
+    for (const key of ["a", "b", "c", "d", "e"]) q.add(key);
+    await clock.advance(10);
+    assert.deepEqual([active, maxActive, q.depth], [3, 3, 2]);
     release.open();
-    await until(() => active === 0 && queue.depth === 0, "the rest");
+    await clock.advance(10);
+    assert.deepEqual([active, maxActive, q.depth], [0, 3, 0]);
   });
 
-  it("retries a failing key with growing backoff, reports the error, and `forget` resets the backoff", async () => {
-    const queue = new WorkQueue({ name: "t", backoff: { baseMs: 20, maxMs: 1_000 } });
-    const attempts: number[] = [];
+  it("retries a failing key after base·2^(n-1), reports each error, and success forgets the failures", async () => {
+    const q = queue({ backoff: { baseMs: 20, maxMs: 1_000 } });
     const errors: string[] = [];
-    start(
-      queue,
-      1,
-      (key) => {
-        attempts.push(Date.now());
-        if (attempts.length <= 3) return Promise.reject(new Error(`boom ${attempts.length}`));
-        queue.forget(key);
-        return Promise.resolve();
-      },
-      (key, err) => errors.push(`${key}: ${(err as Error).message}`),
-    );
-    queue.add("k");
-    await until(() => attempts.length === 4, "four attempts");
+    let attempt = 0;
+    const seen = start(q, 1, () => (++attempt <= 3 ? Promise.reject(new Error(`boom ${attempt}`)) : Promise.resolve()), (key, err) => errors.push(`${key}: ${(err as Error).message}`));
+    q.add("k");
+    await clock.advance(10_000);
+    assert.deepEqual(seen.map(([, at]) => at), [0, 20, 60, 140]);
     assert.deepEqual(errors, ["k: boom 1", "k: boom 2", "k: boom 3"]);
-    const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
-    // Backoff n waits base·2^(n-1) with jitter in [½, 1]: at least 10, 20 and 40 ms.
-    assert.ok(gaps[0] >= 9 && gaps[1] >= 19 && gaps[2] >= 39, `gaps ${gaps.join(", ")}`);
-    assert.equal(queue.retries("k"), 0, "success forgot the failures");
+    assert.equal(q.retries("k"), 0, "success forgot the failures");
   });
 
-  it("doubles the rate-limited delay per failure until forgotten", () => {
-    const queue = new WorkQueue({ name: "t", backoff: { baseMs: 100, maxMs: 1_000 } });
-    const delays = [1, 2, 3, 4, 5].map(() => queue.addRateLimited("k"));
-    const steps = [100, 200, 400, 800, 1_000];
-    delays.forEach((d, i) => assert.ok(d >= steps[i] / 2 && d <= steps[i], `delay ${i + 1}: ${d}`));
-    assert.equal(queue.retries("k"), 5);
-    queue.forget("k");
-    assert.equal(queue.retries("k"), 0);
-    const after = queue.addRateLimited("other");
-    assert.ok(after <= 100);
-    assert.ok(queue.addRateLimited("k2", 5_000) >= 5_000, "a Retry-After hint is a floor");
+  it("caps the backoff, keeps jitter within [½, 1] of the step, and takes a Retry-After hint as a floor", () => {
+    const q = queue({ backoff: { baseMs: 100, maxMs: 1_000 } });
+    assert.deepEqual([1, 2, 3, 4, 5].map(() => q.addRateLimited("k")), [100, 200, 400, 800, 1_000]);
+    assert.equal(q.retries("k"), 5);
+    q.forget("k");
+    assert.equal(q.retries("k"), 0);
+    const jittered = new WorkQueue({ name: "j", clock, random: () => 0, backoff: { baseMs: 100, maxMs: 1_000 } });
+    assert.deepEqual([1, 2, 3].map(() => jittered.addRateLimited("k")), [50, 100, 200]);
+    assert.equal(q.addRateLimited("k2", 5_000), 5_000, "a Retry-After hint is a floor");
   });
 
-  it("`addAfter` queues the key only once the delay has passed", async () => {
-    const queue = new WorkQueue({ name: "t" });
-    const seen: number[] = [];
-    start(queue, 1, () => (seen.push(Date.now()), Promise.resolve()));
-    const added = Date.now();
-    queue.addAfter("k", 60);
-    queue.addAfter("k", 200); // already waiting, sooner: not a second entry
-    assert.equal(queue.delayedCount, 1);
-    assert.equal(queue.depth, 0);
-    await until(() => seen.length === 1, "the delayed key");
-    assert.ok(seen[0] - added >= 55 && seen[0] - added < 190, `ran after ${seen[0] - added} ms`);
-    await pause(80);
-    assert.equal(seen.length, 1);
-    assert.equal(queue.delayedCount, 0);
+  it("`addAfter` queues the key exactly when the delay has passed", async () => {
+    const q = queue();
+    const seen = start(q, 1);
+    q.addAfter("k", 60);
+    assert.deepEqual([q.delayedCount, q.depth, q.delayedUntil("k")], [1, 0, 60]);
+    await clock.advance(59);
+    assert.deepEqual(seen, []);
+    await clock.advance(1);
+    assert.deepEqual(seen, [["k", 60]]);
+    assert.equal(q.delayedCount, 0);
   });
 
-  it("of two `addAfter` delays the sooner wins, and the key runs once", async () => {
-    const queue = new WorkQueue({ name: "t" });
-    const seen: number[] = [];
-    start(queue, 1, () => (seen.push(Date.now()), Promise.resolve()));
-    const added = Date.now();
-    queue.addAfter("k", 300);
-    queue.addAfter("k", 20);
-    assert.equal(queue.delayedCount, 1);
-    await until(() => seen.length === 1, "the sooner delay");
-    assert.ok(seen[0] - added < 250, `ran after ${seen[0] - added} ms`);
-    await pause(350);
-    assert.equal(seen.length, 1);
+  it("of two `addAfter` delays the sooner wins, in either order, and the key runs once", async () => {
+    const q = queue();
+    const seen = start(q, 1);
+    q.addAfter("a", 300);
+    q.addAfter("a", 20);
+    q.addAfter("b", 20);
+    q.addAfter("b", 300);
+    assert.deepEqual([q.delayedUntil("a"), q.delayedUntil("b"), q.delayedCount], [20, 20, 2]);
+    await clock.advance(1_000);
+    assert.deepEqual(seen, [["a", 20], ["b", 20]]);
   });
 
-  it("an `add` overtakes a pending `addAfter` and the key still runs once", async () => {
-    const queue = new WorkQueue({ name: "t" });
-    const seen: number[] = [];
-    start(queue, 1, () => (seen.push(Date.now()), Promise.resolve()));
-    queue.addAfter("k", 80);
-    const added = Date.now();
-    queue.add("k");
-    await until(() => seen.length === 1, "the key");
-    assert.ok(seen[0] - added < 60, "ran at once");
-    assert.equal(queue.delayedCount, 0);
-    await pause(120);
-    assert.equal(seen.length, 1, "the delayed copy was cancelled");
+  it("a plain `add` does not cancel a pending backoff: the key runs now and again when the backoff ends", async () => {
+    const q = queue({ backoff: { baseMs: 500, maxMs: 10_000 } });
+    let attempt = 0;
+    const seen = start(q, 1, () => (++attempt === 1 ? Promise.reject(new Error("fails once")) : Promise.resolve()));
+    q.add("k");
+    await clock.advance(100);
+    assert.equal(q.delayedUntil("k"), 500, "backing off after the failure");
+    q.add("k"); // e.g. an informer event meanwhile
+    await clock.advance(1_000);
+    assert.deepEqual(seen, [["k", 0], ["k", 100], ["k", 500]]);
+  });
+
+  it("`addAfter` with no delay is a plain `add`", async () => {
+    const q = queue();
+    const seen = start(q, 1);
+    q.addAfter("k", 0);
+    await clock.advance(0);
+    assert.deepEqual([seen, q.delayedCount], [[["k", 0]], 0]);
   });
 
   it("reports how long each key took and whether it failed", async () => {
-    const queue = new WorkQueue({ name: "t", backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    const q = queue({ backoff: { baseMs: 60_000, maxMs: 60_000 } });
     const observed: Array<[number, boolean]> = [];
-    queue.observer = (ms, failed) => observed.push([ms, failed]);
-    start(queue, 1, async (key) => {
-      await pause(20);
+    q.observer = (ms, failed) => observed.push([ms, failed]);
+    start(q, 1, async (key) => {
+      await clock.sleep(20);
       if (key === "bad") throw new Error("x");
     });
-    queue.add("good");
-    queue.add("bad");
-    await until(() => observed.length === 2, "two observations");
-    assert.deepEqual(observed.map(([, failed]) => failed), [false, true]);
-    assert.ok(observed.every(([ms]) => ms >= 15), JSON.stringify(observed));
+    q.add("good");
+    q.add("bad");
+    await clock.advance(100);
+    assert.deepEqual(observed, [[20, false], [20, true]]);
   });
 
   it("bounds how fast keys are handed out overall", async () => {
-    const queue = new WorkQueue({ name: "t", rate: { perSecond: 50, burst: 1 } });
-    const seen: number[] = [];
-    for (const key of ["a", "b", "c", "d", "e", "f"]) queue.add(key);
-    const started = Date.now();
-    start(queue, 6, () => (seen.push(Date.now()), Promise.resolve()));
-    await until(() => seen.length === 6, "six keys");
-    const elapsed = Math.max(...seen) - started;
-    assert.ok(elapsed >= 90, `6 keys at 50/s, burst 1, took only ${elapsed} ms`);
+    const q = queue({ rate: { perSecond: 50, burst: 1 } });
+    for (const key of ["a", "b", "c", "d", "e", "f"]) q.add(key);
+    const seen = start(q, 6);
+    await clock.advance(1_000);
+    assert.deepEqual(seen.map(([, at]) => at), [0, 20, 40, 60, 80, 100]);
   });
 
   it("stops its workers on abort, drops delayed keys and ignores later adds", async () => {
-    const queue = new WorkQueue({ name: "t" });
-    const seen: string[] = [];
-    start(queue, 2, (key) => (seen.push(key), Promise.resolve()));
-    queue.addAfter("later", 50);
+    const q = queue();
+    const seen = start(q, 2);
+    q.addAfter("later", 50);
     controller.abort();
     await running;
-    assert.equal(queue.delayedCount, 0);
-    queue.add("after-stop");
-    queue.addAfter("after-stop-2", 1);
-    await pause(80);
-    assert.deepEqual(seen, []);
-    assert.equal(queue.depth, 0);
+    assert.deepEqual([q.delayedCount, clock.waiting], [0, 0]);
+    q.add("after-stop");
+    q.addAfter("after-stop-2", 1);
+    await clock.advance(100);
+    assert.deepEqual([seen, q.depth], [[], 0]);
   });
 
   it("returns at once when run with an already-aborted signal", async () => {
-    const queue = new WorkQueue({ name: "t" });
+    const q = queue();
     controller.abort();
-    const outcome = await Promise.race([queue.run(2, () => Promise.resolve(), controller.signal).then(() => "returned"), pause(2_000).then(() => "still running")]);
-    assert.equal(outcome, "returned");
+    let returned = false;
+    const run = q.run(2, () => Promise.resolve(), controller.signal).then(() => (returned = true));
+    await settle();
+    assert.equal(returned, true);
+    await run;
   });
 });
