@@ -10,8 +10,6 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { ArmClient } from "./aci/arm-client";
 import { AciProvider } from "./aci/aci-provider";
 import { MonitorClient } from "./aci/monitor-client";
-import { containerGroupName } from "./aci/naming";
-import { UsagePoller } from "./aci/usage-poller";
 import { BurstletMetrics } from "./api/metrics";
 import { type RunningServers, startServers } from "./api/serve";
 import type { BurstletConfig } from "./config";
@@ -23,7 +21,6 @@ import { NodeController } from "./node/node-controller";
 import { PodController } from "./pods/pod-controller";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 import { ImageConfigResolver } from "./registry/image-config";
-import { UsageBook } from "./usage/usage-book";
 
 export interface BurstletDependencies {
   readonly log: Logger;
@@ -55,8 +52,6 @@ export class Burstlet {
   readonly node: NodeController;
   readonly pods: PodController;
   readonly monitor: MonitorClient;
-  readonly usage = new UsageBook();
-  readonly usagePoller: UsagePoller;
   readonly metrics = new BurstletMetrics();
   /** The node's client certificate (TLS bootstrap), unless burstlet uses the kubeconfig's own credentials. */
   readonly identity: NodeIdentity | undefined;
@@ -86,6 +81,13 @@ export class Burstlet {
       onCall: (call) => this.metrics.armCall(call),
     });
     const t = deps.tuning ?? {};
+    this.monitor = new MonitorClient({
+      credential,
+      endpoint: config.usage.endpoint,
+      budget: { callsPerSecond: config.usage.callsPerSecond, burst: config.usage.burst },
+      agent: deps.armAgent,
+      onCall: (call) => this.metrics.monitorCall(call),
+    });
     this.provider = new AciProvider({
       arm: this.arm,
       references: new KubeReferenceReader(kubeConfig),
@@ -102,6 +104,7 @@ export class Burstlet {
       groupMaxima: config.groupMaxima,
       notReadyAfterMs: config.notReadyAfterSeconds * 1000,
       tracker: { activeMs: t.statusActiveMs, steadyMs: t.statusSteadyMs ?? config.status.steadySeconds * 1000, steadyReadsPerSecond: config.status.steadyReadsPerSecond },
+      usage: { monitor: this.monitor, intervalMs: t.usagePollMs ?? config.usage.pollSeconds * 1000, subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup },
     });
     this.node = new NodeController({
       // A separate KubeConfig instance: the heartbeat must not queue behind pod traffic.
@@ -126,24 +129,8 @@ export class Burstlet {
       statusWrites: { perSecond: config.kubeApi.qps, burst: config.kubeApi.burst },
       imagePullBackoff: { ...IMAGE_PULL_BACKOFF, baseMs: config.imagePullBackoffSeconds * 1000 },
     });
-    this.monitor = new MonitorClient({
-      credential,
-      endpoint: config.usage.endpoint,
-      budget: { callsPerSecond: config.usage.callsPerSecond, burst: config.usage.burst },
-      agent: deps.armAgent,
-      onCall: (call) => this.metrics.monitorCall(call),
-    });
-    const groupsPrefix = `/subscriptions/${config.subscriptionId}/resourceGroups/${config.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/`;
-    this.usagePoller = new UsagePoller({
-      monitor: this.monitor,
-      pods: () => this.pods.listPods(),
-      resourceId: (pod) => groupsPrefix + containerGroupName({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, uid: pod.metadata!.uid! }),
-      book: this.usage,
-      intervalMs: t.usagePollMs ?? config.usage.pollSeconds * 1000,
-      log: deps.log,
-    });
     this.logFollowPollMs = t.logFollowPollMs;
-    const queues = [this.pods.fromKubernetes, this.pods.statusFromProvider];
+    const queues = [this.pods.fromKubernetes, this.pods.deleteFromKubernetes, this.pods.statusFromProvider];
     for (const q of queues) q.observer = (ms, failed) => this.metrics.reconciled(q.name, ms, failed);
     this.metrics.observe({ buckets: { read: this.arm.reads, write: this.arm.writes }, queues, tracker: this.provider.tracker, deletions: this.provider.deletions, pods: () => this.pods.listPods() });
   }
@@ -152,7 +139,7 @@ export class Burstlet {
   async run(signal: AbortSignal): Promise<void> {
     await this.identity?.start(signal);
     const pods = { get: (namespace: string, name: string) => this.pods.getPod(namespace, name), list: () => this.pods.listPods() };
-    this.servers = await startServers({ config: this.config, kubeConfig: this.kubeConfig, provider: this.provider, pods, metrics: this.metrics, usage: this.usage, log: this.log, followPollMs: this.logFollowPollMs });
+    this.servers = await startServers({ config: this.config, kubeConfig: this.kubeConfig, provider: this.provider, pods, metrics: this.metrics, usage: this.provider.stats(), log: this.log, followPollMs: this.logFollowPollMs });
     this.node.setKubeletPort(this.servers.kubeletPort);
     try {
       await this.runParts(signal);
@@ -173,8 +160,7 @@ export class Burstlet {
     await Promise.race([this.node.registered, node]);
     if (signal.aborted) return;
     this.log.info("burstlet is running", { node: this.config.nodeName });
-    await Promise.all([node, this.pods.run(signal), this.provider.tracker.run(signal), this.usagePoller.run(signal)]);
-    await Promise.all([node, this.pods.run(signal), this.provider.tracker.run(signal), this.identity?.run(signal)]);
+    await Promise.all([node, this.pods.run(signal), this.provider.run(signal), this.identity?.run(signal)]);
     this.log.info("burstlet stopped; container groups keep running", { node: this.config.nodeName });
   }
 }

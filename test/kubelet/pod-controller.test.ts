@@ -7,30 +7,27 @@ import { PodController } from "../../kubelet/src/pods/pod-controller";
 import type { BackendPod, PodProvider } from "../../kubelet/src/provider/provider";
 import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
 import { eventually } from "../fixtures/eventually";
+import { ManualClock } from "../fixtures/manual-clock";
 
 /** A backend whose deletions and listings the test steers; it runs nothing. */
 class SteeredProvider implements PodProvider {
   readonly deletes: string[] = [];
-  readonly backendDeletes: string[] = [];
   failDeletes = true;
   listing: () => Promise<BackendPod[]> = () => Promise.resolve([]);
 
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
   createPod(): Promise<{ notes: string[]; adopted: boolean }> {
     return Promise.resolve({ notes: [], adopted: false });
   }
-  deletePod(pod: V1Pod): Promise<void> {
-    this.deletes.push(pod.metadata!.uid!);
+  updatePod(): void {}
+  deletePod(pod: BackendPod): Promise<void> {
+    this.deletes.push(pod.uid);
     return this.failDeletes ? Promise.reject(new TransientError("the resource group is locked")) : Promise.resolve();
-  }
-  getPodStatus(): never {
-    throw new Error("not used");
   }
   listPods(): Promise<BackendPod[]> {
     return this.listing();
-  }
-  deleteBackendPod(pod: BackendPod): Promise<void> {
-    this.backendDeletes.push(pod.uid);
-    return Promise.resolve();
   }
   getContainerLogs(): never {
     throw new Error("not used");
@@ -41,10 +38,11 @@ class SteeredProvider implements PodProvider {
   capacity(): never {
     throw new Error("not used");
   }
-  onStatusChange(): void {}
-  onBackingLost(): void {}
-  track(): void {}
-  untrack(): void {}
+  stats(): never {
+    throw new Error("not used");
+  }
+  notify(): void {}
+  acknowledge(): void {}
 }
 
 describe("pod controller deletions (real API server, steered backend)", function () {
@@ -56,6 +54,7 @@ describe("pod controller deletions (real API server, steered backend)", function
   let controller: PodController;
   let stop: AbortController;
   let running: Promise<void>;
+  let clock: ManualClock;
   const nodeName = "burstlet-pod-controller-test";
 
   const pod = (name: string): V1Pod => ({
@@ -70,7 +69,8 @@ describe("pod controller deletions (real API server, steered backend)", function
   });
   beforeEach(async () => {
     provider = new SteeredProvider();
-    controller = new PodController({ kubeConfig: cp.kubeConfig(), nodeName, provider, log: silentLogger, gcIntervalMs: 3_600_000 });
+    clock = new ManualClock(Date.now());
+    controller = new PodController({ kubeConfig: cp.kubeConfig(), nodeName, provider, log: silentLogger, gcIntervalMs: 3_600_000, clock });
     await controller.sync();
     stop = new AbortController();
     running = controller.run(stop.signal);
@@ -80,24 +80,34 @@ describe("pod controller deletions (real API server, steered backend)", function
     await running;
   });
 
-  it("backs off a deletion that keeps failing, then deletes the pod once its backing is gone", async () => {
+  it("backs off a deletion that keeps failing (1 s doubling, through its queue), then deletes the pod once its backing is gone", async () => {
     const created = await core.createNamespacedPod({ namespace, body: pod("locked") });
+    const uid = created.metadata!.uid!;
+    const key = `${namespace}/locked/${uid}`;
     await eventually(() => assert.ok(controller.getPod(namespace, "locked")), { what: "the pod in the cache" });
     await core.deleteNamespacedPod({ namespace, name: "locked", gracePeriodSeconds: 30 });
-    const since = Date.now();
-    await eventually(() => assert.ok(provider.deletes.length >= 1), { what: "the first delete" });
-    await new Promise((r) => setTimeout(r, 8_000));
-    // Backoff of 1, 2, 4 s (with jitter in [½, 1]) allows at most 5 attempts in 8 s; a retry per
-    // reconcile would have made dozens.
-    assert.ok(provider.deletes.length >= 2 && provider.deletes.length <= 5, `${provider.deletes.length} deletes in ${Date.now() - since} ms`);
-    assert.ok(provider.deletes.every((uid) => uid === created.metadata!.uid));
-    assert.equal((await core.readNamespacedPod({ namespace, name: "locked" })).metadata?.uid, created.metadata!.uid, "the pod stays while its backing does");
+    await eventually(() => assert.equal(provider.deletes.length, 1), { what: "the first delete" });
+    for (let attempt = 2; attempt <= 5; attempt++) {
+      await eventually(() => assert.ok(controller.deleteFromKubernetes.delayedUntil(key)), { what: `retry ${attempt} scheduled` });
+      const wait = controller.deleteFromKubernetes.delayedUntil(key)! - clock.now();
+      const step = 1_000 * 2 ** (attempt - 2);
+      assert.ok(wait >= step / 2 && wait <= step, `retry ${attempt} waits ${wait} ms, the backoff step is ${step} ms with jitter in [½, 1]`);
+      await clock.advance(wait - 1);
+      assert.equal(provider.deletes.length, attempt - 1, "no retry before its backoff ends");
+      await clock.advance(1);
+      await eventually(() => assert.equal(provider.deletes.length, attempt), { what: `delete attempt ${attempt}` });
+    }
+    assert.ok(provider.deletes.every((d) => d === uid));
+    assert.equal((await core.readNamespacedPod({ namespace, name: "locked" })).metadata?.uid, uid, "the pod stays while its backing does");
 
     provider.failDeletes = false;
+    await eventually(() => assert.ok(controller.deleteFromKubernetes.delayedUntil(key)), { what: "the next retry scheduled" });
+    await clock.advance(controller.deleteFromKubernetes.delayedUntil(key)! - clock.now());
     await eventually(async () => {
       const left = await core.listNamespacedPod({ namespace, fieldSelector: "metadata.name=locked" });
       assert.equal(left.items.length, 0);
-    }, { timeoutMs: 90_000, what: "the pod to go after its backing" });
+    }, { timeoutMs: 30_000, what: "the pod to go after its backing" });
+    await eventually(() => assert.equal(controller.records.get(uid), undefined), { what: "the pod's record to go with it" });
   });
 
   it("never collects the backing of a pod that appeared while the backend was being listed", async () => {
@@ -111,7 +121,11 @@ describe("pod controller deletions (real API server, steered backend)", function
         { namespace, name: "gone-long-ago", uid: "0f4e1c2a-0000-4000-8000-000000000000" },
       ];
     };
+    provider.failDeletes = false;
     assert.equal(await controller.collectGarbage(), 1);
-    assert.deepEqual(provider.backendDeletes, ["0f4e1c2a-0000-4000-8000-000000000000"]);
+    await eventually(() => assert.deepEqual(provider.deletes, ["0f4e1c2a-0000-4000-8000-000000000000"]), { what: "the orphan's deletion" });
+    await eventually(() => assert.equal(controller.records.get("0f4e1c2a-0000-4000-8000-000000000000"), undefined), { what: "the orphan's record to go" });
+    provider.listing = () => Promise.resolve([{ namespace, name: "newcomer", uid: created!.metadata!.uid! }]);
+    assert.equal(await controller.collectGarbage(), 0, "nothing left to collect");
   });
 });

@@ -11,7 +11,7 @@ import { BackingLostError, ImagePullError, NotFoundError, ThrottledError, Transi
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
-import type { BackendPod, CreateResult, LogOptions, PodProvider, PodStatusUpdate } from "../provider/provider";
+import type { BackendPod, CreateResult, LogOptions, PodNotice, PodProvider } from "../provider/provider";
 import { credentialsFromPullSecret } from "../registry/docker-config";
 import type { ImageConfig, ImageConfigResolver } from "../registry/image-config";
 import { parseImageReference } from "../registry/image-reference";
@@ -23,7 +23,10 @@ import { eventsFromGroup } from "./events";
 import { filterLogs } from "./logs";
 import { containerGroupName } from "./naming";
 import { podStatusFromGroup } from "./status";
-import { StatusTracker, type StatusTrackerOptions } from "./status-tracker";
+import { StatusTracker, type StatusTrackerOptions, type TrackedRead } from "./status-tracker";
+import type { MonitorClient } from "./monitor-client";
+import { UsagePoller } from "./usage-poller";
+import { UsageBook } from "../usage/usage-book";
 import { podReferences, translatePod } from "./translate";
 
 export interface AciProviderOptions {
@@ -49,6 +52,8 @@ export interface AciProviderOptions {
    * reported NotReady; one slow or throttled call never is. @default DEFAULT_NOT_READY_AFTER_MS (2 minutes)
    */
   readonly notReadyAfterMs?: number;
+  /** Where usage comes from (Azure Monitor), and how often it is read; none: no usage. */
+  readonly usage?: { readonly monitor: Pick<MonitorClient, "usage">; readonly intervalMs: number; readonly subscriptionId: string; readonly resourceGroup: string };
 }
 
 /** Lifetime of service account tokens handed to container groups (ACI cannot refresh them in place). */
@@ -63,7 +68,9 @@ export class AciProvider implements PodProvider {
   private readonly uncertain = new Set<string>();
   private usageCache: { at: number; usages?: Usage[]; error?: unknown } | undefined;
   private readonly armHealth: ArmHealth;
-  private lostListener: (pod: BackendPod) => void = () => undefined;
+  private listener: (notice: PodNotice) => void = () => undefined;
+  private readonly usage = new UsageBook();
+  readonly usagePoller: UsagePoller | undefined;
 
   constructor(private readonly options: AciProviderOptions) {
     const arm = options.arm;
@@ -79,11 +86,17 @@ export class AciProvider implements PodProvider {
       listStates: () => this.listStates(),
       onLost: (pod) => {
         this.known.delete(containerGroupName(identity(pod)));
-        this.lostListener(identity(pod));
+        this.listener({ kind: "lost", ...identity(pod) });
       },
       log: options.log,
     });
+    this.tracker.onChange((notice) => this.listener(notice));
     arm.onRecovered(() => this.tracker.resume());
+    const usage = options.usage;
+    if (usage) {
+      const groups = `/subscriptions/${usage.subscriptionId}/resourceGroups/${usage.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/`;
+      this.usagePoller = new UsagePoller({ monitor: usage.monitor, pods: () => this.tracker.pods(), resourceId: (pod) => groups + containerGroupName(identity(pod)), book: this.usage, intervalMs: usage.intervalMs, log: options.log });
+    }
     this.deletions = new DeletionWatch({
       list: async () => (await arm.list()).map((g) => g.name!),
       exists: async (name) => (await arm.get(name)).name === name,
@@ -97,6 +110,11 @@ export class AciProvider implements PodProvider {
     for (const group of await this.listOwnGroups()) this.known.add(group.name!);
   }
 
+  /** Follows the status of the pods it runs and reads their usage until `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    await Promise.all([this.tracker.run(signal), this.usagePoller?.run(signal)]);
+  }
+
   /**
    * Creates the pod's group, or adopts it. A pod that ran before and has no group lost it: it is
    * created again with its restarts counted, unless its restart policy is `Never`
@@ -105,12 +123,12 @@ export class AciProvider implements PodProvider {
    */
   async createPod(pod: V1Pod): Promise<CreateResult> {
     const name = containerGroupName(identity(pod));
-    if (this.known.has(name)) return { notes: [], adopted: true };
+    if (this.known.has(name)) return this.adopt(pod);
     const ran = restartsSoFar(pod);
     if ((this.uncertain.has(name) || ran !== undefined) && (await this.exists(name, pod.metadata!.uid!))) {
       this.uncertain.delete(name);
       this.known.add(name);
-      return { notes: [], adopted: true };
+      return this.adopt(pod);
     }
     if (ran !== undefined && pod.spec?.restartPolicy === "Never") {
       throw new BackingLostError(`container group ${name} disappeared (deleted outside burstlet, or lost by Azure Container Instances) and the pod's restart policy is Never`);
@@ -129,20 +147,18 @@ export class AciProvider implements PodProvider {
     }
     this.uncertain.delete(name);
     this.known.add(name);
+    this.tracker.track(pod);
     return { notes, adopted: false, ...(ran !== undefined ? { restartCount: restarts } : {}) };
   }
 
-  async deletePod(pod: V1Pod): Promise<void> {
-    await this.deleteGroup(containerGroupName(identity(pod)));
+  updatePod(pod: V1Pod): void {
+    this.tracker.follow(pod);
   }
 
-  async deleteBackendPod(pod: BackendPod): Promise<void> {
+  /** Stops following the pod, deletes its group and resolves once it is gone. */
+  async deletePod(pod: BackendPod): Promise<void> {
+    this.tracker.untrack(pod.uid);
     await this.deleteGroup(pod.handle ?? containerGroupName(pod));
-  }
-
-  async getPodStatus(pod: V1Pod): Promise<PodStatusUpdate> {
-    const { eventKeys: _keys, ...update } = await this.readStatus(pod);
-    return update;
   }
 
   async listPods(): Promise<BackendPod[]> {
@@ -172,20 +188,22 @@ export class AciProvider implements PodProvider {
     return { cpu, pods, memoryGiB: o.memoryGiB ?? cpu * 4 };
   }
 
-  onStatusChange(callback: (update: PodStatusUpdate) => void): void {
-    this.tracker.onChange(callback);
+  stats(): UsageBook {
+    return this.usage;
   }
 
-  onBackingLost(callback: (pod: BackendPod) => void): void {
-    this.lostListener = callback;
+  notify(callback: (notice: PodNotice) => void): void {
+    this.listener = callback;
   }
 
-  track(pod: V1Pod): void {
+  acknowledge(uid: string, eventKeys: readonly string[]): void {
+    this.tracker.acknowledge(uid, eventKeys);
+  }
+
+  /** An existing group is this pod's: follow it. */
+  private adopt(pod: V1Pod): CreateResult {
     this.tracker.track(pod);
-  }
-
-  untrack(uid: string): void {
-    this.tracker.untrack(uid);
+    return { notes: [], adopted: true };
   }
 
   /** Deletes a group and resolves once it is gone (confirmed together with other deletions). */
@@ -219,7 +237,7 @@ export class AciProvider implements PodProvider {
     return groups.filter((g) => g.name && g.tags?.[TAGS.cluster] === this.options.clusterName && g.tags?.[TAGS.node] === this.options.nodeName && g.tags?.[TAGS.podUid]);
   }
 
-  private async readStatus(pod: V1Pod): Promise<PodStatusUpdate & { eventKeys: string[] }> {
+  private async readStatus(pod: V1Pod): Promise<TrackedRead> {
     const group = await this.options.arm.get(containerGroupName(identity(pod)));
     const status = podStatusFromGroup({ pod, group, hostIP: this.options.hostIP, previous: pod.status, now: new Date() });
     const records = eventsFromGroup(group);

@@ -24,15 +24,15 @@
  * When reads compete, pods past the steady interval go first (the staleness bound holds), then
  * starting pods, then recently changed and young ones, then steady ones.
  */
-import type { V1Pod } from "@kubernetes/client-node";
+import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors";
 import type { Logger } from "../log";
-import type { PodEvent, PodStatusUpdate } from "../provider/provider";
+import type { BackendPod, ObservedEvent, PodEvent, PodNotice } from "../provider/provider";
 import { canonicalJson } from "../util/canonical";
 
 export interface StatusTrackerOptions {
   /** Reads a pod's current status from the backend. */
-  readonly read: (pod: V1Pod) => Promise<PodStatusUpdate & { readonly eventKeys: readonly string[] }>;
+  readonly read: (pod: V1Pod) => Promise<TrackedRead>;
   readonly log: Logger;
   /** Interval for pods that are starting or changed within `recentMs`. @default 2_000 */
   readonly activeMs?: number;
@@ -72,6 +72,16 @@ export interface StatusTrackerOptions {
   readonly onLost?: (pod: V1Pod) => void;
 }
 
+/** One read of a pod: its status, and the backend's Events with a key each (same order). */
+export interface TrackedRead extends BackendPod {
+  readonly status: V1PodStatus;
+  readonly events: readonly PodEvent[];
+  readonly eventKeys: readonly string[];
+}
+
+/** What the tracker pushes: a status notice. */
+export type StatusNotice = Extract<PodNotice, { kind: "status" }>;
+
 interface Tracked {
   pod: V1Pod;
   due: number;
@@ -79,7 +89,10 @@ interface Tracked {
   changedAt: number;
   inFlight: boolean;
   lastStatus?: string;
-  seenEvents: Set<string>;
+  /** Events pushed and not acknowledged yet, by key: every push carries them all. */
+  unacked: Map<string, ObservedEvent>;
+  /** Keys acknowledged, among those the backend still reports (so the set stays as small as its list). */
+  acked: Set<string>;
   /** Still starting (phase Pending at the last read, or never read). */
   starting: boolean;
   /** The listed state at the last read, and the latest listed state. */
@@ -104,7 +117,7 @@ const enum Urgency {
 
 export class StatusTracker {
   private readonly tracked = new Map<string, Tracked>();
-  private listener: (update: PodStatusUpdate) => void = () => undefined;
+  private listener: (notice: StatusNotice) => void = () => undefined;
   private inFlight = 0;
   /** What steady reads leave of their rate, for optional reads (a token bucket of ten seconds). */
   private readonly optional = { tokens: Number.POSITIVE_INFINITY, at: Date.now() };
@@ -134,8 +147,26 @@ export class StatusTracker {
     };
   }
 
-  onChange(listener: (update: PodStatusUpdate) => void): void {
+  onChange(listener: (notice: StatusNotice) => void): void {
     this.listener = listener;
+  }
+
+  /** The controller wrote these Events: they are not pushed again. */
+  acknowledge(uid: string, keys: readonly string[]): void {
+    const t = this.tracked.get(uid);
+    if (!t) return;
+    for (const key of keys) if (t.unacked.delete(key)) t.acked.add(key);
+  }
+
+  /** Updates a tracked pod's object (statuses are mapped relative to it); an untracked pod stays untracked. */
+  follow(pod: V1Pod): void {
+    const t = this.tracked.get(pod.metadata!.uid!);
+    if (t) t.pod = pod;
+  }
+
+  /** The pods followed now, each with the status last read. */
+  pods(): V1Pod[] {
+    return [...this.tracked.values()].map((t) => t.pod);
   }
 
   /** Starts following a pod; it is read soon. */
@@ -150,7 +181,7 @@ export class StatusTracker {
     // A pod just handed to the backend has nothing to report until its listed state moves.
     const fresh = this.o.listStates !== undefined && this.o.quietStates.length > 0 && (pod.status?.phase ?? "Pending") === "Pending";
     const due = fresh ? now + this.o.startingMaxMs : now;
-    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, seenEvents: new Set(), starting: true, youngMs: 0, startingMs: 0, failures: 0 });
+    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, unacked: new Map(), acked: new Set(), starting: true, youngMs: 0, startingMs: 0, failures: 0 });
   }
 
   untrack(uid: string): void {
@@ -312,16 +343,17 @@ export class StatusTracker {
       // The next read maps relative to this status: start and transition times must not move.
       t.pod = { ...t.pod, status: update.status };
       const statusJson = canonicalJson(update.status);
-      const fresh = update.eventKeys.map((key, i) => ({ key, event: update.events[i] })).filter((e) => !t.seenEvents.has(e.key));
-      for (const e of fresh) t.seenEvents.add(e.key);
+      const reported = new Set(update.eventKeys);
+      for (const key of t.acked) if (!reported.has(key)) t.acked.delete(key);
+      const fresh = update.eventKeys.map((key, i) => ({ ...update.events[i], key })).filter((e) => !t.acked.has(e.key) && !t.unacked.has(e.key));
+      for (const e of fresh) t.unacked.set(e.key, e);
       const changed = statusJson !== t.lastStatus;
       if (changed) {
         t.lastStatus = statusJson;
         t.changedAt = now;
       }
-      if (changed || fresh.length > 0) {
-        const events: PodEvent[] = fresh.map((e) => e.event);
-        if (this.tracked.get(uid) === t) this.listener({ ...update, events });
+      if ((changed || fresh.length > 0) && this.tracked.get(uid) === t) {
+        this.listener({ kind: "status", namespace: update.namespace, name: update.name, uid, status: update.status, events: [...t.unacked.values()] });
       }
       const phase = update.status.phase;
       if (phase === "Succeeded" || phase === "Failed") {

@@ -6,7 +6,6 @@
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { AdmissionError, AuthorizationError, BackingLostError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import type { Logger } from "../log";
-import type { PodProvider } from "../provider/provider";
 import type { EventRecorder } from "./event-recorder";
 import { ERR_IMAGE_PULL_MS, type PullBackoff, containersWaitingStatus, lostStatus, waitingStatus } from "./pod-states";
 import type { WorkQueue } from "./work-queue";
@@ -16,9 +15,10 @@ export interface CreateFailureContext {
   readonly events: EventRecorder;
   /** The `fromKubernetes` queue, for retries. */
   readonly queue: WorkQueue;
+  /** This pod's image pull backoff. */
   readonly pulls: PullBackoff;
-  readonly provider: PodProvider;
   readonly log: Logger;
+  now(): Date;
   setStatus(pod: V1Pod, status: V1PodStatus): Promise<void>;
 }
 
@@ -27,11 +27,11 @@ export async function reportCreateError(ctx: CreateFailureContext, key: string, 
   const uid = pod.metadata!.uid!;
   if (err instanceof ImagePullError) {
     // As the kubelet: the pod waits, each attempt is an Event, the next comes after the backoff.
-    const wait = ctx.pulls.fail(uid);
+    const wait = ctx.pulls.fail();
     const image = err.image ?? (pod.spec?.containers ?? []).map((c) => c.image).join(", ");
     ctx.log.warn("image cannot be pulled; backing off", { pod: key, image, retryInMs: wait, error: err.message });
     await ctx.events.record(pod, { reason: "Failed", message: `Failed to pull image "${image}": ${err.message}`, type: "Warning" });
-    await ctx.setStatus(pod, containersWaitingStatus(pod, err.image, "ErrImagePull", err.message, new Date()));
+    await ctx.setStatus(pod, containersWaitingStatus(pod, err.image, "ErrImagePull", err.message, ctx.now()));
     // ImagePullBackOff a moment later, the next attempt when the backoff ends.
     ctx.queue.addAfter(key, Math.min(wait, ERR_IMAGE_PULL_MS));
     return;
@@ -45,8 +45,7 @@ export async function reportCreateError(ctx: CreateFailureContext, key: string, 
   if (err instanceof BackingLostError) {
     ctx.log.warn("container group lost; the pod's restart policy is Never", { pod: key, uid });
     await ctx.events.record(pod, { reason: "ContainerGroupLost", message: err.message, type: "Warning" });
-    await ctx.setStatus(pod, lostStatus(pod, err.message, new Date()));
-    ctx.provider.untrack(uid);
+    await ctx.setStatus(pod, lostStatus(pod, err.message, ctx.now()));
     return;
   }
   if (err instanceof UnsupportedError) {
@@ -57,7 +56,7 @@ export async function reportCreateError(ctx: CreateFailureContext, key: string, 
   }
   if (err instanceof InvalidInputError) {
     await ctx.events.record(pod, { reason: "Failed", message: `Error: CreateContainerConfigError: ${err.message}`, type: "Warning" });
-    await ctx.setStatus(pod, containersWaitingStatus(pod, undefined, "CreateContainerConfigError", err.message, new Date()));
+    await ctx.setStatus(pod, containersWaitingStatus(pod, undefined, "CreateContainerConfigError", err.message, ctx.now()));
     throw err;
   }
   if (err instanceof AuthorizationError) {
@@ -65,7 +64,7 @@ export async function reportCreateError(ctx: CreateFailureContext, key: string, 
     const retryIn = ctx.queue.addRateLimited(key, 0);
     ctx.log.warn("Azure denied burstlet a permission the pod needs", { pod: key, action: err.action, scope: err.scope });
     await ctx.events.record(pod, { reason: "AuthorizationFailed", message: `${err.message}; retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
-    await ctx.setStatus(pod, waitingStatus(pod, err.message, new Date(), "AuthorizationFailed"));
+    await ctx.setStatus(pod, waitingStatus(pod, err.message, ctx.now(), "AuthorizationFailed"));
     return;
   }
   if (err instanceof ThrottledError || err instanceof TransientError) {
@@ -73,7 +72,7 @@ export async function reportCreateError(ctx: CreateFailureContext, key: string, 
     const retryIn = ctx.queue.addRateLimited(key, err.retryAfterMs ?? 0);
     const why = err instanceof ThrottledError ? "Azure asked burstlet to slow down" : "Azure Container Instances did not accept the container group yet";
     await ctx.events.record(pod, { reason: "ProviderWaiting", message: `${why} (${err.message}); retrying in ${Math.round(retryIn / 1000)} s`, type: "Warning" });
-    await ctx.setStatus(pod, waitingStatus(pod, `${why}; burstlet keeps retrying`, new Date()));
+    await ctx.setStatus(pod, waitingStatus(pod, `${why}; burstlet keeps retrying`, ctx.now()));
     return;
   }
   throw err;

@@ -1,22 +1,30 @@
 /**
- * Runs the pods bound to the virtual node. Level-triggered: informer handlers and provider pushes
- * only enqueue `namespace/name` keys; workers re-read the cache and reconcile idempotently.
+ * Runs the pods bound to the virtual node, on the virtual-kubelet model. Level-triggered: informer
+ * handlers and provider notices only update the pod's record and queue a key; workers re-read the
+ * cache and reconcile idempotently. One record per pod (`pod-records.ts`) holds all there is to know.
  *
- * Two queues, named by the way data flows:
- * - `fromKubernetes`: a pod changed in the API server → create, or delete, its backing.
- * - `statusFromProvider`: the backend saw a pod change → write `pods/status` if anything changed.
+ * Three queues, named by the way data flows, each retrying through its own per-key backoff:
+ * - `fromKubernetes` (`namespace/name`): a pod appeared or changed in the API server (not just its
+ *   status) → create its backing, or decide that it must go;
+ * - `deleteFromKubernetes` (`namespace/name/uid`): a pod is being deleted, vanished, was replaced
+ *   under its name, or its backing is garbage → delete the backing, then (for a pod that is being
+ *   deleted) the pod object;
+ * - `statusFromProvider` (`namespace/name`): the backend observed a change → write the Events not
+ *   written yet and `pods/status`.
  */
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
 import { EPHEMERAL_MESSAGE, EPHEMERAL_REASON, ephemeralContainerStatuses } from "../aci/status";
 import type { Logger } from "../log";
-import type { PodProvider, PodStatusUpdate } from "../provider/provider";
-import { type BackoffPolicy, backoffDelay } from "../util/backoff";
+import type { PodNotice, PodProvider } from "../provider/provider";
+import { type BackoffPolicy } from "../util/backoff";
 import { canonicalJson } from "../util/canonical";
+import { type Clock, realClock } from "../util/clock";
 import { isConflict, isNotFound } from "../util/kube-errors";
-import { EventRecorder } from "./event-recorder";
-import { PodInformer, podKey, splitKey } from "./pod-informer";
-import { ERR_IMAGE_PULL_MS, IMAGE_PULL_BACKOFF, PullBackoff, deadlineStatus, containersWaitingStatus, replacingStatus } from "./pod-states";
 import { type CreateFailureContext, reportCreateError } from "./create-failures";
+import { EventRecorder } from "./event-recorder";
+import { PodInformer } from "./pod-informer";
+import { deletionKey, type PodRecord, PodRecords, podKey, splitDeletionKey, splitKey } from "./pod-records";
+import { ERR_IMAGE_PULL_MS, IMAGE_PULL_BACKOFF, PullBackoff, containersWaitingStatus, deadlineStatus, replacingStatus } from "./pod-states";
 import { WorkQueue } from "./work-queue";
 
 export interface PodControllerOptions {
@@ -24,60 +32,46 @@ export interface PodControllerOptions {
   readonly nodeName: string;
   readonly provider: PodProvider;
   readonly log: Logger;
-  /** @default 8 */
+  /** Workers for creates and for status writes. @default 8 */
   readonly workers?: number;
+  /** Deletions in flight at once (each mostly waits for its group to go). @default 64 */
+  readonly deleteWorkers?: number;
   /** How often backing whose pod is gone is collected. @default 60_000 */
   readonly gcIntervalMs?: number;
   /** Pod status writes to the API server. @default 50/s, burst 200 */
   readonly statusWrites?: { readonly perSecond: number; readonly burst: number };
   /** Waits between attempts to pull an image that failed. @default the kubelet's: 10 s doubling to 5 min */
   readonly imagePullBackoff?: BackoffPolicy;
+  /** Retries of a deletion that failed. @default 1 s doubling to 60 s */
+  readonly deleteBackoff?: BackoffPolicy;
+  readonly clock?: Clock;
 }
 
 const TERMINAL = new Set(["Succeeded", "Failed"]);
-const DELETE_BACKOFF = { baseMs: 1_000, maxMs: 60_000 };
 
 export class PodController {
-  readonly fromKubernetes = new WorkQueue({ name: "fromKubernetes" });
+  readonly fromKubernetes: WorkQueue;
+  readonly deleteFromKubernetes: WorkQueue;
   readonly statusFromProvider: WorkQueue;
+  readonly records: PodRecords;
   private readonly informer: PodInformer;
   private readonly core: CoreV1Api;
   private readonly events: EventRecorder;
-  /** Pod UIDs whose backing exists (created or adopted) in this process's lifetime. */
-  private readonly created = new Set<string>();
-  /** The UID last seen under each key, so a vanished pod's backing can still be deleted. */
-  private readonly known = new Map<string, string>();
-  private readonly pendingStatus = new Map<string, PodStatusUpdate>();
-  /** Deletions of backing in progress, by pod UID. */
-  private readonly deleting = new Map<string, Promise<void>>();
-  /** Pod UIDs whose backing is confirmed gone; the pod object goes next. */
-  private readonly backingGone = new Set<string>();
-  /** Failed deletions in a row, by pod UID. */
-  private readonly deleteFailures = new Map<string, number>();
-  private readonly pulls: PullBackoff;
-  private readonly failureContext: CreateFailureContext;
+  private readonly clock: Clock;
   private readonly log: Logger;
 
   constructor(private readonly options: PodControllerOptions) {
     this.log = options.log;
-    this.statusFromProvider = new WorkQueue({ name: "statusFromProvider", rate: options.statusWrites ?? { perSecond: 50, burst: 200 } });
+    const clock = (this.clock = options.clock ?? realClock);
+    this.fromKubernetes = new WorkQueue({ name: "fromKubernetes", clock });
+    this.deleteFromKubernetes = new WorkQueue({ name: "deleteFromKubernetes", clock, backoff: options.deleteBackoff ?? { baseMs: 1_000, maxMs: 60_000 } });
+    this.statusFromProvider = new WorkQueue({ name: "statusFromProvider", clock, rate: options.statusWrites ?? { perSecond: 50, burst: 200 } });
+    const pullPolicy = options.imagePullBackoff ?? IMAGE_PULL_BACKOFF;
+    this.records = new PodRecords(() => new PullBackoff(pullPolicy, () => clock.now()));
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
     this.events = new EventRecorder(options.kubeConfig, options.nodeName, options.log);
-    this.informer = new PodInformer(options.kubeConfig, options.nodeName, options.log, (key) => this.fromKubernetes.add(key));
-    this.pulls = new PullBackoff(options.imagePullBackoff ?? IMAGE_PULL_BACKOFF);
-    this.failureContext = { events: this.events, queue: this.fromKubernetes, pulls: this.pulls, provider: options.provider, log: this.log, setStatus: (pod, status) => this.setStatus(pod, status) };
-    options.provider.onStatusChange((update) => {
-      const key = podKey(update.namespace, update.name);
-      this.pendingStatus.set(key, update);
-      this.statusFromProvider.add(key);
-    });
-    options.provider.onBackingLost((backend) => {
-      // Deleting it ourselves is no loss; anything else is, and the pod's restart policy decides.
-      if (this.deleting.has(backend.uid) || !this.created.delete(backend.uid)) return;
-      const key = podKey(backend.namespace, backend.name);
-      this.log.warn("container group disappeared while its pod runs", { pod: key, uid: backend.uid });
-      this.fromKubernetes.add(key);
-    });
+    this.informer = new PodInformer(options.kubeConfig, options.nodeName, options.log, { seen: (pod) => this.seen(pod), vanished: (pod) => this.vanished(pod) }, clock);
+    options.provider.notify((notice) => this.noticed(notice));
   }
 
   /** Lists pods into the cache (call before `run`), so adoption and GC see every pod. */
@@ -85,45 +79,81 @@ export class PodController {
     await this.informer.start();
   }
 
-  /** Deletes backing whose pod no longer exists, all at once; returns how many were deleted. */
+  /** Queues the deletion of backing whose pod no longer exists; returns how many were queued. */
   async collectGarbage(): Promise<number> {
     const backends = await this.options.provider.listPods();
     // Pods are read after the listing: a group listed was created for a pod already in the cache,
     // so a pod created meanwhile can never look like an orphan.
     const live = new Set(this.informer.list().map((p) => p.metadata?.uid));
-    const orphans = backends.filter((b) => !live.has(b.uid) && !this.deleting.has(b.uid));
-    const results = await Promise.allSettled(
-      orphans.map((backend) => {
-        this.log.info("deleting container group of a pod that no longer exists", { pod: `${backend.namespace}/${backend.name}`, uid: backend.uid });
-        return this.deletion(backend.uid, () => this.options.provider.deleteBackendPod(backend));
-      }),
-    );
-    const failed = results.filter((r) => r.status === "rejected");
-    if (failed.length > 0) this.log.warn("some orphaned container groups could not be deleted yet; will try again", { failed: failed.length, error: failed[0].reason });
-    return results.length - failed.length;
+    let queued = 0;
+    for (const backend of backends) {
+      if (live.has(backend.uid)) continue;
+      const record = this.records.orphan(backend);
+      if (record.backing === "deleting" || record.backing === "gone") continue;
+      this.log.info("deleting container group of a pod that no longer exists", { pod: podKey(backend.namespace, backend.name), uid: backend.uid });
+      this.deleteFromKubernetes.add(deletionKey(backend));
+      queued++;
+    }
+    return queued;
   }
 
   /** Reconciles until `signal` aborts. Running backing is left alone when it does. */
   async run(signal: AbortSignal): Promise<void> {
-    for (const pod of this.informer.list()) this.fromKubernetes.add(podKey(pod.metadata!.namespace!, pod.metadata!.name!));
+    for (const pod of this.informer.list()) this.seen(pod);
     const workers = this.options.workers ?? 8;
     const onError = (queue: string) => (key: string, err: unknown) => this.log.warn("reconcile failed; will retry", { queue, pod: key, error: err });
-    const gc = this.gcLoop(signal);
     await Promise.all([
       this.fromKubernetes.run(workers, (key) => this.reconcile(key), signal, onError("fromKubernetes")),
+      this.deleteFromKubernetes.run(this.options.deleteWorkers ?? 64, (key) => this.deleteBacking(key), signal, onError("deleteFromKubernetes")),
       this.statusFromProvider.run(Math.max(2, workers / 2), (key) => this.writeStatus(key), signal, onError("statusFromProvider")),
-      gc,
+      this.gcLoop(signal),
     ]);
     await this.informer.stop();
   }
 
+  /** Used by the kubelet API and tests: the cached pod. */
+  getPod(namespace: string, name: string): V1Pod | undefined {
+    return this.informer.get(namespace, name);
+  }
+
+  listPods(): readonly V1Pod[] {
+    return this.informer.list();
+  }
+
+  private seen(pod: V1Pod): void {
+    const { record, changed, replaced } = this.records.see(pod);
+    // A new pod under an old name: the old one's backing goes.
+    if (replaced) this.deleteFromKubernetes.add(deletionKey(replaced));
+    // Updates of status alone (most of them burstlet's own writes) are no work.
+    if (changed) this.fromKubernetes.add(podKey(record.namespace, record.name));
+  }
+
+  private vanished(pod: V1Pod): void {
+    const uid = pod.metadata!.uid!;
+    this.records.vanished(uid);
+    this.deleteFromKubernetes.add(deletionKey({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, uid }));
+  }
+
+  private noticed(notice: PodNotice): void {
+    const record = this.records.get(notice.uid);
+    if (!record || !record.present) return;
+    const key = podKey(record.namespace, record.name);
+    if (notice.kind === "lost") {
+      // Deleting it ourselves is no loss; anything else is, and the pod's restart policy decides.
+      if (record.backing !== "running") return;
+      this.log.warn("container group disappeared while its pod runs", { pod: key, uid: record.uid });
+      record.backing = "creating";
+      this.fromKubernetes.add(key);
+      return;
+    }
+    record.pending = notice;
+    this.statusFromProvider.add(key);
+  }
+
   private async gcLoop(signal: AbortSignal): Promise<void> {
     const every = this.options.gcIntervalMs ?? 60_000;
-    while (!signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, every);
-        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-      });
+    for (;;) {
+      await this.clock.sleep(every, signal);
       if (signal.aborted) return;
       await this.collectGarbage().catch((err: unknown) => this.log.warn("garbage collection failed; will try again", { error: err }));
     }
@@ -133,88 +163,80 @@ export class PodController {
   private async reconcile(key: string): Promise<void> {
     const { namespace, name } = splitKey(key);
     const cached = this.informer.get(namespace, name);
-    const knownUid = this.known.get(key);
-    if (!cached || (knownUid && cached.metadata?.uid !== knownUid)) {
-      // The pod is gone (or replaced by a new one with the same name): its backing must go too,
-      // unless it went before the pod did.
-      if (knownUid && this.backingGone.has(knownUid)) {
-        this.known.delete(key);
-        this.forgetDeleted(knownUid);
-      } else if (knownUid) {
-        this.deleteBacking(key, { namespace, name, uid: knownUid });
-      }
-      if (!cached) return;
-    }
-    const pod = structuredClone(cached);
-    const uid = pod.metadata!.uid!;
-    this.known.set(key, uid);
-
-    if (pod.metadata?.deletionTimestamp) return this.finishDeletion(key, pod);
-    if (TERMINAL.has(pod.status?.phase ?? "")) {
-      this.options.provider.untrack(uid);
+    if (!cached) return; // its deletion is queued by the informer
+    const record = this.records.get(cached.metadata!.uid!);
+    if (!record) return this.seen(cached);
+    if (cached.metadata?.deletionTimestamp) {
+      this.deleteFromKubernetes.add(deletionKey(record));
       return;
     }
-    if (this.deadlinePassed(key, pod)) return this.failForDeadline(key, pod);
-    if (this.created.has(uid)) return this.refuseEphemeral(pod);
-    const wait = this.pulls.remaining(uid);
-    if (wait > 0) return this.pullBackingOff(key, pod, wait);
+    if (TERMINAL.has(cached.status?.phase ?? "") || record.backing === "deleting" || record.backing === "gone") return;
+    const pod = structuredClone(cached);
+    if (this.deadlinePassed(key, pod)) return this.failForDeadline(record, pod);
+    if (record.backing === "running") return this.refuseEphemeral(pod);
+    const wait = record.pulls.remaining();
+    if (wait > 0) return this.pullBackingOff(key, record, pod, wait);
     try {
       const result = await this.options.provider.createPod(pod);
-      this.created.add(uid);
-      this.pulls.forget(uid);
-      // A replaced group's statuses follow on from the lost one's: the tracker maps relative to them.
-      const replacing = result.restartCount === undefined ? undefined : replacingStatus(pod, result.restartCount, new Date());
-      this.options.provider.track(replacing ? { ...pod, status: replacing } : pod);
+      record.backing = "running";
+      record.attempts = 0;
+      record.pulls.forget();
       this.fromKubernetes.forget(key);
-      this.log.info(result.adopted ? "adopted existing container group" : "created container group", { pod: key, uid });
-      if (replacing) {
+      this.log.info(result.adopted ? "adopted existing container group" : "created container group", { pod: key, uid: record.uid });
+      if (result.restartCount !== undefined) {
+        // A replaced group's statuses follow on from the lost one's: the provider maps relative to them.
+        const replacing = replacingStatus(pod, result.restartCount, new Date(this.clock.now()));
+        this.options.provider.updatePod({ ...pod, status: replacing });
         const message = `the pod's container group disappeared (deleted outside burstlet, or lost by Azure Container Instances); created it again (restart ${result.restartCount}), as a kubelet restarts containers that died`;
         await this.events.record(pod, { reason: "ContainerGroupLost", message, type: "Warning" });
         await this.setStatus(pod, replacing);
       }
       for (const note of result.notes) await this.events.record(pod, { reason: "ResourcesAdjusted", message: note, type: "Normal" });
     } catch (err) {
-      await reportCreateError(this.failureContext, key, pod, err);
+      record.attempts++;
+      await reportCreateError(this.failureContext(record), key, pod, err);
     }
+  }
+
+  private failureContext(record: PodRecord): CreateFailureContext {
+    return { events: this.events, queue: this.fromKubernetes, pulls: record.pulls, log: this.log, now: () => new Date(this.clock.now()), setStatus: (pod, status) => this.setStatus(pod, status) };
   }
 
   /** Whether `activeDeadlineSeconds` has passed; if not, the pod is looked at again when it does. */
   private deadlinePassed(key: string, pod: V1Pod): boolean {
     const seconds = pod.spec?.activeDeadlineSeconds;
     if (seconds === undefined) return false;
-    const since = new Date(pod.status?.startTime ?? pod.metadata?.creationTimestamp ?? Date.now()).getTime();
-    const left = since + seconds * 1000 - Date.now();
+    const since = new Date(pod.status?.startTime ?? pod.metadata?.creationTimestamp ?? this.clock.now()).getTime();
+    const left = since + seconds * 1000 - this.clock.now();
     if (left > 0) this.fromKubernetes.addAfter(key, left);
     return left <= 0;
   }
 
   /** Fails a pod past its deadline, as the kubelet does, and deletes its group (it stops billing). */
-  private async failForDeadline(key: string, pod: V1Pod): Promise<void> {
-    const uid = pod.metadata!.uid!;
-    const status = deadlineStatus(pod, new Date());
+  private async failForDeadline(record: PodRecord, pod: V1Pod): Promise<void> {
+    const status = deadlineStatus(pod, new Date(this.clock.now()));
     await this.events.record(pod, { reason: "DeadlineExceeded", message: status.message!, type: "Warning" });
     await this.setStatus(pod, status);
-    this.pulls.forget(uid);
-    this.inBackground(key, uid, () => this.options.provider.deletePod(pod));
+    this.deleteFromKubernetes.add(deletionKey(record));
   }
 
   /**
    * Ephemeral containers (`kubectl debug`) cannot join a running group: each new one gets a waiting
-   * status saying so, and a warning Event. The tracker follows the pod as it is now.
+   * status saying so, and a warning Event. The provider follows the pod as it is now.
    */
   private async refuseEphemeral(pod: V1Pod): Promise<void> {
     const reported = new Set((pod.status?.ephemeralContainerStatuses ?? []).map((s) => s.name));
     const fresh = (pod.spec?.ephemeralContainers ?? []).filter((c) => !reported.has(c.name));
     if (fresh.length === 0) return;
-    this.options.provider.track(pod);
+    this.options.provider.updatePod(pod);
     for (const c of fresh) await this.events.record(pod, { reason: "Failed", message: `Error: ${EPHEMERAL_REASON}: ephemeral container ${c.name}: ${EPHEMERAL_MESSAGE}`, type: "Warning" });
     await this.setStatus(pod, { ...pod.status, ephemeralContainerStatuses: ephemeralContainerStatuses(pod) });
   }
 
   /** While a failed pull backs off: `ImagePullBackOff`, an Event, and the next attempt when it ends. */
-  private async pullBackingOff(key: string, pod: V1Pod, wait: number): Promise<void> {
+  private async pullBackingOff(key: string, record: PodRecord, pod: V1Pod, wait: number): Promise<void> {
     const waiting = pod.status?.containerStatuses?.find((s) => s.state?.waiting?.reason === "ErrImagePull" || s.state?.waiting?.reason === "ImagePullBackOff");
-    const shown = this.pulls.sinceFailure(pod.metadata!.uid!);
+    const shown = record.pulls.sinceFailure();
     if (waiting?.state?.waiting?.reason === "ErrImagePull" && shown < ERR_IMAGE_PULL_MS) {
       this.fromKubernetes.addAfter(key, ERR_IMAGE_PULL_MS - shown);
       return;
@@ -224,99 +246,58 @@ export class PodController {
       // A failure that named no image holds every container back; keep it that way.
       const image = failing.length > 1 && failing.length === (pod.spec?.containers ?? []).length ? undefined : waiting.image;
       await this.events.record(pod, { reason: "BackOff", message: `Back-off pulling image "${image ?? failing.map((s) => s.image).join(", ")}"`, type: "Normal" });
-      await this.setStatus(pod, containersWaitingStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date()));
+      await this.setStatus(pod, containersWaitingStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date(this.clock.now())));
     }
     this.fromKubernetes.addAfter(key, wait);
   }
 
   /**
-   * Deletion honours the grace period: the backing goes first, then the pod, by UID precondition.
-   * Waiting for the backing to go holds no worker: it runs on its own and queues the pod again.
+   * Deletes a pod's backing and resolves once it is gone; then a pod that is being deleted goes
+   * too (grace period honoured: backing first, then the object, by UID precondition). A failure is
+   * retried through the queue's backoff. The record goes once the pod object has gone as well.
    */
-  private async finishDeletion(key: string, pod: V1Pod): Promise<void> {
-    const uid = pod.metadata!.uid!;
-    if (!this.backingGone.has(uid)) {
-      this.inBackground(key, uid, () => this.options.provider.deletePod(pod));
-      return;
+  private async deleteBacking(key: string): Promise<void> {
+    const ref = splitDeletionKey(key);
+    const record = this.records.get(ref.uid);
+    if (record?.backing !== "gone") {
+      if (record) record.backing = "deleting";
+      await this.options.provider.deletePod(record ?? ref);
+      if (record) record.backing = "gone";
     }
-    try {
-      await this.core.deleteNamespacedPod({ namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid } } });
-    } catch (err) {
-      if (!isNotFound(err) && !isConflict(err)) throw err;
+    const cached = this.informer.get(ref.namespace, ref.name);
+    const pod = cached?.metadata?.uid === ref.uid ? cached : undefined;
+    if (pod?.metadata?.deletionTimestamp) {
+      try {
+        await this.core.deleteNamespacedPod({ namespace: ref.namespace, name: ref.name, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: ref.uid } } });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) throw err;
+      }
+      this.log.info("deleted pod and its container group", { pod: podKey(ref.namespace, ref.name), uid: ref.uid });
     }
-    // The pod may linger a while (a Job's finalizer); it is forgotten when it leaves the cache.
-    this.fromKubernetes.forget(key);
-    this.log.info("deleted pod and its container group", { pod: key, uid });
+    // The pod may linger a while (a Job's finalizer): its record goes when it leaves the cache.
+    if (!pod) {
+      this.records.remove(ref.uid);
+      this.events.forget(ref.uid);
+    }
   }
 
-  /** The backing of a pod that vanished (or was replaced under the same name) goes, in the background. */
-  private deleteBacking(key: string, backend: { namespace: string; name: string; uid: string }): void {
-    if (this.known.get(key) === backend.uid) this.known.delete(key);
-    this.inBackground(key, backend.uid, () => this.options.provider.deleteBackendPod(backend));
-  }
-
-  /** Deletes a pod's backing in the background; when that ends, the key is reconciled again. */
-  private inBackground(key: string, uid: string, remove: () => Promise<void>): void {
-    if (this.deleting.has(uid)) return;
-    this.deletion(uid, remove).then(
-      () => {
-        this.deleteFailures.delete(uid);
-        this.created.delete(uid);
-        this.backingGone.add(uid);
-        this.fromKubernetes.add(key);
-        // A vanished pod has nothing left to finish.
-        const { namespace, name } = splitKey(key);
-        if (this.informer.get(namespace, name)?.metadata?.uid !== uid) this.forgetDeleted(uid);
-      },
-      (err: unknown) => {
-        // Backoff per UID: the key's own backoff is reset by each reconcile that starts a deletion.
-        const failures = (this.deleteFailures.get(uid) ?? 0) + 1;
-        this.deleteFailures.set(uid, failures);
-        const retryIn = backoffDelay(DELETE_BACKOFF, failures);
-        this.log.warn("deleting a container group failed; will retry", { pod: key, uid, retryInMs: retryIn, error: err });
-        // A vanished pod's key remembers the UID, so the retry knows what to delete (if a new pod
-        // took the name meanwhile, garbage collection deletes the old backing instead).
-        if (!this.known.has(key)) this.known.set(key, uid);
-        this.fromKubernetes.addAfter(key, retryIn);
-      },
-    );
-  }
-
-  /** One deletion at a time per pod UID, whoever starts it (a reconcile or garbage collection). */
-  private deletion(uid: string, remove: () => Promise<void>): Promise<void> {
-    const running = this.deleting.get(uid);
-    if (running) return running;
-    // Its status is of no interest any more: reads go to pods that run.
-    this.options.provider.untrack(uid);
-    const deletion = remove().finally(() => this.deleting.delete(uid));
-    this.deleting.set(uid, deletion);
-    return deletion;
-  }
-
-  private forgetDeleted(uid: string): void {
-    this.pulls.forget(uid);
-    this.backingGone.delete(uid);
-    this.deleteFailures.delete(uid);
-    this.events.forget(uid);
-  }
-
-  /** Writes what the backend observed, if it is news to the API server. */
+  /** Writes the Events not written yet and the status the backend observed, if it is news to the API server. */
   private async writeStatus(key: string): Promise<void> {
-    const update = this.pendingStatus.get(key);
+    const record = this.records.forKey(key);
+    const notice = record?.pending;
     const { namespace, name } = splitKey(key);
     const cached = this.informer.get(namespace, name);
-    if (!update || !cached || cached.metadata?.uid !== update.uid) {
-      this.pendingStatus.delete(key);
-      return;
-    }
+    if (!record || !notice || !cached || cached.metadata?.uid !== notice.uid) return;
     const pod = structuredClone(cached);
-    for (const event of update.events) await this.events.record(pod, event);
-    if (TERMINAL.has(pod.status?.phase ?? "")) {
-      this.pendingStatus.delete(key);
-      return;
+    if (notice.events.length > 0) {
+      for (const event of notice.events) await this.events.record(pod, event);
+      const written = new Set(notice.events.map((e) => e.key));
+      this.options.provider.acknowledge(notice.uid, [...written]);
+      // A newer notice carries these too: they are written now.
+      if (record.pending && record.pending !== notice) record.pending = { ...record.pending, events: record.pending.events.filter((e) => !written.has(e.key)) };
     }
-    await this.setStatus(pod, update.status);
-    if (this.pendingStatus.get(key) === update) this.pendingStatus.delete(key);
+    if (!TERMINAL.has(pod.status?.phase ?? "")) await this.setStatus(pod, notice.status);
+    if (record.pending === notice) record.pending = undefined;
   }
 
   /** Replaces `pods/status` only when something changed; a conflict is retried from the fresh cache. */
@@ -335,14 +316,4 @@ export class PodController {
       throw err;
     }
   }
-
-  /** Used by tests and the kubelet API: the cached pod. */
-  getPod(namespace: string, name: string): V1Pod | undefined {
-    return this.informer.get(namespace, name);
-  }
-
-  listPods(): readonly V1Pod[] {
-    return this.informer.list();
-  }
 }
-

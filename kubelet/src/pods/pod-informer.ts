@@ -6,16 +6,25 @@
 import { CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from "@kubernetes/client-node";
 import type { Logger } from "../log";
 import { backoffDelay } from "../util/backoff";
+import { type Clock, realClock } from "../util/clock";
+
+/** What the informer tells its owner; handlers must not throw (they only record and queue). */
+export interface PodHandlers {
+  /** The pod was added or changed (or listed again). */
+  seen(pod: V1Pod): void;
+  /** The pod object is gone from the API server. */
+  vanished(pod: V1Pod): void;
+}
 
 export class PodInformer {
   private readonly listWatch: ListWatch<V1Pod>;
   private stopped = false;
   private restarts = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelRestart: (() => void) | undefined;
   /** Times the informer was restarted after an error (for metrics). */
   restartCount = 0;
 
-  constructor(kubeConfig: KubeConfig, nodeName: string, private readonly log: Logger, onKey: (key: string) => void) {
+  constructor(kubeConfig: KubeConfig, nodeName: string, private readonly log: Logger, handlers: PodHandlers, private readonly clock: Clock = realClock) {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const fieldSelector = `spec.nodeName=${nodeName}`;
     this.listWatch = new ListWatch<V1Pod>(
@@ -26,11 +35,11 @@ export class PodInformer {
       undefined,
       fieldSelector,
     );
-    // Handlers only compute a key: a throwing handler would become an unhandled rejection.
-    const enqueue = (pod: V1Pod): void => onKey(podKey(pod.metadata?.namespace ?? "", pod.metadata?.name ?? ""));
-    this.listWatch.on("add", enqueue);
-    this.listWatch.on("update", enqueue);
-    this.listWatch.on("delete", enqueue);
+    // A throwing handler would become an unhandled rejection: pods without identity are ignored.
+    const valid = (pod: V1Pod): boolean => Boolean(pod.metadata?.namespace && pod.metadata.name && pod.metadata.uid);
+    this.listWatch.on("add", (pod) => valid(pod) && handlers.seen(pod));
+    this.listWatch.on("update", (pod) => valid(pod) && handlers.seen(pod));
+    this.listWatch.on("delete", (pod) => valid(pod) && handlers.vanished(pod));
     this.listWatch.on("connect", () => (this.restarts = 0));
     this.listWatch.on("error", (err: unknown) => this.restartLater(err));
   }
@@ -46,14 +55,15 @@ export class PodInformer {
         if (this.stopped) return;
         const delay = backoffDelay({ baseMs: 500, maxMs: 30_000 }, ++this.restarts);
         this.log.warn("pod informer could not list pods; retrying", { error: err, retryInMs: delay });
-        await new Promise((r) => setTimeout(r, delay));
+        await this.clock.sleep(delay);
       }
     }
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.cancelRestart?.();
+    this.cancelRestart = undefined;
     await this.listWatch.stop();
   }
 
@@ -67,23 +77,14 @@ export class PodInformer {
   }
 
   private restartLater(err: unknown): void {
-    if (this.stopped || this.timer) return;
+    if (this.stopped || this.cancelRestart) return;
     const delay = backoffDelay({ baseMs: 500, maxMs: 30_000 }, ++this.restarts);
     this.restartCount++;
     this.log.warn("pod watch stopped; restarting", { error: err, retryInMs: delay });
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
+    this.cancelRestart = this.clock.timer(delay, () => {
+      this.cancelRestart = undefined;
       if (this.stopped) return;
       this.listWatch.start().catch((e: unknown) => this.restartLater(e));
-    }, delay);
+    });
   }
-}
-
-export function podKey(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
-}
-
-export function splitKey(key: string): { namespace: string; name: string } {
-  const slash = key.indexOf("/");
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }

@@ -9,35 +9,38 @@ import { type BackoffPolicy } from "../util/backoff";
 /** The kubelet's image pull backoff: 10 s, doubling, at most 5 minutes. */
 export const IMAGE_PULL_BACKOFF: BackoffPolicy = { baseMs: 10_000, maxMs: 300_000 };
 
-/** Failed pulls per pod UID and when the next may start (no jitter, as the kubelet's). */
+/** One pod's failed pulls and when the next may start (no jitter, as the kubelet's). */
 export class PullBackoff {
-  private readonly state = new Map<string, { failures: number; failedAt: number; nextAt: number }>();
+  private failures = 0;
+  private failedAt = Number.NEGATIVE_INFINITY;
+  private nextAt = 0;
 
   constructor(private readonly policy: BackoffPolicy = IMAGE_PULL_BACKOFF, private readonly now: () => number = Date.now) {}
 
   /** Records a failed pull; returns how long until the next attempt. */
-  fail(uid: string): number {
-    const failures = (this.state.get(uid)?.failures ?? 0) + 1;
-    const delay = Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** (failures - 1));
-    const now = this.now();
-    this.state.set(uid, { failures, failedAt: now, nextAt: now + delay });
+  fail(): number {
+    this.failures++;
+    const delay = Math.min(this.policy.maxMs, this.policy.baseMs * 2 ** (this.failures - 1));
+    this.failedAt = this.now();
+    this.nextAt = this.failedAt + delay;
     return delay;
   }
 
-  /** Milliseconds until the pod's next pull may start (0: now). */
-  remaining(uid: string): number {
-    const s = this.state.get(uid);
-    return s ? Math.max(0, s.nextAt - this.now()) : 0;
+  /** Milliseconds until the next pull may start (0: now). */
+  remaining(): number {
+    return Math.max(0, this.nextAt - this.now());
   }
 
-  /** Milliseconds since the pod's last failed pull. */
-  sinceFailure(uid: string): number {
-    const s = this.state.get(uid);
-    return s ? this.now() - s.failedAt : Number.POSITIVE_INFINITY;
+  /** Milliseconds since the last failed pull. */
+  sinceFailure(): number {
+    return this.now() - this.failedAt;
   }
 
-  forget(uid: string): void {
-    this.state.delete(uid);
+  /** A pull succeeded: the next failure starts from the base again. */
+  forget(): void {
+    this.failures = 0;
+    this.failedAt = Number.NEGATIVE_INFINITY;
+    this.nextAt = 0;
   }
 }
 

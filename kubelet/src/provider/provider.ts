@@ -1,22 +1,37 @@
 /**
- * The contract between the pod controller and a backend that runs pods (ACI, or anything else).
+ * The contract between the pod controller (`pods/pod-controller.ts`) and a backend that runs pods
+ * (ACI, or anything else). The provider owns its loops (`run`); the controller owns the pods.
  *
- * Concurrency: the controller never calls `createPod`/`deletePod` for the same pod UID
- * concurrently; calls for different pods may run concurrently, and the provider bounds its own
- * backend traffic. Objects passed in are the controller's copies and must not be mutated; returned
- * objects become the controller's and are not touched by the provider afterwards.
+ * Concurrency:
+ * - The controller never calls `createPod`, `updatePod` or `deletePod` concurrently for the same
+ *   pod UID; calls for different pods may run concurrently, and the provider bounds its own
+ *   backend traffic. `listPods`, `getContainerLogs`, `health`, `capacity` and `stats` may be called
+ *   at any time from any caller.
+ * - Objects passed in are the caller's and must not be mutated; returned objects become the
+ *   caller's and are not touched by the provider afterwards.
+ * - The notifier is called synchronously from the provider's loops and must not block: the
+ *   controller only records the notice and queues the pod. It is called only after `notify`, for
+ *   pods the provider has created or adopted and not deleted since.
+ *
+ * Following a pod's status: `createPod` (created or adopted) starts it; `updatePod` tells the
+ * provider the pod as it is now (its statuses are mapped relative to it); `deletePod`, or a status
+ * that is final (Succeeded/Failed), ends it.
+ *
+ * Events: every status notice carries each Event the backend observed that the controller has not
+ * acknowledged yet, so none is lost when the controller writes only the latest notice; the controller
+ * acknowledges the keys it wrote (`acknowledge`), and they are never sent again.
  *
  * Errors from `createPod`: `AdmissionError` — the pod cannot fit in what the backend offers (the
  * controller rejects it, as a kubelet's admission does); `UnsupportedError` — the pod can never run
  * here (the controller fails it, once); `ImagePullError` — an image cannot be pulled (the pod waits
  * with ErrImagePull / ImagePullBackOff); `BackingLostError` — the pod ran, its backing is gone and
- * its restart policy forbids another (the controller fails it);
- * `InvalidInputError` — something the pod references is missing or malformed (retried, as a kubelet
- * does with CreateContainerConfigError); `ThrottledError`/`TransientError` — try again later, never a
- * pod failure; `NotFoundError` from `getPodStatus`/`deletePod` — nothing backs this pod.
+ * its restart policy forbids another (the controller fails it); `InvalidInputError` — something the
+ * pod references is missing or malformed (retried, as a kubelet does with CreateContainerConfigError);
+ * `AuthorizationError`, `ThrottledError`, `TransientError` — try again later, never a pod failure.
  */
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import type { Capacity, Health } from "../node/node-model";
+import type { UsageBook } from "../usage/usage-book";
 
 /** A Kubernetes-style event about a pod that the backend reported (e.g. Pulling, Started). */
 export interface PodEvent {
@@ -28,7 +43,12 @@ export interface PodEvent {
   readonly lastTimestamp?: Date;
 }
 
-/** What the backend knows of one pod it runs. */
+/** An observed Event with the key it is acknowledged by. */
+export interface ObservedEvent extends PodEvent {
+  readonly key: string;
+}
+
+/** A pod as the backend knows it: enough to find (and delete) its backing. */
 export interface BackendPod {
   readonly namespace: string;
   readonly name: string;
@@ -37,14 +57,12 @@ export interface BackendPod {
   readonly handle?: string;
 }
 
-/** A status change the backend observed, pushed to the controller. */
-export interface PodStatusUpdate {
-  readonly namespace: string;
-  readonly name: string;
-  readonly uid: string;
-  readonly status: V1PodStatus;
-  readonly events: readonly PodEvent[];
-}
+/** What the backend tells the controller about a pod it runs. */
+export type PodNotice =
+  /** The pod's status as observed, with every Event not acknowledged yet. */
+  | (BackendPod & { readonly kind: "status"; readonly status: V1PodStatus; readonly events: readonly ObservedEvent[] })
+  /** Nothing backs the pod any more (deleted outside the controller, or lost by the backend). */
+  | (BackendPod & { readonly kind: "lost" });
 
 export interface CreateResult {
   /** Adjustments made to fit the backend (e.g. resources rounded), each worth an Event. */
@@ -65,29 +83,23 @@ export interface LogOptions {
 }
 
 export interface PodProvider {
+  /** Runs the provider's own loops (status following, deletion confirmation, usage) until `signal` aborts. */
+  run(signal: AbortSignal): Promise<void>;
   /** Creates the pod's backing; idempotent by pod UID (an existing backing is adopted). */
   createPod(pod: V1Pod): Promise<CreateResult>;
-  /** Deletes the pod's backing; resolves once it is gone. Missing backing is not an error. */
-  deletePod(pod: V1Pod): Promise<void>;
-  /** The pod's status as the backend sees it; `NotFoundError` when nothing backs it. */
-  getPodStatus(pod: V1Pod): Promise<PodStatusUpdate>;
+  /** The pod changed in Kubernetes (e.g. a replacement's statuses, ephemeral containers): follow it as it is now. */
+  updatePod(pod: V1Pod): void;
+  /** Deletes a pod's backing; resolves once it is gone. Missing backing is not an error. */
+  deletePod(pod: BackendPod): Promise<void>;
   /** Every pod this node's backend runs (for adoption and garbage collection). */
   listPods(): Promise<BackendPod[]>;
-  /** Deletes backing whose pod is gone, by its backend identity. */
-  deleteBackendPod(pod: BackendPod): Promise<void>;
   getContainerLogs(pod: V1Pod, container: string, options: LogOptions): Promise<string>;
   health(): Promise<Health>;
   capacity(): Promise<Capacity>;
-  /**
-   * Registers the controller's callback for status changes. The provider calls it whenever it
-   * observes a change for a tracked pod; `track`/`untrack` say which pods the controller cares about.
-   */
-  onStatusChange(callback: (update: PodStatusUpdate) => void): void;
-  track(pod: V1Pod): void;
-  untrack(uid: string): void;
-  /**
-   * Registers the controller's callback for a tracked pod whose backing disappeared (deleted
-   * outside the controller, or lost by the backend); the pod is untracked by then.
-   */
-  onBackingLost(callback: (pod: BackendPod) => void): void;
+  /** Usage of the pods it runs, as far as the backend reports it. */
+  stats(): UsageBook;
+  /** Registers the controller's callback for notices (one callback; a later call replaces it). */
+  notify(callback: (notice: PodNotice) => void): void;
+  /** The controller wrote these Events of the pod; they are not sent again. */
+  acknowledge(uid: string, eventKeys: readonly string[]): void;
 }

@@ -16,7 +16,7 @@ describe("reportCreateError", () => {
       events: { record: (_p: V1Pod, e: { reason: string }) => Promise.resolve(void events.push(e.reason)) },
       queue: { addAfter: (_k: string, ms: number) => void retries.push(ms), addRateLimited: (_k: string, ms: number) => (retries.push(ms), ms) },
       pulls: new PullBackoff({ baseMs: 10_000, maxMs: 300_000 }, () => 0),
-      provider: { untrack: () => undefined },
+      now: () => new Date(0),
       log: silentLogger,
       setStatus: (_p: V1Pod, s: V1PodStatus) => Promise.resolve(void statuses.push(s)),
     } as unknown as CreateFailureContext;

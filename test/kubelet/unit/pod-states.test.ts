@@ -22,23 +22,23 @@ describe("PullBackoff (the kubelet's image pull backoff, on a fake clock)", () =
   it("waits 10 s after the first failure, doubling to 5 minutes, and forgets on success", () => {
     let now = 0;
     const backoff = new PullBackoff(IMAGE_PULL_BACKOFF, () => now);
-    assert.equal(backoff.remaining("u"), 0);
+    assert.equal(backoff.remaining(), 0);
+    assert.equal(backoff.sinceFailure(), Number.POSITIVE_INFINITY);
     const waits = Array.from({ length: 7 }, () => {
-      const wait = backoff.fail("u");
+      const wait = backoff.fail();
       now += wait;
       return wait / 1000;
     });
     assert.deepEqual(waits, [10, 20, 40, 80, 160, 300, 300]);
-    backoff.fail("u");
+    backoff.fail();
     now += 1_000;
-    assert.equal(backoff.remaining("u"), 299_000);
-    assert.equal(backoff.sinceFailure("u"), 1_000);
-    assert.equal(backoff.remaining("other"), 0);
-    backoff.forget("u");
-    assert.equal(backoff.remaining("u"), 0);
+    assert.equal(backoff.remaining(), 299_000);
+    assert.equal(backoff.sinceFailure(), 1_000);
+    backoff.forget();
+    assert.equal(backoff.remaining(), 0);
+    assert.equal(backoff.fail(), 10_000, "after a success the next failure waits the base again");
   });
 });
-
 describe("pod states the controller writes", () => {
   it("an image pull failure: Pending, the container using the image waiting ErrImagePull, then ImagePullBackOff", () => {
     const err = containersWaitingStatus(pod(), "registry.example/web:1", "ErrImagePull", "not found", T0);

@@ -4,7 +4,8 @@ import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { StatusTracker, type StatusTrackerOptions } from "../../../kubelet/src/aci/status-tracker";
 import { NotFoundError } from "../../../kubelet/src/errors";
 import { silentLogger } from "../../../kubelet/src/log";
-import type { PodEvent, PodStatusUpdate } from "../../../kubelet/src/provider/provider";
+import type { PodEvent } from "../../../kubelet/src/provider/provider";
+import type { StatusNotice } from "../../../kubelet/src/aci/status-tracker";
 
 const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +25,7 @@ describe("StatusTracker", () => {
   let running: Promise<void> | undefined;
   let reads: Map<string, number>;
   let answers: Map<string, Answer | Error>;
-  let pushed: PodStatusUpdate[];
+  let pushed: StatusNotice[];
 
   const tracker = (options: Partial<StatusTrackerOptions> = {}): StatusTracker => {
     const t = new StatusTracker({
@@ -101,22 +102,23 @@ describe("StatusTracker", () => {
     assert.ok(t.maxStalenessSeconds() < 0.75, `staleness ${t.maxStalenessSeconds()} s`);
   });
 
-  it("pushes only when the status changed or new events arrived, and only the new events", async () => {
+  it("pushes only when the status changed or new events arrived, with every event not acknowledged yet", async () => {
     const t = tracker();
     answers.set("a", { status: { phase: "Pending" }, events: [["pull", event("Pulling")]] });
     t.track(pod("a"));
     start(t);
     await until(() => (reads.get("a") ?? 0) >= 4, "several reads");
     assert.equal(pushed.length, 1, "an unchanged status is not pushed again");
-    assert.deepEqual(pushed[0].events.map((e) => e.reason), ["Pulling"]);
+    assert.deepEqual(pushed[0].events.map((e) => [e.key, e.reason]), [["pull", "Pulling"]]);
 
     answers.set("a", { status: { phase: "Pending" }, events: [["pull", event("Pulling")], ["pulled", event("Pulled")]] });
     await until(() => pushed.length === 2, "the new event");
-    assert.deepEqual(pushed[1].events.map((e) => e.reason), ["Pulled"], "an event already pushed is not pushed again");
+    assert.deepEqual(pushed[1].events.map((e) => e.reason), ["Pulling", "Pulled"], "an event not acknowledged is pushed again, so none is lost");
+    t.acknowledge("a", ["pull", "pulled"]);
 
     answers.set("a", { status: { phase: "Running", startTime: new Date() }, events: [["pull", event("Pulling")], ["pulled", event("Pulled")]] });
     await until(() => pushed.length === 3, "the status change");
-    assert.deepEqual([pushed[2].status.phase, pushed[2].events.length], ["Running", 0]);
+    assert.deepEqual([pushed[2].status.phase, pushed[2].events.length], ["Running", 0], "acknowledged events are not pushed again");
     const reads0 = reads.get("a")!;
     await until(() => reads.get("a")! >= reads0 + 2, "more reads");
     assert.equal(pushed.length, 3);
