@@ -287,8 +287,8 @@ describe("StatusTracker", () => {
     answers.set("job", { status: { phase: "Running" } });
     answers.set("service", { status: { phase: "Running" } });
     await advanceTo(1_300);
-    // Running from 20: young reads 20, 40, 80, 160 and 320 ms apart; 640 would pass the steady read
-    // due 400 ms after the one at 640, so from there it is read every 400 ms like the service.
+    // Running from 20: young reads 20, 40, 80, 160 and 320 ms apart. After the read at 640 the next
+    // young one (640 ms later) would come after the steady one (400 ms later): steady from there.
     assert.deepEqual(at("job"), [0, 20, 40, 80, 160, 320, 640, 1_040]);
     assert.deepEqual(at("service"), [0, 20, 420, 820, 1_220]);
 
