@@ -27,6 +27,7 @@ import { StatusTracker, type StatusTrackerOptions, type TrackedRead } from "./st
 import type { MonitorClient } from "./monitor-client";
 import { UsagePoller } from "./usage-poller";
 import { UsageBook } from "../usage/usage-book";
+import type { Clock } from "../util/clock";
 import { podReferences, translatePod } from "./translate";
 
 export interface AciProviderOptions {
@@ -53,6 +54,7 @@ export interface AciProviderOptions {
    */
   readonly notReadyAfterMs?: number;
   /** Where usage comes from (Azure Monitor), and how often it is read; none: no usage. */
+  readonly clock?: Clock;
   readonly usage?: { readonly monitor: Pick<MonitorClient, "usage">; readonly intervalMs: number; readonly subscriptionId: string; readonly resourceGroup: string };
 }
 
@@ -89,6 +91,7 @@ export class AciProvider implements PodProvider {
         this.listener({ kind: "lost", ...identity(pod) });
       },
       log: options.log,
+      clock: options.clock,
     });
     this.tracker.onChange((notice) => this.listener(notice));
     arm.onRecovered(() => this.tracker.resume());
@@ -102,6 +105,7 @@ export class AciProvider implements PodProvider {
       exists: async (name) => (await arm.get(name)).name === name,
       listCost: () => arm.listPages,
       log: options.log,
+      clock: options.clock,
     });
   }
 

@@ -4,11 +4,12 @@
  * groups one by one, whichever costs fewer reads. A scale-in of hundreds of pods then costs a few
  * reads per second instead of one long-running-operation poll per group per second.
  *
- * A deletion not confirmed within `timeoutMs` is reported as a `TransientError`, so the caller sends
- * its delete again (deletes are idempotent) rather than waiting forever.
+ * A deletion not confirmed within `timeoutMs` is reported as a `TransientError` as soon as that time
+ * is up, so the caller sends its delete again (deletes are idempotent) rather than waiting forever.
  */
 import { NotFoundError, TransientError } from "../errors";
 import type { Logger } from "../log";
+import { type Clock, realClock } from "../util/clock";
 
 export interface DeletionWatchOptions {
   /** Names of the groups that exist now (every page of a listing). */
@@ -22,24 +23,37 @@ export interface DeletionWatchOptions {
   readonly intervalMs?: number;
   /** How long a deletion may stay unconfirmed. @default 180_000 */
   readonly timeoutMs?: number;
+  /** Times the rounds and the timeout. @default the real clock */
+  readonly clock?: Clock;
 }
 
 interface Waiter {
-  readonly since: number;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
+  /** Stops the timeout. */
+  readonly cancel: () => void;
 }
 
 export class DeletionWatch {
   private readonly waiters = new Map<string, Waiter[]>();
   private running = false;
+  private readonly clock: Clock;
+  private readonly timeoutMs: number;
 
-  constructor(private readonly options: DeletionWatchOptions) {}
+  constructor(private readonly options: DeletionWatchOptions) {
+    this.clock = options.clock ?? realClock;
+    this.timeoutMs = options.timeoutMs ?? 180_000;
+  }
 
-  /** Resolves once `name` is seen gone (after its delete was accepted). */
+  /**
+   * Resolves once `name` is seen gone (after its delete was accepted); rejects with `TransientError`
+   * when it is not seen gone within `timeoutMs`.
+   */
   gone(name: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.waiters.set(name, [...(this.waiters.get(name) ?? []), { since: Date.now(), resolve, reject }]);
+      const cancel = this.clock.timer(this.timeoutMs, () => this.expire(name, waiter));
+      const waiter: Waiter = { resolve, reject, cancel };
+      this.waiters.set(name, [...(this.waiters.get(name) ?? []), waiter]);
       if (!this.running) void this.loop();
     });
   }
@@ -53,8 +67,8 @@ export class DeletionWatch {
     this.running = true;
     try {
       while (this.waiters.size > 0) {
-        // Waiting to confirm must not keep a stopping process alive.
-        await new Promise((r) => setTimeout(r, this.options.intervalMs ?? 1_000).unref());
+        // Waiting to confirm must not keep a stopping process alive (clock timers never do).
+        await new Promise<void>((resolve) => this.clock.timer(this.options.intervalMs ?? 1_000, resolve));
         await this.round();
       }
     } finally {
@@ -64,6 +78,8 @@ export class DeletionWatch {
 
   private async round(): Promise<void> {
     const names = [...this.waiters.keys()];
+    // Every deletion may have timed out while waiting for this round.
+    if (names.length === 0) return;
     try {
       if (names.length >= this.options.listCost()) {
         const existing = new Set(await this.options.list());
@@ -76,16 +92,14 @@ export class DeletionWatch {
     } catch (err) {
       this.options.log.debug("confirming deletions failed; will look again", { error: err });
     }
-    const timeoutMs = this.options.timeoutMs ?? 180_000;
-    const now = Date.now();
-    for (const [name, waiters] of this.waiters) {
-      const late = waiters.filter((w) => now - w.since > timeoutMs);
-      if (late.length === 0) continue;
-      const rest = waiters.filter((w) => !late.includes(w));
-      if (rest.length > 0) this.waiters.set(name, rest);
-      else this.waiters.delete(name);
-      for (const w of late) w.reject(new TransientError(`container group ${name} still exists ${Math.round(timeoutMs / 1000)} s after its delete was accepted; deleting it again`));
-    }
+  }
+
+  /** Gives up on one deletion whose time is up; other waits for the same group go on. */
+  private expire(name: string, waiter: Waiter): void {
+    const rest = (this.waiters.get(name) ?? []).filter((w) => w !== waiter);
+    if (rest.length > 0) this.waiters.set(name, rest);
+    else this.waiters.delete(name);
+    waiter.reject(new TransientError(`container group ${name} still exists ${Math.round(this.timeoutMs / 1000)} s after its delete was accepted; deleting it again`));
   }
 
   private async exists(name: string): Promise<boolean> {
@@ -100,6 +114,9 @@ export class DeletionWatch {
   private settle(name: string): void {
     const waiters = this.waiters.get(name) ?? [];
     this.waiters.delete(name);
-    for (const w of waiters) w.resolve();
+    for (const w of waiters) {
+      w.cancel();
+      w.resolve();
+    }
   }
 }

@@ -29,6 +29,7 @@ import { NotFoundError } from "../errors";
 import type { Logger } from "../log";
 import type { BackendPod, ObservedEvent, PodEvent, PodNotice } from "../provider/provider";
 import { canonicalJson } from "../util/canonical";
+import { type Clock, realClock } from "../util/clock";
 
 export interface StatusTrackerOptions {
   /** Reads a pod's current status from the backend. */
@@ -70,6 +71,8 @@ export interface StatusTrackerOptions {
    * outside burstlet, or lost); the pod is no longer tracked then.
    */
   readonly onLost?: (pod: V1Pod) => void;
+  /** Every time reading and every wait: ticks, read schedules, backoff. @default the real clock */
+  readonly clock?: Clock;
 }
 
 /** One read of a pod: its status, and the backend's Events with a key each (same order). */
@@ -119,15 +122,18 @@ export class StatusTracker {
   private readonly tracked = new Map<string, Tracked>();
   private listener: (notice: StatusNotice) => void = () => undefined;
   private inFlight = 0;
+  private readonly clock: Clock;
   /** What steady reads leave of their rate, for optional reads (a token bucket of ten seconds). */
-  private readonly optional = { tokens: Number.POSITIVE_INFINITY, at: Date.now() };
+  private readonly optional: { tokens: number; at: number };
   /** Reads done (for metrics and benchmarks). */
   reads = 0;
 
   /** The options with their defaults filled in. */
-  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads" | "onLost">> & Pick<StatusTrackerOptions, "listStates" | "spareReads" | "onLost">;
+  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads" | "onLost" | "clock">> & Pick<StatusTrackerOptions, "listStates" | "spareReads" | "onLost">;
 
   constructor(options: StatusTrackerOptions) {
+    this.clock = options.clock ?? realClock;
+    this.optional = { tokens: Number.POSITIVE_INFINITY, at: this.clock.now() };
     this.o = {
       activeMs: 2_000,
       steadyMs: 25_000,
@@ -177,7 +183,7 @@ export class StatusTracker {
       existing.pod = pod;
       return;
     }
-    const now = Date.now();
+    const now = this.clock.now();
     // A pod just handed to the backend has nothing to report until its listed state moves.
     const fresh = this.o.listStates !== undefined && this.o.quietStates.length > 0 && (pod.status?.phase ?? "Pending") === "Pending";
     const due = fresh ? now + this.o.startingMaxMs : now;
@@ -190,7 +196,7 @@ export class StatusTracker {
 
   /** The backend answers again: pods whose reads failed are read now rather than at their backoff. */
   resume(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     for (const t of this.tracked.values()) if (t.failures > 0) t.due = Math.min(t.due, now);
   }
 
@@ -199,7 +205,7 @@ export class StatusTracker {
   }
 
   /** The oldest status among tracked pods, in seconds. */
-  maxStalenessSeconds(now = Date.now()): number {
+  maxStalenessSeconds(now = this.clock.now()): number {
     let oldest = now;
     for (const t of this.tracked.values()) oldest = Math.min(oldest, t.lastReadAt);
     return (now - oldest) / 1000;
@@ -209,17 +215,14 @@ export class StatusTracker {
     const tick = this.o.tickMs;
     let listedAt = 0;
     while (!signal.aborted) {
-      const sinceList = Date.now() - listedAt;
+      const sinceList = this.clock.now() - listedAt;
       const starting = sinceList >= this.o.listEveryMs && [...this.tracked.values()].some((t) => t.starting);
       if (this.o.listStates && (starting || (sinceList >= this.o.lostListMs && this.tracked.size > 0))) {
-        listedAt = Date.now();
+        listedAt = this.clock.now();
         await this.applyListedStates();
       }
       this.dispatch();
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, tick);
-        signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
-      });
+      await this.clock.sleep(tick, signal);
     }
   }
 
@@ -232,7 +235,7 @@ export class StatusTracker {
       this.o.log.debug("listing states failed; reading starting pods on their schedule", { error: err });
       return;
     }
-    const now = Date.now();
+    const now = this.clock.now();
     const quiet = new Set(this.o.quietStates);
     for (const [uid, t] of this.tracked) {
       const state = states.get(uid);
@@ -264,7 +267,7 @@ export class StatusTracker {
   private dispatch(): void {
     const max = this.o.maxInFlight;
     if (this.inFlight >= max) return;
-    const now = Date.now();
+    const now = this.clock.now();
     const running = this.runningCount();
     const steadyMs = this.steadyInterval(running);
     const spare = (): boolean => (this.o.spareReads?.() ?? true) && this.takeOptional(now, running, steadyMs);
@@ -338,7 +341,7 @@ export class StatusTracker {
       const update = await this.o.read(t.pod);
       this.reads++;
       t.failures = 0;
-      const now = Date.now();
+      const now = this.clock.now();
       t.lastReadAt = now;
       // The next read maps relative to this status: start and transition times must not move.
       t.pod = { ...t.pod, status: update.status };
@@ -381,7 +384,7 @@ export class StatusTracker {
       }
       this.o.log.debug("status read failed; will retry", { uid, error: err });
       t.failures++;
-      t.due = Date.now() + Math.min(this.o.failedMaxMs, this.o.activeMs * 2 ** (t.failures - 1));
+      t.due = this.clock.now() + Math.min(this.o.failedMaxMs, this.o.activeMs * 2 ** (t.failures - 1));
     } finally {
       t.inFlight = false;
       this.inFlight--;

@@ -1,17 +1,14 @@
 import { strict as assert } from "node:assert";
-import { eventually } from "../../fixtures/eventually";
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { StatusTracker, type StatusTrackerOptions } from "../../../kubelet/src/aci/status-tracker";
 import { NotFoundError } from "../../../kubelet/src/errors";
 import { silentLogger } from "../../../kubelet/src/log";
 import type { PodEvent } from "../../../kubelet/src/provider/provider";
 import type { StatusNotice } from "../../../kubelet/src/aci/status-tracker";
-
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const until = (done: () => boolean, what: string, ms = 5_000): Promise<boolean> => eventually(done, { timeoutMs: ms, intervalMs: 2, what });
+import { ManualClock } from "../../fixtures/manual-clock";
 
 const pod = (uid: string): V1Pod => ({ metadata: { namespace: "ns", name: `pod-${uid}`, uid } });
+const job = (uid: string, restartPolicy = "Never"): V1Pod => ({ ...pod(uid), spec: { restartPolicy, containers: [] } });
 const event = (reason: string): PodEvent => ({ reason, message: reason, type: "Normal" });
 
 /** What the fake backend answers for a pod: its status, and its events with their keys. */
@@ -20,12 +17,26 @@ interface Answer {
   events?: Array<[string, PodEvent]>;
 }
 
+/**
+ * Times below are milliseconds since the test began. The clock starts at a wall-clock-like time, not
+ * at 0: the tracker treats time 0 as "long ago" (a pod that turned Running is not "recently changed").
+ */
 describe("StatusTracker", () => {
+  let clock: ManualClock;
+  let t0: number;
   let controller: AbortController;
   let running: Promise<void> | undefined;
-  let reads: Map<string, number>;
+  /** When each pod was read (read started), by UID. */
+  let readsAt: Map<string, number[]>;
   let answers: Map<string, Answer | Error>;
-  let pushed: StatusNotice[];
+  /** How long the fake backend takes to answer (on the manual clock). */
+  let readMs: number;
+  let pushed: Array<StatusNotice & { at: number }>;
+
+  const now = (): number => clock.now() - t0;
+  const at = (uid: string): number[] => readsAt.get(uid) ?? [];
+  /** Moves the clock to `ms` since the test began. */
+  const advanceTo = (ms: number): Promise<void> => clock.advance(ms - now());
 
   const tracker = (options: Partial<StatusTrackerOptions> = {}): StatusTracker => {
     const t = new StatusTracker({
@@ -34,17 +45,19 @@ describe("StatusTracker", () => {
       steadyMs: 250,
       recentMs: 60,
       tickMs: 5,
-      read: (p) => {
+      clock,
+      read: async (p) => {
         const uid = p.metadata!.uid!;
-        reads.set(uid, (reads.get(uid) ?? 0) + 1);
+        readsAt.set(uid, [...at(uid), now()]);
+        if (readMs > 0) await clock.sleep(readMs);
         const answer = answers.get(uid) ?? { status: { phase: "Pending" } };
-        if (answer instanceof Error) return Promise.reject(answer);
+        if (answer instanceof Error) throw answer;
         const events = answer.events ?? [];
-        return Promise.resolve({ namespace: "ns", name: p.metadata!.name!, uid, status: answer.status, events: events.map(([, e]) => e), eventKeys: events.map(([k]) => k) });
+        return { namespace: "ns", name: p.metadata!.name!, uid, status: answer.status, events: events.map(([, e]) => e), eventKeys: events.map(([k]) => k) };
       },
       ...options,
     });
-    t.onChange((update) => pushed.push(update));
+    t.onChange((update) => pushed.push({ ...update, at: now() }));
     return t;
   };
   const start = (t: StatusTracker): void => {
@@ -52,10 +65,13 @@ describe("StatusTracker", () => {
   };
 
   beforeEach(() => {
+    clock = new ManualClock();
+    t0 = clock.now();
     controller = new AbortController();
     running = undefined;
-    reads = new Map();
+    readsAt = new Map();
     answers = new Map();
+    readMs = 0;
     pushed = [];
   });
   afterEach(async () => {
@@ -63,43 +79,69 @@ describe("StatusTracker", () => {
     await running;
   });
 
-  it("reads a newly tracked pod at once and pushes its status", async () => {
+  it("reads a newly tracked pod at the next tick and pushes its status", async () => {
     const t = tracker();
     start(t);
     answers.set("a", { status: { phase: "Pending", reason: "ContainerCreating" } });
-    const tracked = Date.now();
+    await advanceTo(12);
     t.track(pod("a"));
-    await until(() => pushed.length === 1, "the first push");
-    assert.ok(Date.now() - tracked < 1_000);
-    assert.deepEqual([pushed[0].uid, pushed[0].status.phase], ["a", "Pending"]);
+    await advanceTo(14);
+    assert.deepEqual(at("a"), []);
+    await advanceTo(15);
+    assert.deepEqual(at("a"), [15]);
+    assert.deepEqual(pushed.map((u) => [u.at, u.uid, u.status.phase, u.status.reason]), [[15, "a", "Pending", "ContainerCreating"]]);
   });
 
-  it("reads starting pods far more often than steady running ones", async () => {
+  it("reads a starting pod every activeMs and a steady running pod every steadyMs exactly", async () => {
     const t = tracker();
     answers.set("starting", { status: { phase: "Pending" } });
     answers.set("steady", { status: { phase: "Running" } });
     t.track(pod("starting"));
     t.track(pod("steady"));
     start(t);
-    await pause(150); // the running pod's first change is "recent" for 60 ms
-    const before = { starting: reads.get("starting") ?? 0, steady: reads.get("steady") ?? 0 };
-    await pause(600);
-    const starting = (reads.get("starting") ?? 0) - before.starting;
-    const steady = (reads.get("steady") ?? 0) - before.steady;
-    assert.ok(steady <= 4, `steady pod read ${steady} times in 600 ms with a 250 ms interval`);
-    assert.ok(starting >= 8 && starting > 3 * steady, `starting ${starting} reads, steady ${steady}`);
+    await advanceTo(1_000);
+    assert.deepEqual(at("starting"), Array.from({ length: 51 }, (_, i) => i * 20));
+    assert.deepEqual(at("steady"), [0, 250, 500, 750, 1_000]);
   });
 
-  it("keeps reading a steady pod, so its status is never older than the steady interval", async () => {
+  it("keeps a steady pod's status never older than the steady interval", async () => {
     const t = tracker();
     answers.set("a", { status: { phase: "Running" } });
     t.track(pod("a"));
     start(t);
-    await pause(200);
-    const before = reads.get("a") ?? 0;
-    await pause(700);
-    assert.ok((reads.get("a") ?? 0) - before >= 1, "read again within the steady interval");
-    assert.ok(t.maxStalenessSeconds() < 0.75, `staleness ${t.maxStalenessSeconds()} s`);
+    let oldest = 0;
+    for (let ms = 1; ms <= 1_000; ms++) {
+      await advanceTo(ms);
+      oldest = Math.max(oldest, t.maxStalenessSeconds());
+    }
+    assert.deepEqual(at("a"), [0, 250, 500, 750, 1_000]);
+    assert.equal(oldest, 0.249, "at most 249 ms old, read again at 250");
+    assert.equal(t.maxStalenessSeconds(), 0);
+  });
+
+  it("stretches the steady interval so steady reads stay within steadyReadsPerSecond", async () => {
+    const t = tracker({ steadyReadsPerSecond: 2, tickMs: 100 });
+    const uids = Array.from({ length: 10 }, (_, i) => `p${i}`);
+    for (const uid of uids) {
+      answers.set(uid, { status: { phase: "Running" } });
+      t.track(pod(uid));
+    }
+    start(t);
+    await advanceTo(12_000);
+    // Ten running pods at 2 reads/s: each is read every 5 s, not every 250 ms. The i-th pod to turn
+    // Running was scheduled when i+1 pods ran, hence its first interval of (i+1) × 500 ms.
+    uids.forEach((uid, i) => {
+      const first = (i + 1) * 500;
+      assert.deepEqual(at(uid), [0, first, first + 5_000, first + 10_000].filter((ms) => ms <= 12_000), uid);
+    });
+    const steadyReads = uids.flatMap(at).filter((ms) => ms >= 6_000 && ms < 11_000);
+    assert.equal(steadyReads.length, 10, "2 reads/s over 5 s");
+    // The staleness bound is then pods / steadyReadsPerSecond = 5 s: p4, last read at 7500, is next
+    // read at 12500.
+    await advanceTo(12_499);
+    assert.equal(t.maxStalenessSeconds(), 4.999);
+    await advanceTo(12_500);
+    assert.equal(t.maxStalenessSeconds(), 4.5);
   });
 
   it("pushes only when the status changed or new events arrived, with every event not acknowledged yet", async () => {
@@ -107,21 +149,35 @@ describe("StatusTracker", () => {
     answers.set("a", { status: { phase: "Pending" }, events: [["pull", event("Pulling")]] });
     t.track(pod("a"));
     start(t);
-    await until(() => (reads.get("a") ?? 0) >= 4, "several reads");
-    assert.equal(pushed.length, 1, "an unchanged status is not pushed again");
-    assert.deepEqual(pushed[0].events.map((e) => [e.key, e.reason]), [["pull", "Pulling"]]);
+    await advanceTo(70);
+    assert.deepEqual(at("a"), [0, 20, 40, 60]);
+    assert.deepEqual(pushed.map((u) => [u.at, u.events.map((e) => [e.key, e.reason])]), [[0, [["pull", "Pulling"]]]], "an unchanged status is not pushed again");
 
     answers.set("a", { status: { phase: "Pending" }, events: [["pull", event("Pulling")], ["pulled", event("Pulled")]] });
-    await until(() => pushed.length === 2, "the new event");
-    assert.deepEqual(pushed[1].events.map((e) => e.reason), ["Pulling", "Pulled"], "an event not acknowledged is pushed again, so none is lost");
+    await advanceTo(90);
+    assert.deepEqual(pushed.slice(1).map((u) => [u.at, u.events.map((e) => e.reason)]), [[80, ["Pulling", "Pulled"]]], "an event not acknowledged is pushed again, so none is lost");
     t.acknowledge("a", ["pull", "pulled"]);
 
-    answers.set("a", { status: { phase: "Running", startTime: new Date() }, events: [["pull", event("Pulling")], ["pulled", event("Pulled")]] });
-    await until(() => pushed.length === 3, "the status change");
-    assert.deepEqual([pushed[2].status.phase, pushed[2].events.length], ["Running", 0], "acknowledged events are not pushed again");
-    const reads0 = reads.get("a")!;
-    await until(() => reads.get("a")! >= reads0 + 2, "more reads");
-    assert.equal(pushed.length, 3);
+    answers.set("a", { status: { phase: "Running", startTime: new Date(clock.now()) }, events: [["pull", event("Pulling")], ["pulled", event("Pulled")]] });
+    await advanceTo(600);
+    assert.deepEqual(pushed.slice(2).map((u) => [u.at, u.status.phase, u.events.length]), [[100, "Running", 0]], "acknowledged events are not pushed again");
+    assert.deepEqual(at("a"), [0, 20, 40, 60, 80, 100, 350, 600], "Running: read at the steady interval, with nothing to push");
+  });
+
+  it("forgets acknowledged events the backend no longer reports, and pushes one that comes back as new", async () => {
+    const t = tracker();
+    answers.set("a", { status: { phase: "Pending" }, events: [["pull#1", event("Pulling")]] });
+    t.track(pod("a"));
+    start(t);
+    await advanceTo(10);
+    t.acknowledge("a", ["pull#1"]);
+    answers.set("a", { status: { phase: "Pending", reason: "later" }, events: [["pull#2", event("Pulling")]] });
+    await advanceTo(30);
+    assert.deepEqual(pushed.map((u) => u.events.map((e) => e.key)), [["pull#1"], ["pull#2"]], "a repeat with a new count is a new event");
+    t.acknowledge("a", ["pull#2"]);
+    answers.set("a", { status: { phase: "Pending", reason: "again" }, events: [["pull#1", event("Pulling")]] });
+    await advanceTo(50);
+    assert.deepEqual(pushed.slice(2).map((u) => u.events.map((e) => e.key)), [["pull#1"]], "only what the backend still reports is remembered as acknowledged");
   });
 
   it("stops reading a pod once it has finished, after pushing its final status", async () => {
@@ -131,30 +187,25 @@ describe("StatusTracker", () => {
     t.track(pod("done"));
     t.track(pod("failed"));
     start(t);
-    await until(() => pushed.length === 2, "both final statuses");
+    await advanceTo(0);
+    assert.deepEqual(pushed.map((u) => [u.at, u.uid, u.status.phase]), [[0, "done", "Succeeded"], [0, "failed", "Failed"]]);
     assert.equal(t.size, 0);
-    await pause(100);
-    assert.deepEqual([reads.get("done"), reads.get("failed")], [1, 1]);
+    await advanceTo(1_000);
+    assert.deepEqual([at("done"), at("failed")], [[0], [0]]);
   });
 
   it("stops reading an untracked pod and drops an answer that arrives after untrack", async () => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const t = tracker({
-      read: async (p) => {
-        reads.set(p.metadata!.uid!, (reads.get(p.metadata!.uid!) ?? 0) + 1);
-        await held;
-        return { namespace: "ns", name: "x", uid: p.metadata!.uid!, status: { phase: "Running" }, events: [], eventKeys: [] };
-      },
-    });
+    readMs = 10;
+    answers.set("a", { status: { phase: "Running" } });
+    const t = tracker();
     t.track(pod("a"));
     start(t);
-    await until(() => reads.get("a") === 1, "the read");
+    await advanceTo(5);
     t.untrack("a");
-    release();
-    await pause(80);
-    assert.deepEqual(pushed, []);
-    assert.equal(reads.get("a"), 1);
+    await advanceTo(1_000);
+    assert.deepEqual(pushed, [], "the answer at 10 is dropped");
+    assert.deepEqual(at("a"), [0]);
+    assert.equal(t.size, 0);
   });
 
   it("does not let a stale read of an untracked pod end the new tracking of the same pod", async () => {
@@ -163,210 +214,226 @@ describe("StatusTracker", () => {
     let calls = 0;
     const t = tracker({
       read: async (p) => {
-        calls++;
-        const call = calls;
+        const uid = p.metadata!.uid!;
+        readsAt.set(uid, [...at(uid), now()]);
+        const call = ++calls;
         if (call === 1) await held;
         // The old read finds the pod finished; the new tracking's reads find it still running.
         const phase = call === 1 ? "Succeeded" : "Running";
-        return { namespace: "ns", name: "x", uid: p.metadata!.uid!, status: { phase }, events: [], eventKeys: [] };
+        return { namespace: "ns", name: "x", uid, status: { phase }, events: [], eventKeys: [] };
       },
     });
     t.track(pod("a"));
     start(t);
-    await until(() => calls === 1, "the first read");
+    await advanceTo(2);
     t.untrack("a");
     t.track(pod("a"));
-    await until(() => pushed.length === 1, "the new tracking's push");
+    await advanceTo(10);
     release();
-    await pause(50);
+    await advanceTo(300);
     assert.equal(t.size, 1, "the pod is still followed");
+    assert.deepEqual(pushed.map((u) => [u.at, u.status.phase]), [[5, "Running"]], "the stale Succeeded is not pushed");
+    assert.deepEqual(at("a"), [0, 5, 255], "the new tracking reads on its own schedule");
   });
 
-  it("does not read a new pod while its listed state is quiet, and reads it once provisioning ends", async () => {
-    const listed = new Map<string, string>([["a", "Pending"]]);
-    let listings = 0;
+  it("does not read a new pod while its listed state is quiet; reads it once the state moves, or after startingMaxMs", async () => {
+    const listed = new Map<string, string>([["moves", "Pending"], ["quiet", "Pending"]]);
+    const listings: number[] = [];
     const t = tracker({
-      listStates: () => {
-        listings++;
-        return Promise.resolve(listed);
-      },
+      listStates: () => (listings.push(now()), Promise.resolve(listed)),
       quietStates: ["Pending", "Creating"],
       listEveryMs: 10,
-      startingMaxMs: 5_000,
+      startingMaxMs: 500,
     });
+    t.track(pod("moves"));
+    t.track(pod("quiet"));
+    start(t);
+    await advanceTo(100);
+    listed.set("moves", "Creating");
+    await advanceTo(199);
+    assert.deepEqual([at("moves"), at("quiet")], [[], []], "nothing worth a read while the group is accepted, then provisioned");
+    listed.set("moves", "Succeeded");
+    await advanceTo(600);
+    assert.deepEqual(at("moves"), [200], "read at the first listing that shows the move");
+    assert.deepEqual(at("quiet"), [500], "a pod whose state never moves is read after startingMaxMs");
+    assert.deepEqual(listings.filter((ms) => ms <= 200), Array.from({ length: 21 }, (_, i) => i * 10), "starting pods listed every listEveryMs");
+  });
+
+  it("reads a starting pod whose listed state stays put after startingMaxMs, doubling up to the steady interval, and at once when it moves", async () => {
+    const listed = new Map<string, string>([["a", "Creating"]]);
+    const t = tracker({ listStates: () => Promise.resolve(listed), listEveryMs: 10, startingMaxMs: 100 });
     t.track(pod("a"));
     start(t);
-    await until(() => listings >= 5, "several listings");
-    listed.set("a", "Creating");
-    await until(() => listings >= 10, "more listings");
-    assert.equal(reads.get("a") ?? 0, 0, "nothing worth a read while the group is accepted, then provisioned");
+    await advanceTo(895);
     listed.set("a", "Succeeded");
-    const moved = Date.now();
-    await until(() => reads.get("a") === 1, "the read after the move");
-    assert.ok(Date.now() - moved < 1_000);
+    await advanceTo(1_200);
+    // After 100, 200, then the steady interval of 250 ms; the move is seen by the listing at 900.
+    assert.deepEqual(at("a"), [0, 100, 300, 550, 800, 900, 1_150]);
   });
 
   it("lists steady pods too, and reads at once one whose group is no longer listed", async () => {
     const listed = new Map<string, string>([["a", "Succeeded"]]);
+    const listings: number[] = [];
     const lost: string[] = [];
-    const t = tracker({ listStates: () => Promise.resolve(listed), lostListMs: 50, steadyMs: 60_000, onLost: (p) => lost.push(p.metadata!.uid!) });
+    const t = tracker({
+      listStates: () => (listings.push(now()), Promise.resolve(listed)),
+      lostListMs: 50,
+      steadyMs: 60_000,
+      onLost: (p) => lost.push(`${p.metadata!.uid}@${now()}`),
+    });
     answers.set("a", { status: { phase: "Running" } });
     t.track(pod("a"));
     start(t);
-    await until(() => pushed.length === 1, "the first read");
-    const readsBefore = reads.get("a")!;
+    await advanceTo(120);
     listed.delete("a");
     answers.set("a", new NotFoundError("gone"));
-    const gone = Date.now();
-    await until(() => lost.length === 1, "the loss found by the read the listing asked for");
-    assert.ok(Date.now() - gone < 1_000, "long before the steady interval of 60 s");
-    assert.equal(reads.get("a"), readsBefore + 1);
+    await advanceTo(1_000);
+    assert.deepEqual(listings, [0, 50, 100, 150], "listed every lostListMs while a pod is followed, then no more");
+    assert.deepEqual(at("a"), [0, 150], "read at the listing that missed it, long before the steady interval of 60 s");
+    assert.deepEqual(lost, ["a@150"]);
+    assert.equal(t.size, 0);
   });
 
-  it("reads a pod that may finish on its own a few extra times while it is young, then at the steady interval", async () => {
-    const never: V1Pod = { ...pod("job"), spec: { restartPolicy: "Never", containers: [] } };
-    const always: V1Pod = { ...pod("service"), spec: { restartPolicy: "Always", containers: [] } };
+  it("reads a pod that may finish on its own after 20, 40, 80 … ms while it is young, then at the steady interval", async () => {
     const t = tracker({ youngFirstMs: 20, recentMs: 1, steadyMs: 400 });
     answers.set("job", { status: { phase: "Pending" } });
     answers.set("service", { status: { phase: "Pending" } });
-    t.track(never);
-    t.track(always);
+    t.track(job("job"));
+    t.track({ ...pod("service"), spec: { restartPolicy: "Always", containers: [] } });
     start(t);
-    await until(() => reads.get("job") === 1 && reads.get("service") === 1, "the first reads");
+    await advanceTo(10);
     answers.set("job", { status: { phase: "Running" } });
     answers.set("service", { status: { phase: "Running" } });
-    await until(() => pushed.filter((u) => u.status.phase === "Running").length === 2, "both Running");
-    const before = { job: reads.get("job")!, service: reads.get("service")! };
-    await pause(300);
-    const job = reads.get("job")! - before.job;
-    const service = reads.get("service")! - before.service;
-    // Young: read after 20, 40, 80 and 160 ms (300 ms in all); steady: every 400 ms.
-    assert.ok(job >= 3, `the Job's pod was read ${job} times in its first 300 ms of running`);
-    assert.equal(service, 0, "the service's pod waits for its steady read");
+    await advanceTo(1_300);
+    // Running from 20: young reads 20, 40, 80, 160 and 320 ms apart. After the read at 640 the next
+    // young one (640 ms later) would come after the steady one (400 ms later): steady from there.
+    assert.deepEqual(at("job"), [0, 20, 40, 80, 160, 320, 640, 1_040]);
+    assert.deepEqual(at("service"), [0, 20, 420, 820, 1_220]);
 
     answers.set("job", { status: { phase: "Succeeded" } });
-    await until(() => pushed.some((u) => u.uid === "job" && u.status.phase === "Succeeded"), "the Job pod's end");
+    await advanceTo(2_000);
+    assert.deepEqual(pushed.filter((u) => u.uid === "job").map((u) => [u.at, u.status.phase]), [[0, "Pending"], [20, "Running"], [1_440, "Succeeded"]]);
+    assert.deepEqual(at("job"), [0, 20, 40, 80, 160, 320, 640, 1_040, 1_440]);
   });
 
-  it("skips a young pod's optional reads when the read budget has nothing to spare", async () => {
-    const never: V1Pod = { ...pod("job"), spec: { restartPolicy: "Never", containers: [] } };
+  it("skips a young pod's optional reads when the read budget has nothing to spare, without delaying its steady read", async () => {
     const t = tracker({ youngFirstMs: 20, recentMs: 1, steadyMs: 400, spareReads: () => false });
     answers.set("job", { status: { phase: "Running" } });
-    t.track(never);
+    t.track(job("job"));
     start(t);
-    await until(() => reads.get("job") === 1, "the first read");
-    const firstRead = Date.now();
-    await pause(300);
-    assert.equal(reads.get("job"), 1, "no optional reads without spare budget");
-    await until(() => reads.get("job")! >= 2, "the steady read", 2_000);
-    assert.ok(Date.now() - firstRead < 600, `read again ${Date.now() - firstRead} ms after the first: skipped reads must not push the steady one out`);
+    await advanceTo(900);
+    assert.deepEqual(at("job"), [0, 400, 800]);
   });
 
   it("spends on young pods only what steady reads leave of their rate", async () => {
-    const t = tracker({ youngFirstMs: 10, recentMs: 1, steadyMs: 100_000, steadyReadsPerSecond: 2 });
+    const t = tracker({ youngFirstMs: 10, recentMs: 1, steadyMs: 100_000, steadyReadsPerSecond: 2, maxInFlight: 20 });
     for (let i = 0; i < 20; i++) {
       answers.set(`job${i}`, { status: { phase: "Running" } });
-      t.track({ ...pod(`job${i}`), spec: { restartPolicy: "OnFailure", containers: [] } });
+      t.track(job(`job${i}`, "OnFailure"));
     }
     start(t);
-    await until(() => reads.size === 20, "every pod's first read");
-    const first = [...reads.values()].reduce((a, b) => a + b, 0);
-    await pause(500);
-    const optional = [...reads.values()].reduce((a, b) => a + b, 0) - first;
-    // Unbounded, 20 young pods would be read ~5 times each in 500 ms; the rate left is 2 − 20/100 =
-    // 1.8/s, with ten seconds of it (18 reads) to spend at once.
-    assert.ok(optional >= 5 && optional <= 20, `${optional} optional reads in 500 ms`);
+    await advanceTo(1_000);
+    const perTime = new Map<number, number>();
+    for (const ms of [...readsAt.values()].flat()) perTime.set(ms, (perTime.get(ms) ?? 0) + 1);
+    // The rate left is 2 − 20/100 = 1.8 reads/s, of which ten seconds (18 reads) may go at once: 18 of
+    // the 20 young pods due at 10 are read. The bucket holds a whole read again 1/1.8 s later; the
+    // young pods (skipped ones too) are next due at 30, 70, 150, 310 and 630, so one more at 630.
+    assert.deepEqual([...perTime].sort(([a], [b]) => a - b), [[0, 20], [10, 18], [630, 1]]);
   });
 
-  it("reads starting pods first when reads compete", async () => {
-    const order: string[] = [];
-    const t = tracker({
-      maxInFlight: 1,
-      activeMs: 10,
-      recentMs: 1,
-      steadyMs: 10,
-      read: async (p) => {
-        const uid = p.metadata!.uid!;
-        order.push(uid);
-        await pause(5);
-        const phase = uid.startsWith("run") ? "Running" : "Pending";
-        return { namespace: "ns", name: uid, uid, status: { phase }, events: [], eventKeys: [] };
-      },
-    });
-    for (let i = 0; i < 5; i++) t.track(pod(`run${i}`));
+  it("reads overdue pods first, then starting pods, then recently changed ones, when reads compete", async () => {
+    readMs = 5;
+    const t = tracker({ maxInFlight: 1, activeMs: 10, recentMs: 100_000, steadyReadsPerSecond: 1_000 });
+    const probed = (uid: string): V1Pod => ({ ...pod(uid), spec: { containers: [{ name: "c", readinessProbe: {} }] } });
+    // Recently changed pods (awaiting readiness) want a read every 10 ms: more than one slot can do.
+    for (let i = 0; i < 4; i++) {
+      answers.set(`recent${i}`, { status: { phase: "Running" } });
+      t.track(probed(`recent${i}`));
+    }
+    answers.set("steady", { status: { phase: "Running" } });
+    t.track(pod("steady"));
     start(t);
-    await until(() => order.length >= 5, "the running pods' first reads");
+    await advanceTo(30);
+    assert.deepEqual(at("steady"), [20], "the fifth pod's first read: one slot, one read per 5 ms");
+    // Its read ended at 25, so it is overdue at 275. A pod tracked just before waits with it then.
+    const overdueAt = 275;
+    await advanceTo(overdueAt - 2);
     t.track(pod("new"));
-    const at = order.length;
-    await until(() => order.includes("new"), "the new pod's read");
-    assert.ok(order.indexOf("new") - at <= 1, `the starting pod waited behind ${order.indexOf("new") - at} steady reads`);
+    await advanceTo(overdueAt + 10);
+    const reads = [...readsAt].flatMap(([uid, times]) => times.map((ms) => ({ uid, ms })));
+    const recentBefore = reads.filter((r) => r.uid.startsWith("recent") && r.ms > 30 && r.ms < overdueAt).map((r) => r.ms);
+    assert.deepEqual(recentBefore.sort((a, b) => a - b), Array.from({ length: 48 }, (_, i) => 35 + i * 5), "every slot from 35 to 270 went to a recent pod");
+    const order = reads.filter((r) => r.ms >= overdueAt).sort((a, b) => a.ms - b.ms).map((r) => `${r.uid.replace(/\d$/, "")}@${r.ms}`);
+    assert.deepEqual(order, ["steady@275", "new@280", "recent@285"]);
   });
 
-  it("keeps at most `maxInFlight` reads in flight", async () => {
+  it("keeps at most maxInFlight reads in flight, oldest due first", async () => {
+    readMs = 30;
     let inFlight = 0;
-    let maxInFlight = 0;
+    let most = 0;
+    const starts: string[] = [];
     const t = tracker({
       maxInFlight: 3,
       read: async (p) => {
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await pause(30);
+        const uid = p.metadata!.uid!;
+        starts.push(`${uid}@${now()}`);
+        most = Math.max(most, ++inFlight);
+        await clock.sleep(readMs);
         inFlight--;
-        reads.set(p.metadata!.uid!, (reads.get(p.metadata!.uid!) ?? 0) + 1);
-        return { namespace: "ns", name: "x", uid: p.metadata!.uid!, status: { phase: "Pending" }, events: [], eventKeys: [] };
+        return { namespace: "ns", name: "x", uid, status: { phase: "Pending" }, events: [], eventKeys: [] };
       },
     });
     for (let i = 0; i < 10; i++) t.track(pod(`p${i}`));
     start(t);
-    await until(() => reads.size === 10, "every pod read once");
-    assert.equal(maxInFlight, 3);
+    await advanceTo(90);
+    assert.equal(most, 3);
+    // p0–p2, read first, are due again at 50; p9 has waited since 0 and goes before them at 90.
+    assert.deepEqual(starts, ["p0@0", "p1@0", "p2@0", "p3@30", "p4@30", "p5@30", "p6@60", "p7@60", "p8@60", "p9@90", "p0@90", "p1@90"]);
   });
 
-  it("retries failed reads and reports how stale the oldest status is", async () => {
+  it("retries failed reads with backoff and reports staleness from the last good read", async () => {
     const t = tracker();
     answers.set("a", new Error("ARM 503"));
     t.track(pod("a"));
-    const tracked = Date.now();
     start(t);
-    await until(() => (reads.get("a") ?? 0) >= 3, "retries");
-    assert.deepEqual(pushed, []);
-    const stale = t.maxStalenessSeconds();
-    assert.ok(stale >= (Date.now() - tracked - 50) / 1000 - 0.05, `staleness ${stale} s does not grow while reads fail`);
-    assert.ok(Math.abs(t.maxStalenessSeconds(tracked + 10_000) - 10) < 0.5, "measured from the last good read");
+    await advanceTo(310);
+    assert.deepEqual(at("a"), [0, 20, 60, 140, 300], "retried after 20, then 40, 80, 160 ms");
+    assert.equal(pushed.length, 0, "a failed read pushes nothing");
+    assert.equal(t.maxStalenessSeconds(), 0.31, "no good read since it was tracked");
+    assert.equal(t.maxStalenessSeconds(t0 + 10_000), 10);
     answers.set("a", { status: { phase: "Pending" } });
-    await until(() => pushed.length === 1, "the push after recovery");
-    assert.ok(t.maxStalenessSeconds() < 0.5);
+    await advanceTo(620);
+    assert.deepEqual(pushed.map((u) => [u.at, u.status.phase]), [[620, "Pending"]]);
+    assert.equal(t.maxStalenessSeconds(), 0);
   });
 
-  it("backs failed reads off exponentially up to its cap, and reads them at once when the backend is back", async () => {
+  it("backs failed reads off exponentially up to failedMaxMs, and reads them at once when the backend is back", async () => {
     const t = tracker({ activeMs: 20, failedMaxMs: 80 });
     answers.set("a", new Error("ARM 503"));
+    answers.set("healthy", { status: { phase: "Running" } });
     t.track(pod("a"));
+    t.track(pod("healthy"));
     start(t);
-    await until(() => (reads.get("a") ?? 0) >= 4, "four failed reads (20, 40, 80 ms apart)");
-    const before = reads.get("a")!;
-    await pause(400);
-    const during = reads.get("a")! - before;
-    // Capped at 80 ms: about five reads in 400 ms, not the twenty a fixed 20 ms retry would make.
-    assert.ok(during >= 2 && during <= 7, `${during} reads in 400 ms`);
+    await advanceTo(387);
+    assert.deepEqual(at("a"), [0, 20, 60, 140, 220, 300, 380], "20, 40, then 80 ms apart");
     t.resume();
     answers.set("a", { status: { phase: "Running" } });
-    await until(() => pushed.length === 1, "read right after resume", 60);
+    await advanceTo(390);
+    assert.deepEqual(pushed.filter((u) => u.uid === "a").map((u) => u.at), [390], "read at the first tick after resume, not at 460");
+    assert.deepEqual(at("healthy"), [0, 250], "a pod whose reads did not fail keeps its schedule");
   });
 
   it("tells once that nothing backs a pod any more, and stops reading it", async () => {
     const lost: string[] = [];
-    const t = tracker({ onLost: (p) => lost.push(p.metadata!.uid!) });
+    const t = tracker({ onLost: (p) => lost.push(`${p.metadata!.uid}@${now()}`) });
     answers.set("a", { status: { phase: "Running" } });
     t.track(pod("a"));
     start(t);
-    await until(() => pushed.length === 1, "the first read");
+    await advanceTo(100);
     answers.set("a", new NotFoundError("group gone"));
-    await until(() => lost.length === 1, "the loss reported");
-    const reads1 = reads.get("a");
-    await pause(100);
-    assert.deepEqual(lost, ["a"]);
-    assert.equal(reads.get("a"), reads1);
+    await advanceTo(1_000);
+    assert.deepEqual(lost, ["a@250"]);
+    assert.deepEqual(at("a"), [0, 250]);
     assert.equal(t.size, 0);
   });
 
