@@ -30,10 +30,15 @@ import { UsageBook } from "../usage/usage-book";
 import type { Clock } from "../util/clock";
 import { podReferences, translatePod } from "./translate";
 
+/** What the provider needs of ARM (`ArmClient`); tests give it a fake. */
+export type ContainerGroupApi = Pick<ArmClient, "get" | "create" | "beginDelete" | "list" | "logs" | "probeRead" | "usages" | "onRecovered" | "unreachableSince" | "listPages"> & {
+  readonly reads: Pick<ArmClient["reads"], "available" | "burst">;
+};
+
 export interface AciProviderOptions {
-  readonly arm: ArmClient;
+  readonly arm: ContainerGroupApi;
   readonly references: ReferenceReader;
-  readonly images: ImageConfigResolver;
+  readonly images: Pick<ImageConfigResolver, "resolve">;
   readonly log: Logger;
   readonly clusterName: string;
   readonly nodeName: string;
