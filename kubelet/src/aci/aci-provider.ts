@@ -27,7 +27,7 @@ import { StatusTracker, type StatusTrackerOptions, type TrackedRead } from "./st
 import type { MonitorClient } from "./monitor-client";
 import { UsagePoller } from "./usage-poller";
 import { UsageBook } from "../usage/usage-book";
-import type { Clock } from "../util/clock";
+import { type Clock, realClock } from "../util/clock";
 import { podReferences, translatePod } from "./translate";
 
 /** What the provider needs of ARM (`ArmClient`); tests give it a fake. */
@@ -79,8 +79,11 @@ export class AciProvider implements PodProvider {
   private readonly usage = new UsageBook();
   readonly usagePoller: UsagePoller | undefined;
 
+  private readonly clock: Clock;
+
   constructor(private readonly options: AciProviderOptions) {
     const arm = options.arm;
+    this.clock = options.clock ?? realClock;
     this.armHealth = new ArmHealth(options.notReadyAfterMs);
     this.tracker = new StatusTracker({
       // Until provisioning ends, a new group's containers are at most being pulled and started:
@@ -183,7 +186,7 @@ export class AciProvider implements PodProvider {
   /** Ready unless ARM has been unreachable, or has refused the credentials, for a while (`ArmHealth`). */
   async health(): Promise<Health> {
     const { error } = await this.usages();
-    return this.armHealth.observe(error, Date.now(), this.options.arm.unreachableSince());
+    return this.armHealth.observe(error, this.clock.now(), this.options.arm.unreachableSince());
   }
 
   async capacity(): Promise<Capacity> {
@@ -305,7 +308,7 @@ export class AciProvider implements PodProvider {
   }
 
   private async usages(): Promise<{ usages?: Usage[]; error?: unknown }> {
-    const now = Date.now();
+    const now = this.clock.now();
     if (this.usageCache && now - this.usageCache.at < 10_000) return this.usageCache;
     try {
       const [usages] = await Promise.all([this.options.arm.usages(), this.options.arm.probeRead()]);

@@ -5,6 +5,7 @@
  */
 import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "../log";
+import { type Clock, realClock } from "../util/clock";
 import { isNotFound } from "../util/kube-errors";
 
 export interface EventInput {
@@ -24,7 +25,7 @@ export class EventRecorder {
   private readonly core: CoreV1Api;
   private readonly posted = new Map<string, Posted>();
 
-  constructor(kubeConfig: KubeConfig, private readonly nodeName: string, private readonly log: Logger, private readonly windowMs = 10 * 60_000) {
+  constructor(kubeConfig: KubeConfig, private readonly nodeName: string, private readonly log: Logger, private readonly windowMs = 10 * 60_000, private readonly clock: Clock = realClock) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
   }
 
@@ -33,7 +34,7 @@ export class EventRecorder {
     const namespace = pod.metadata?.namespace ?? "default";
     const uid = pod.metadata?.uid ?? "";
     const key = `${uid}\u0000${event.reason}\u0000${event.message}`;
-    const now = Date.now();
+    const now = this.clock.now();
     const before = this.posted.get(key);
     try {
       if (before && now - before.at < this.windowMs) {

@@ -69,7 +69,7 @@ export class PodController {
     const pullPolicy = options.imagePullBackoff ?? IMAGE_PULL_BACKOFF;
     this.records = new PodRecords(() => new PullBackoff(pullPolicy, () => clock.now()));
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
-    this.events = new EventRecorder(options.kubeConfig, options.nodeName, options.log);
+    this.events = new EventRecorder(options.kubeConfig, options.nodeName, options.log, undefined, clock);
     this.informer = new PodInformer(options.kubeConfig, options.nodeName, options.log, { seen: (pod) => this.seen(pod), vanished: (pod) => this.vanished(pod) }, clock);
     options.provider.notify((notice) => this.noticed(notice));
   }
