@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { FollowView, LogFollower } from "../../../kubelet/src/api/log-follow";
+import { FOLLOW_TAIL } from "../../../kubelet/src/api/log-poller";
 import { parseTimestampNs, renderLines, type StampedLine, truncateUtf8 } from "../../../kubelet/src/aci/logs";
 
 const line = (stamp: string, text: string): StampedLine => ({ stamp, ns: parseTimestampNs(stamp)!, text });
@@ -95,7 +96,7 @@ describe("one follower's view of shared snapshots", () => {
           const polls = [...cuts.map((c) => c % (full.length + 1)).sort((x, y) => x - y), full.length];
           for (const [i, cut] of polls.entries()) {
             if (view.exhausted) break;
-            const text = view.take(full.slice(0, cut), true, FOLLOW_TAIL_FOR_TEST);
+            const text = view.take(full.slice(0, cut), true, FOLLOW_TAIL);
             assert.notEqual(text, undefined, `poll ${i}`);
             out += text;
           }
@@ -108,6 +109,4 @@ describe("one follower's view of shared snapshots", () => {
     );
   });
 });
-
-const FOLLOW_TAIL_FOR_TEST = 500;
 

@@ -121,8 +121,6 @@ describe("log reads within their share of the ARM read budget (through the real 
     const logReads = record.count("Containers_ListLogs");
     const allowed = Math.floor(READS.burst * SHARE) + READS.perSecond * SHARE * elapsedS;
     assert.ok(logReads <= allowed + 1, `${logReads} log reads in ${elapsedS.toFixed(1)} s; the share allows ${allowed.toFixed(1)}`);
-    // The followers would have read far more without a share: 6 containers polled every 200 ms.
-    assert.ok(logReads < (CONTAINERS * elapsedS) / 0.2 / 4, `${logReads} log reads`);
     assert.ok(record.count("ContainerGroups_Get") > 0, "status reads went on");
     if (process.env.BURSTLET_TEST_LOGS) console.log(`      ${logReads} log reads in ${elapsedS.toFixed(1)} s (share: ${allowed.toFixed(1)}), ${record.count("ContainerGroups_Get")} status reads`);
 
