@@ -5,6 +5,7 @@
  */
 import { DEFAULT_GROUP_MAXIMA } from "./aci/admission";
 import { DEFAULT_NOT_READY_AFTER_MS } from "./aci/health";
+import { DEFAULT_LOG_READ_SHARE } from "./aci/log-budget";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "./constants";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 
@@ -45,12 +46,16 @@ export interface BurstletConfig {
   readonly taint?: Taint;
   /** Capacity; `undefined` fields default to the region's ACI quota when it can be read. */
   readonly capacity: { readonly cpu?: number; readonly memoryGiB?: number; readonly pods?: number };
-  /** ARM budgets per second (refill) and burst, below ARM's per-subscription limits. */
+  /**
+   * ARM budgets per second (refill) and burst, below ARM's per-subscription limits; log reads may
+   * use at most `logReadShare` of the read rate and burst.
+   */
   readonly armBudget: {
     readonly readsPerSecond: number;
     readonly readBurst: number;
     readonly writesPerSecond: number;
     readonly writeBurst: number;
+    readonly logReadShare: number;
   };
   /**
    * Usage from Azure Monitor: its metrics endpoint (the region's by default), how often running
@@ -114,6 +119,7 @@ export const SETTINGS = {
   readBurst: ["arm-read-burst", "BURSTLET_ARM_READ_BURST", "ARM read budget burst (default 200)"],
   writesPerSecond: ["arm-writes-per-second", "BURSTLET_ARM_WRITES_PER_SECOND", "ARM write budget refill per second (default 8)"],
   writeBurst: ["arm-write-burst", "BURSTLET_ARM_WRITE_BURST", "ARM write budget burst (default 150)"],
+  logReadShare: ["log-read-share", "BURSTLET_LOG_READ_SHARE", `share (0-1] of the ARM read budget's rate and burst that log reads (kubectl logs, follows) may use (default ${DEFAULT_LOG_READ_SHARE})`],
   monitorEndpoint: ["azure-monitor-endpoint", "BURSTLET_AZURE_MONITOR_ENDPOINT", "Azure Monitor metrics endpoint URL (default https://<location>.metrics.monitor.azure.com)"],
   usagePollSeconds: ["usage-poll-seconds", "BURSTLET_USAGE_POLL_SECONDS", "read running pods' CPU and memory from Azure Monitor this often (default 30)"],
   monitorCallsPerSecond: ["azure-monitor-calls-per-second", "BURSTLET_AZURE_MONITOR_CALLS_PER_SECOND", "Azure Monitor metrics call budget refill per second (default 1)"],
@@ -238,6 +244,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       readBurst: number("readBurst", 200, { integer: true, min: 1 }) ?? 200,
       writesPerSecond: number("writesPerSecond", 8) ?? 8,
       writeBurst: number("writeBurst", 150, { integer: true, min: 1 }) ?? 150,
+      logReadShare: number("logReadShare", DEFAULT_LOG_READ_SHARE, { max: 1 }) ?? DEFAULT_LOG_READ_SHARE,
     },
     usage: {
       endpoint: monitorEndpoint ?? `https://${location.toLowerCase().replace(/\s+/g, "")}.metrics.monitor.azure.com`,

@@ -36,7 +36,7 @@ describe("virtual-node-spec", () => {
       tuning: { armReadsPerSecond: 24, armReadBurst: 240, armWritesPerSecond: 9, armWriteBurst: 180, statusSteadySeconds: 30, statusSteadyReadsPerSecond: 18, kubeApiQps: 100, kubeApiBurst: 300, maxGroupCpu: 16, maxGroupMemoryGb: 64, notReadyAfterSeconds: 300 },
     }) as Record<string, string>;
     const config = parseConfig([], tuned);
-    assert.deepEqual(config.armBudget, { readsPerSecond: 24, readBurst: 240, writesPerSecond: 9, writeBurst: 180 });
+    assert.deepEqual(config.armBudget, { readsPerSecond: 24, readBurst: 240, writesPerSecond: 9, writeBurst: 180, logReadShare: 0.2 });
     assert.deepEqual(config.status, { steadySeconds: 30, steadyReadsPerSecond: 18 });
     assert.deepEqual(config.kubeApi, { qps: 100, burst: 300 });
     assert.deepEqual(config.groupMaxima, { cpu: 16, memoryGB: 64 });

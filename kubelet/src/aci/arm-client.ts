@@ -6,6 +6,9 @@
  * `ThrottledError`, `ImagePullError`, `CredentialsRejectedError`, `TransientError` (5xx, timeouts,
  * resets, quota exhausted for now, anything unknown), `AuthorizationError` (a 403 naming the action
  * and scope RBAC refused) and `UnsupportedError` (a code that can never succeed).
+ *
+ * Log reads draw from a share of the read budget of their own (`logReads`, see `log-budget`) before
+ * they take a read token, so however many log readers there are, status reads keep the rest.
  */
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
@@ -15,12 +18,15 @@ import { AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundE
 import { backoffDelay } from "../util/backoff";
 import { armFailureClass } from "./failure-classes";
 import { TokenBucket } from "../util/token-bucket";
+import { DEFAULT_LOG_READ_SHARE, LogReadBudget } from "./log-budget";
 
 export interface ArmBudget {
   readonly readsPerSecond: number;
   readonly readBurst: number;
   readonly writesPerSecond: number;
   readonly writeBurst: number;
+  /** The share (0–1] of the read rate and burst that log reads may use. @default DEFAULT_LOG_READ_SHARE */
+  readonly logReadShare?: number;
 }
 
 export interface ArmClientOptions {
@@ -38,6 +44,8 @@ export interface ArmClientOptions {
    * spending the budget on errors. @default 1_000
    */
   readonly outageProbeMs?: number;
+  /** How long a log read may wait for its turn in the log share before it is refused. @default LOG_READ_MAX_WAIT_MS */
+  readonly logReadMaxWaitMs?: number;
   /** Called after every HTTP attempt (for metrics). */
   readonly onCall?: (call: { method: string; kind: "read" | "write"; status: number | "error"; ms: number }) => void;
 }
@@ -48,7 +56,9 @@ const READ_PROBE_NAME = "burstlet-read-probe";
 export class ArmClient {
   readonly reads: TokenBucket;
   readonly writes: TokenBucket;
-  readonly counts = { reads: 0, writes: 0, throttled: 0 };
+  /** The log reads' share of `reads`. */
+  readonly logReads: LogReadBudget;
+  readonly counts = { reads: 0, writes: 0, throttled: 0, logReads: 0 };
   /** Pages (so reads) the last full listing took. */
   listPages = 1;
   private readonly sdk: ContainerInstanceManagementClient;
@@ -63,6 +73,7 @@ export class ArmClient {
   constructor(private readonly options: ArmClientOptions) {
     this.reads = new TokenBucket(options.budget.readsPerSecond, options.budget.readBurst);
     this.writes = new TokenBucket(options.budget.writesPerSecond, options.budget.writeBurst);
+    this.logReads = LogReadBudget.shareOf(this.reads, options.budget.logReadShare ?? DEFAULT_LOG_READ_SHARE, { maxWaitMs: options.logReadMaxWaitMs });
     this.sdk = new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       agent: options.agent,
@@ -140,8 +151,19 @@ export class ArmClient {
     });
   }
 
+  /**
+   * A container's log. Waits for its turn in the log share, and is refused (`LogBudgetExceededError`)
+   * when that turn is too far away; a retry of an admitted read waits as long as it takes.
+   */
   async logs(name: string, container: string, tail?: number, timestamps?: boolean): Promise<string> {
-    const answer = await this.read(`logs ${name}/${container}`, () => this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps }));
+    const what = `logs ${name}/${container}`;
+    await this.logReads.take(what);
+    let attempts = 0;
+    const answer = await this.read(what, async () => {
+      if (attempts++ > 0) await this.logReads.take(what, Infinity);
+      this.counts.logReads++;
+      return this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps });
+    });
     return answer.content ?? "";
   }
 

@@ -6,47 +6,13 @@
  * how many lines with that exact timestamp and text it emitted, so lines written in the same
  * instant — even identical ones — are neither repeated nor lost. A line without a timestamp takes
  * the previous line's (a continuation of the same write).
+ *
+ * A `FollowView` is one follower's view of the shared snapshots: its own cursor, its own options
+ * (`timestamps`, `tailLines`, `sinceTime`/`sinceSeconds`) and what is left of its `limitBytes`,
+ * counted across the whole stream as the kubelet does, and never splitting a character.
  */
-
-/** A log line with its timestamp kept at full precision (nanoseconds since the epoch). */
-export interface StampedLine {
-  /** The timestamp as the backend wrote it (RFC 3339). */
-  readonly stamp: string;
-  readonly ns: bigint;
-  readonly text: string;
-}
-
-const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/;
-
-/** Nanoseconds since the epoch of an RFC 3339 timestamp; undefined when it is not one. */
-export function parseTimestampNs(stamp: string): bigint | undefined {
-  const m = RFC3339.exec(stamp);
-  if (!m) return undefined;
-  const ms = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(ms)) return undefined;
-  const fraction = BigInt((m[2] ?? "").padEnd(9, "0"));
-  return BigInt(ms) * 1_000_000n + fraction;
-}
-
-/** Splits a timestamped snapshot into lines; a line without a timestamp inherits the previous one's. */
-export function parseStampedLines(raw: string): StampedLine[] {
-  const lines = raw.split("\n");
-  if (lines.at(-1) === "") lines.pop();
-  const out: StampedLine[] = [];
-  let previous: { stamp: string; ns: bigint } = { stamp: new Date(0).toISOString(), ns: 0n };
-  for (const line of lines) {
-    const space = line.indexOf(" ");
-    const stamp = space > 0 ? line.slice(0, space) : line;
-    const ns = parseTimestampNs(stamp);
-    if (ns === undefined) {
-      out.push({ ...previous, text: line });
-      continue;
-    }
-    previous = { stamp, ns };
-    out.push({ stamp, ns, text: space > 0 ? line.slice(space + 1) : "" });
-  }
-  return out;
-}
+import type { LogOptions } from "../provider/provider";
+import { type StampedLine, renderLines, selectLines, sinceNs, truncateUtf8 } from "../aci/logs";
 
 /** Remembers what was emitted; `next(snapshot)` returns the lines not emitted before. */
 export class LogFollower {
@@ -100,5 +66,56 @@ export class LogFollower {
     }
     this.cursor = last;
     this.atCursor = counts;
+  }
+}
+
+/** One follower's state; pure: `take(snapshot)` returns the text to write next. */
+export class FollowView {
+  private readonly follower = new LogFollower();
+  private readonly since: bigint | undefined;
+  private bytesLeft: number;
+  private begun = false;
+
+  /** `now` (epoch ms) is when the request came: `sinceSeconds` counts back from it. */
+  constructor(private readonly options: LogOptions, now: number) {
+    this.since = sinceNs(options, now);
+    this.bytesLeft = options.limitBytes ?? Infinity;
+  }
+
+  /** Whether the first answer was given. */
+  get started(): boolean {
+    return this.begun;
+  }
+
+  /** Whether `limitBytes` is used up: nothing more will be written, and the stream ends. */
+  get exhausted(): boolean {
+    return this.bytesLeft <= 0;
+  }
+
+  /**
+   * What to write for a snapshot; `full` says whether it is the whole log so far, else only its
+   * last `tail` lines. Undefined when this snapshot cannot be used and a full one is needed: the
+   * first answer (it shows the whole log, or its `tailLines`), or a cut one that may have skipped
+   * lines not written yet.
+   */
+  take(snapshot: readonly StampedLine[], full: boolean, tail: number): string | undefined {
+    if (!this.begun) {
+      if (!full) return undefined;
+      this.begun = true;
+      // The whole log fixes the cursor, so `tailLines` limits what is shown, not what counts as sent.
+      this.follower.next(snapshot);
+      return this.cut(renderLines(selectLines(snapshot, this.since, this.options.tailLines), !!this.options.timestamps));
+    }
+    if (!full && this.follower.mayHaveGap(snapshot, tail)) return undefined;
+    return this.cut(renderLines(selectLines(this.follower.next(snapshot), this.since, undefined), !!this.options.timestamps));
+  }
+
+  /** Cuts `text` to what is left of `limitBytes`; a cut uses it up (what follows would not be a prefix). */
+  private cut(text: string): string {
+    if (this.exhausted) return "";
+    const kept = truncateUtf8(text, this.bytesLeft);
+    const bytes = Buffer.byteLength(kept);
+    this.bytesLeft = kept.length < text.length ? 0 : this.bytesLeft - bytes;
+    return kept;
   }
 }

@@ -19,6 +19,7 @@ import { requestAttributes } from "./attributes";
 import { Authenticator, tokenReviewer } from "./authn";
 import { Authorizer, subjectAccessReviewer } from "./authz";
 import { checkLogTarget, logErrorToHttp, parseLogRequest, streamLogs } from "./container-logs";
+import { LogPollers } from "./log-poller";
 import type { BurstletMetrics } from "./metrics";
 import { type Route, matchRoute, routeLabel, streamRefusal } from "./routes";
 import { type UsageView, resourceMetrics, statsSummary } from "./stats";
@@ -44,7 +45,7 @@ export interface KubeletApiServerOptions {
   /** Replace the API server round trips (tests). */
   readonly authenticator?: Authenticator;
   readonly authorizer?: Authorizer;
-  /** How often `follow` polls the backend's log snapshot. @default 1_000 */
+  /** How often `follow` polls the backend's log snapshot (one poll per container, however many follow it). @default DEFAULT_FOLLOW_POLL_MS */
   readonly followPollMs?: number;
   /** @default now */
   readonly startedAt?: Date;
@@ -80,6 +81,7 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
   const authz = options.authorizer ?? new Authorizer({ review: subjectAccessReviewer(options.kubeConfig) });
   const startedAt = options.startedAt ?? new Date();
   const closing = new AbortController();
+  const pollers = new LogPollers({ provider: options.provider, currentPod: (namespace, name) => options.pods.get(namespace, name), pollMs: options.followPollMs, log });
   const server: Server = createHttpsServer({
     cert: options.tls.certPem,
     key: options.tls.keyPem,
@@ -156,13 +158,11 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
       try {
         await streamLogs({
           provider: options.provider,
+          pollers,
           pod,
-          currentPod: () => options.pods.get(route.namespace, route.pod),
           container: route.container,
           request,
           signal: gone.signal,
-          log,
-          pollMs: options.followPollMs,
           write: async (chunk) => {
             if (!started) {
               res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-cache" });

@@ -1,11 +1,14 @@
 import { strict as assert } from "node:assert";
 import type { V1Pod } from "@kubernetes/client-node";
-import { checkLogTarget, followFinished, parseLogRequest, streamLogs } from "../../../kubelet/src/api/container-logs";
+import { checkLogTarget, logErrorToHttp, parseLogRequest, streamLogs } from "../../../kubelet/src/api/container-logs";
+import { LogPollers, followFinished } from "../../../kubelet/src/api/log-poller";
 import { HttpError } from "../../../kubelet/src/api/status";
+import { LogBudgetExceededError } from "../../../kubelet/src/aci/log-budget";
 import { filterLogs } from "../../../kubelet/src/aci/logs";
 import { ThrottledError } from "../../../kubelet/src/errors";
 import { silentLogger } from "../../../kubelet/src/log";
 import type { LogOptions, PodProvider } from "../../../kubelet/src/provider/provider";
+import { ManualClock } from "../../fixtures/manual-clock";
 
 type State = { running: { startedAt: Date } } | { terminated: { exitCode: number } } | { waiting: { reason: string } };
 const pod = (state: State, uid = "u1"): V1Pod => ({
@@ -33,19 +36,23 @@ function scriptedBackend(script: ReadonlyArray<string | Error | undefined>) {
   return provider;
 }
 
-async function collect(provider: { getContainerLogs: PodProvider["getContainerLogs"] }, query: string, currentPod: () => V1Pod | undefined): Promise<string> {
+/** Streams a request to the end, moving a manual clock a poll at a time (polls are 1 s apart). */
+async function collect(provider: { getContainerLogs: PodProvider["getContainerLogs"] }, query: string, currentPod: () => V1Pod | undefined, signal = new AbortController().signal, onChunk?: (out: string) => void): Promise<string> {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1));
+  const pollers = new LogPollers({ provider, currentPod, log: silentLogger, clock, pollMs: 1_000 });
   let out = "";
-  await streamLogs({
-    provider: provider as unknown as PodProvider,
+  let ended = false;
+  const streaming = streamLogs({
+    provider,
+    pollers,
     pod: runningPod,
-    currentPod,
     container: "main",
     request: parseLogRequest(new URLSearchParams(query)),
-    write: (chunk) => ((out += chunk), Promise.resolve()),
-    signal: new AbortController().signal,
-    log: silentLogger,
-    clock: { now: () => Date.UTC(2026, 0, 1), sleep: () => Promise.resolve(), timer: () => () => undefined },
-  });
+    write: (chunk) => ((out += chunk), onChunk?.(out), Promise.resolve()),
+    signal,
+  }).finally(() => (ended = true));
+  for (let i = 0; i < 100 && !ended; i++) await clock.advance(1_000);
+  await streaming;
   return out;
 }
 
@@ -86,10 +93,16 @@ describe("container logs", () => {
   });
 
   it("follows with timestamps, a tail of zero and a byte limit", async () => {
-    const stamped = await collect(scriptedBackend(["a", "b"]), "follow=true&timestamps=true", () => undefined);
+    // The pod is seen gone before the third poll: that poll is the last.
+    const goneAfterTwo = (backend: { polls: number }) => () => (backend.polls < 2 ? runningPod : undefined);
+    const a = scriptedBackend(["a", "b"]);
+    const stamped = await collect(a, "follow=true&timestamps=true", goneAfterTwo(a));
     assert.match(stamped, /^2026-01-01T00:00:01\.000Z a\n2026-01-01T00:00:02\.000Z b\n$/);
-    const noHistory = await collect(scriptedBackend(["old", "new"]), "follow=true&tailLines=0", () => undefined);
-    assert.equal(noHistory, "new\n");
+    const b = scriptedBackend(["old", "new"]);
+    assert.equal(await collect(b, "follow=true&tailLines=0", goneAfterTwo(b)), "new\n");
+    const ended = scriptedBackend(["all", "there"]);
+    assert.equal(await collect(ended, "follow=true", () => undefined), "all\n", "an ended container: one read of its whole log");
+    assert.equal(ended.polls, 1);
     const limited = await collect(scriptedBackend(["abcdef", "ghi"]), "follow=true&limitBytes=9", () => runningPod);
     assert.equal(limited, "abcdef\ngh");
   });
@@ -97,24 +110,16 @@ describe("container logs", () => {
   it("stops following when the client goes away", async () => {
     const backend = scriptedBackend(["a", "b", "c", "d"]);
     const gone = new AbortController();
-    let out = "";
-    await streamLogs({
-      provider: backend as unknown as PodProvider,
-      pod: runningPod,
-      currentPod: () => runningPod,
-      container: "main",
-      request: parseLogRequest(new URLSearchParams("follow=true")),
-      write: (chunk) => {
-        out += chunk;
-        if (out.includes("b")) gone.abort();
-        return Promise.resolve();
-      },
-      signal: gone.signal,
-      log: silentLogger,
-      clock: { now: () => Date.UTC(2026, 0, 1), sleep: () => Promise.resolve(), timer: () => () => undefined },
-    });
+    const out = await collect(backend, "follow=true", () => runningPod, gone.signal, (text) => text.includes("b") && gone.abort());
     assert.equal(out, "a\nb\n");
     assert.equal(backend.polls, 2);
+  });
+
+  it("answers a log read refused by the log share with a 429 that says when to try again", () => {
+    const http = logErrorToHttp(new LogBudgetExceededError("logs g/main", 4, 2_500));
+    assert.ok(http);
+    assert.deepEqual([http.code, http.headers], [429, { "Retry-After": "3" }]);
+    assert.match(http.message, /^too many log reads on this node: they are over their share of burstlet's Azure read budget \(4 reads\/s, --log-read-share\); try again in 3 s$/);
   });
 
   it("answers a plain request with the provider's filtered snapshot", async () => {

@@ -1,24 +1,13 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import { LogFollower, parseStampedLines, parseTimestampNs, type StampedLine } from "../../../kubelet/src/api/log-follow";
+import { FollowView, LogFollower } from "../../../kubelet/src/api/log-follow";
+import { FOLLOW_TAIL } from "../../../kubelet/src/api/log-poller";
+import { parseTimestampNs, renderLines, type StampedLine, truncateUtf8 } from "../../../kubelet/src/aci/logs";
 
 const line = (stamp: string, text: string): StampedLine => ({ stamp, ns: parseTimestampNs(stamp)!, text });
 const texts = (lines: readonly StampedLine[]): string[] => lines.map((l) => l.text);
 
 describe("following a log from snapshots", () => {
-  it("parses RFC 3339 timestamps to nanoseconds, at any precision and offset", () => {
-    assert.equal(parseTimestampNs("2026-01-01T00:00:00Z"), 1_767_225_600_000_000_000n);
-    assert.equal(parseTimestampNs("2026-01-01T00:00:00.000000001Z"), 1_767_225_600_000_000_001n);
-    assert.equal(parseTimestampNs("2026-01-01T00:00:00.5Z"), 1_767_225_600_500_000_000n);
-    assert.equal(parseTimestampNs("2026-01-01T01:00:00+01:00"), 1_767_225_600_000_000_000n);
-    assert.equal(parseTimestampNs("hello"), undefined);
-  });
-
-  it("splits a snapshot; a line without a timestamp continues the previous one", () => {
-    const lines = parseStampedLines("2026-01-01T00:00:00Z a\ncontinued\n2026-01-01T00:00:01Z b\n");
-    assert.deepEqual(lines.map((l) => [l.stamp, l.text]), [["2026-01-01T00:00:00Z", "a"], ["2026-01-01T00:00:00Z", "continued"], ["2026-01-01T00:00:01Z", "b"]]);
-  });
-
   it("emits only lines not emitted before", () => {
     const f = new LogFollower();
     const s1 = [line("2026-01-01T00:00:01Z", "one")];
@@ -62,3 +51,62 @@ describe("following a log from snapshots", () => {
     );
   });
 });
+
+describe("one follower's view of shared snapshots", () => {
+  const log = [line("2026-01-01T00:00:01Z", "one"), line("2026-01-01T00:00:02Z", "two"), line("2026-01-01T00:00:03Z", "three")];
+  const now = Date.UTC(2026, 0, 1, 0, 0, 10);
+
+  it("needs a whole log for its first answer, then takes only new lines", () => {
+    const view = new FollowView({}, now);
+    assert.equal(view.take(log.slice(1), false, 2), undefined, "a cut snapshot cannot be the first answer");
+    assert.equal(view.started, false);
+    assert.equal(view.take(log.slice(0, 2), true, 2), "one\ntwo\n");
+    assert.equal(view.take(log.slice(1), false, 2), "three\n");
+    assert.equal(view.take(log, true, 2), "", "nothing new");
+  });
+
+  it("waits for a whole log when a cut snapshot may have skipped lines", () => {
+    const view = new FollowView({}, now);
+    view.take(log.slice(0, 1), true, 2);
+    const later = [line("2026-01-01T00:00:04Z", "four"), line("2026-01-01T00:00:05Z", "five")];
+    assert.equal(view.take([...log.slice(1), ...later].slice(-2), false, 2), undefined);
+    assert.equal(view.take([...log, ...later], true, 2), "two\nthree\nfour\nfive\n");
+  });
+
+  it("applies its own timestamps, tailLines and sinceSeconds", () => {
+    assert.equal(new FollowView({ timestamps: true, tailLines: 1 }, now).take(log, true, 2), "2026-01-01T00:00:03Z three\n");
+    assert.equal(new FollowView({ tailLines: 0 }, now).take(log, true, 2), "");
+    const recent = new FollowView({ sinceSeconds: 8 }, now);
+    assert.equal(recent.take(log, true, 2), "two\nthree\n");
+  });
+
+  it("writes exactly the limitBytes-long prefix of the stream, never splitting a character, whatever the polls see (property)", () => {
+    const arbLine = fc.string({ unit: "grapheme", maxLength: 6 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), arbLine), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 1, max: 120 }),
+        fc.boolean(),
+        (steps, cuts, limitBytes, timestamps) => {
+          let ms = Date.UTC(2026, 0, 1);
+          const full = steps.map(([dt, text]) => line(new Date((ms += dt)).toISOString(), text));
+          const view = new FollowView({ limitBytes, timestamps }, now);
+          let out = "";
+          const polls = [...cuts.map((c) => c % (full.length + 1)).sort((x, y) => x - y), full.length];
+          for (const [i, cut] of polls.entries()) {
+            if (view.exhausted) break;
+            const text = view.take(full.slice(0, cut), true, FOLLOW_TAIL);
+            assert.notEqual(text, undefined, `poll ${i}`);
+            out += text;
+          }
+          const whole = renderLines(full, timestamps);
+          assert.equal(out, truncateUtf8(whole, limitBytes));
+          assert.ok(Buffer.byteLength(out) <= limitBytes);
+          assert.equal(view.exhausted, Buffer.byteLength(whole) >= limitBytes, "the stream ends once limitBytes is used up, and only then");
+        },
+      ),
+    );
+  });
+});
+

@@ -29,7 +29,7 @@ describe("parseConfig", () => {
     assert.deepEqual([config.clusterName, config.subscriptionId, config.resourceGroup, config.location], ["prod", SUBSCRIPTION, "burst-aci", "westeurope"]);
     assert.deepEqual(config.taint, VIRTUAL_NODE_TAINT);
     assert.deepEqual(config.capacity, { cpu: undefined, memoryGiB: undefined, pods: undefined });
-    assert.deepEqual(config.armBudget, { readsPerSecond: 20, readBurst: 200, writesPerSecond: 8, writeBurst: 150 });
+    assert.deepEqual(config.armBudget, { readsPerSecond: 20, readBurst: 200, writesPerSecond: 8, writeBurst: 150, logReadShare: 0.2 });
     assert.deepEqual([config.kubeletPort, config.metricsPort], [DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT]);
     assert.deepEqual([config.listenAddress, config.nodeAddress, config.logLevel], ["0.0.0.0", "127.0.0.1", "info"]);
     assert.deepEqual(config.insecureRegistries, []);
@@ -78,7 +78,7 @@ describe("parseConfig", () => {
 
   it("lists every malformed value with its flag, its variable and the value given", () => {
     const message = problemsOf(
-      ["--node-name=Bad_Name", "--subscription-id=not-a-guid", "--pods=0", "--cpu=-1", "--kubelet-port=70000", "--metrics-port=1.5", "--arm-read-burst=0", "--log-level=trace", "--subnet-id=/subscriptions/x/subnets/y", "--tls-cert-file=/c.pem"],
+      ["--node-name=Bad_Name", "--subscription-id=not-a-guid", "--pods=0", "--cpu=-1", "--kubelet-port=70000", "--metrics-port=1.5", "--arm-read-burst=0", "--log-read-share=1.5", "--log-level=trace", "--subnet-id=/subscriptions/x/subnets/y", "--tls-cert-file=/c.pem"],
       {},
     );
     const expected: Array<[keyof typeof SETTINGS, string]> = [
@@ -89,6 +89,7 @@ describe("parseConfig", () => {
       ["kubeletPort", '"70000"'],
       ["metricsPort", '"1.5"'],
       ["readBurst", '"0"'],
+      ["logReadShare", 'between 0 and 1, got "1.5"'],
       ["logLevel", '"trace"'],
       ["subnetId", '"/subscriptions/x/subnets/y"'],
       ["tlsKeyFile", "must be given together"],
@@ -207,6 +208,12 @@ describe("usage", () => {
     const tuned = parseConfig(["--status-steady-seconds=10"], { ...REQUIRED_ENV, BURSTLET_STATUS_STEADY_READS_PER_SECOND: "40" });
     assert.deepEqual(tuned.status, { steadySeconds: 10, steadyReadsPerSecond: 40 });
     assert.match(problemsOf(["--status-steady-seconds=-5"]), /--status-steady-seconds \(BURSTLET_STATUS_STEADY_SECONDS\)/);
+  });
+
+  it("gives log reads a share of the read budget, above 0 and at most all of it", () => {
+    assert.equal(parseConfig(["--log-read-share=1"], REQUIRED_ENV).armBudget.logReadShare, 1);
+    assert.equal(parseConfig([], { ...REQUIRED_ENV, BURSTLET_LOG_READ_SHARE: "0.05" }).armBudget.logReadShare, 0.05);
+    assert.match(problemsOf(["--log-read-share=0"]), /--log-read-share \(BURSTLET_LOG_READ_SHARE\) must be a number between 0 and 1, got "0"/);
   });
 
   it("bounds pod status writes to the API server like a kubelet's kubeAPIQPS and kubeAPIBurst", () => {
