@@ -1,0 +1,210 @@
+import { strict as assert } from "node:assert";
+import type { V1Lease, V1Node, V1NodeStatus } from "@kubernetes/client-node";
+import { LEASE_NAMESPACE } from "../../../kubelet/src/constants";
+import { silentLogger } from "../../../kubelet/src/log";
+import type { NodeApi } from "../../../kubelet/src/node/node-api";
+import { NodeController, retryDelayMs } from "../../../kubelet/src/node/node-controller";
+import type { Capacity, Health } from "../../../kubelet/src/node/node-model";
+import { ManualClock, settle } from "../../fixtures/manual-clock";
+
+const NODE = "burstlet-unit";
+const T0 = 1_700_000_000_000;
+const HEALTHY: Health = { healthy: true, reason: "KubeletReady", message: "Azure Container Instances is reachable" };
+const UNREACHABLE: Health = { healthy: false, reason: "ArmUnreachable", message: "Azure Resource Manager has not answered for 120 s" };
+const CAPACITY: Capacity = { cpu: 100, memoryGiB: 400, pods: 200 };
+
+const apiError = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { code });
+
+/** An API server holding one Node and one Lease, recording when each call was made (ms after T0). */
+class FakeApiServer implements NodeApi {
+  node: V1Node | undefined;
+  lease: V1Lease | undefined;
+  readonly calls: Array<{ call: keyof NodeApi; at: number }> = [];
+  /** Calls that fail, each entry failing one call in order. */
+  readonly failures: Partial<Record<keyof NodeApi, number[]>> = {};
+  private uids = 0;
+  private versions = 0;
+
+  constructor(private readonly clock: ManualClock) {}
+
+  /** Times (ms after T0) of the calls made to `call`. */
+  at(call: keyof NodeApi): number[] {
+    return this.calls.filter((c) => c.call === call).map((c) => c.at);
+  }
+
+  /** The Ready condition the node's status holds. */
+  ready(): { status?: string; reason?: string; heartbeat?: number } {
+    const c = this.node?.status?.conditions?.find((x) => x.type === "Ready");
+    return { status: c?.status, reason: c?.reason, heartbeat: c?.lastHeartbeatTime && new Date(c.lastHeartbeatTime).getTime() - T0 };
+  }
+
+  /** Makes the next `times` calls to `call` fail with `code`. */
+  fail(call: keyof NodeApi, code: number, times = 1): void {
+    this.failures[call] = [...(this.failures[call] ?? []), ...Array<number>(times).fill(code)];
+  }
+
+  private enter(call: keyof NodeApi): void {
+    this.calls.push({ call, at: this.clock.now() - T0 });
+    const code = this.failures[call]?.shift();
+    if (code !== undefined) throw apiError(code);
+  }
+
+  private stamp<T extends V1Node | V1Lease>(o: T, fresh: boolean): T {
+    return structuredClone({ ...o, metadata: { ...o.metadata, uid: fresh ? `uid-${++this.uids}` : o.metadata?.uid, resourceVersion: String(++this.versions) } });
+  }
+
+  readNode(name: string): Promise<V1Node> {
+    this.enter("readNode");
+    if (!this.node || this.node.metadata?.name !== name) throw apiError(404);
+    return Promise.resolve(structuredClone(this.node));
+  }
+  createNode(node: V1Node): Promise<V1Node> {
+    this.enter("createNode");
+    if (this.node) throw apiError(409);
+    this.node = this.stamp({ ...node, status: {} }, true);
+    return Promise.resolve(structuredClone(this.node));
+  }
+  replaceNode(node: V1Node): Promise<V1Node> {
+    this.enter("replaceNode");
+    if (!this.node) throw apiError(404);
+    this.node = this.stamp({ ...node, metadata: { ...node.metadata, uid: this.node.metadata?.uid }, status: this.node.status }, false);
+    return Promise.resolve(structuredClone(this.node));
+  }
+  patchNodeStatus(_name: string, status: V1NodeStatus): Promise<V1Node> {
+    this.enter("patchNodeStatus");
+    if (!this.node) throw apiError(404);
+    this.node = this.stamp({ ...this.node, status }, false);
+    return Promise.resolve(structuredClone(this.node));
+  }
+  readLease(name: string): Promise<V1Lease> {
+    this.enter("readLease");
+    if (!this.lease || this.lease.metadata?.name !== name) throw apiError(404);
+    return Promise.resolve(structuredClone(this.lease));
+  }
+  createLease(lease: V1Lease): Promise<V1Lease> {
+    this.enter("createLease");
+    if (this.lease) throw apiError(409);
+    this.lease = this.stamp(lease, true);
+    return Promise.resolve(structuredClone(this.lease));
+  }
+  replaceLease(lease: V1Lease): Promise<V1Lease> {
+    this.enter("replaceLease");
+    if (!this.lease) throw apiError(404);
+    if (lease.metadata?.resourceVersion !== this.lease.metadata?.resourceVersion) throw apiError(409);
+    this.lease = this.stamp(lease, false);
+    return Promise.resolve(structuredClone(this.lease));
+  }
+}
+
+describe("NodeController", () => {
+  let clock: ManualClock;
+  let api: FakeApiServer;
+  let controller: AbortController;
+  let running: Promise<void>;
+  let health: () => Promise<Health>;
+
+  /** Starts a controller whose health checks answer what `health` answers at the time. */
+  async function start(initial: Health): Promise<NodeController> {
+    let current = initial;
+    health = () => Promise.resolve(current);
+    const node = new NodeController({
+      api,
+      clock,
+      nodeName: NODE,
+      address: "10.0.0.1",
+      kubeletPort: 10250,
+      health: () => health(),
+      capacity: () => Promise.resolve(CAPACITY),
+      log: silentLogger,
+      leaseRenewMs: 10_000,
+      statusIntervalMs: 60_000,
+      healthIntervalMs: 10_000,
+    });
+    running = node.run(controller.signal);
+    await clock.advance(0);
+    await node.registered;
+    setHealth = (h) => (current = h);
+    return node;
+  }
+  let setHealth: (h: Health) => void;
+
+  beforeEach(() => {
+    clock = new ManualClock(T0);
+    api = new FakeApiServer(clock);
+    controller = new AbortController();
+  });
+  afterEach(async () => {
+    controller.abort();
+    await running;
+  });
+
+  it("keeps a change of health pending while status writes fail, and writes it on the next attempt", async () => {
+    const node = await start(UNREACHABLE);
+    assert.deepEqual(api.at("patchNodeStatus"), [0]);
+    assert.equal(api.ready().status, "False");
+
+    setHealth(HEALTHY);
+    api.fail("patchNodeStatus", 503, 3);
+    await clock.advance(10_000);
+    assert.deepEqual(api.at("patchNodeStatus"), [0, 10_000], "the change is written at the check that saw it");
+    assert.equal(api.ready().status, "False");
+    assert.equal(node.currentHealth().healthy, false, "what node status says, not what was meant to be written");
+
+    await clock.advance(3_500);
+    const retries = [10_000 + retryDelayMs(1), 10_000 + retryDelayMs(1) + retryDelayMs(2), 10_000 + retryDelayMs(1) + retryDelayMs(2) + retryDelayMs(3)];
+    assert.deepEqual(retries, [10_500, 11_500, 13_500]);
+    assert.deepEqual(api.at("patchNodeStatus"), [0, 10_000, ...retries]);
+    assert.deepEqual(api.ready(), { status: "True", reason: "KubeletReady", heartbeat: 13_500 });
+    assert.equal(node.currentHealth().healthy, true);
+
+    // Written: nothing more until the status interval has passed since.
+    await clock.advance(60_000);
+    assert.deepEqual(api.at("patchNodeStatus"), [0, 10_000, ...retries, 73_500]);
+  });
+
+  it("renews the lease every leaseRenewMs, with the renewal's time, and writes unchanged status only every statusIntervalMs", async () => {
+    await start(HEALTHY);
+    await clock.advance(185_000);
+    assert.deepEqual(api.at("createLease"), [0]);
+    assert.deepEqual(api.at("replaceLease"), Array.from({ length: 18 }, (_, i) => (i + 1) * 10_000));
+    assert.equal(new Date(api.lease!.spec!.renewTime!).getTime() - T0, 180_000);
+    assert.equal(api.lease!.spec!.leaseDurationSeconds, 40);
+    assert.equal(api.lease!.metadata!.namespace, LEASE_NAMESPACE);
+    assert.deepEqual(api.at("patchNodeStatus"), [0, 60_000, 120_000, 180_000]);
+    assert.deepEqual(api.ready(), { status: "True", reason: "KubeletReady", heartbeat: 180_000 });
+  });
+
+  it("writes a change at the health check that sees it, without waiting for the status interval", async () => {
+    await start(HEALTHY);
+    await clock.advance(25_000);
+    setHealth(UNREACHABLE);
+    await clock.advance(5_000);
+    assert.deepEqual(api.at("patchNodeStatus"), [0, 30_000]);
+    assert.deepEqual(api.ready(), { status: "False", reason: "ArmUnreachable", heartbeat: 30_000 });
+  });
+
+  it("registers a deleted Node again at the next lease renewal, with a lease it owns", async () => {
+    await start(HEALTHY);
+    const firstUid = api.node!.metadata!.uid;
+    await clock.advance(15_000);
+    // Deleting the node deletes its lease with it (the lease is owned by the node).
+    api.node = undefined;
+    api.lease = undefined;
+    await clock.advance(5_000);
+    assert.deepEqual(api.at("createNode"), [0, 20_000]);
+    assert.notEqual(api.node!.metadata!.uid, firstUid);
+    assert.deepEqual(api.lease!.metadata!.ownerReferences, [{ apiVersion: "v1", kind: "Node", name: NODE, uid: api.node!.metadata!.uid }]);
+    assert.deepEqual(api.ready(), { status: "True", reason: "KubeletReady", heartbeat: 20_000 });
+  });
+
+  it("keeps renewing the lease and writing status while health checks hang, and stops when asked", async () => {
+    await start(HEALTHY);
+    health = () => new Promise<Health>(() => undefined);
+    await clock.advance(125_000);
+    assert.deepEqual(api.at("replaceLease"), Array.from({ length: 12 }, (_, i) => (i + 1) * 10_000));
+    assert.deepEqual(api.at("patchNodeStatus"), [0, 60_000, 120_000]);
+    controller.abort();
+    const outcome = await Promise.race([running.then(() => "ended"), settle().then(() => "still running")]);
+    assert.equal(outcome, "ended");
+  });
+});
