@@ -15,17 +15,48 @@ const CAPACITY: Capacity = { cpu: 100, memoryGiB: 400, pods: 200 };
 
 const apiError = (code: number): Error => Object.assign(new Error(`HTTP ${code}`), { code });
 
+let versions = 0;
+
+/** One object, kept as the API server keeps it: a uid on create, a new resourceVersion on every write. */
+class Slot<T extends V1Node | V1Lease> {
+  value: T | undefined;
+
+  read(name: string): T {
+    if (!this.value || this.value.metadata?.name !== name) throw apiError(404);
+    return structuredClone(this.value);
+  }
+  create(o: T): T {
+    if (this.value) throw apiError(409);
+    return this.write(o, `uid-${++versions}`);
+  }
+  /** Replaces the object; with `guarded`, only from the resourceVersion it has now. */
+  replace(o: T, guarded: boolean): T {
+    if (!this.value) throw apiError(404);
+    if (guarded && o.metadata?.resourceVersion !== this.value.metadata?.resourceVersion) throw apiError(409);
+    return this.write(o, this.value.metadata?.uid);
+  }
+  private write(o: T, uid: string | undefined): T {
+    this.value = structuredClone({ ...o, metadata: { ...o.metadata, uid, resourceVersion: String(++versions) } });
+    return structuredClone(this.value);
+  }
+}
+
 /** An API server holding one Node and one Lease, recording when each call was made (ms after T0). */
 class FakeApiServer implements NodeApi {
-  node: V1Node | undefined;
-  lease: V1Lease | undefined;
+  readonly nodes = new Slot<V1Node>();
+  readonly leases = new Slot<V1Lease>();
   readonly calls: Array<{ call: keyof NodeApi; at: number }> = [];
   /** Calls that fail, each entry failing one call in order. */
   readonly failures: Partial<Record<keyof NodeApi, number[]>> = {};
-  private uids = 0;
-  private versions = 0;
 
   constructor(private readonly clock: ManualClock) {}
+
+  get node(): V1Node | undefined {
+    return this.nodes.value;
+  }
+  get lease(): V1Lease | undefined {
+    return this.leases.value;
+  }
 
   /** Times (ms after T0) of the calls made to `call`. */
   at(call: keyof NodeApi): number[] {
@@ -43,57 +74,20 @@ class FakeApiServer implements NodeApi {
     this.failures[call] = [...(this.failures[call] ?? []), ...Array<number>(times).fill(code)];
   }
 
-  private enter(call: keyof NodeApi): void {
+  /** Records a call and answers it (or fails it, as told). */
+  private answer<T>(call: keyof NodeApi, fn: () => T): Promise<T> {
     this.calls.push({ call, at: this.clock.now() - T0 });
     const code = this.failures[call]?.shift();
-    if (code !== undefined) throw apiError(code);
+    return code === undefined ? Promise.resolve().then(fn) : Promise.reject(apiError(code));
   }
 
-  private stamp<T extends V1Node | V1Lease>(o: T, fresh: boolean): T {
-    return structuredClone({ ...o, metadata: { ...o.metadata, uid: fresh ? `uid-${++this.uids}` : o.metadata?.uid, resourceVersion: String(++this.versions) } });
-  }
-
-  readNode(name: string): Promise<V1Node> {
-    this.enter("readNode");
-    if (!this.node || this.node.metadata?.name !== name) throw apiError(404);
-    return Promise.resolve(structuredClone(this.node));
-  }
-  createNode(node: V1Node): Promise<V1Node> {
-    this.enter("createNode");
-    if (this.node) throw apiError(409);
-    this.node = this.stamp({ ...node, status: {} }, true);
-    return Promise.resolve(structuredClone(this.node));
-  }
-  replaceNode(node: V1Node): Promise<V1Node> {
-    this.enter("replaceNode");
-    if (!this.node) throw apiError(404);
-    this.node = this.stamp({ ...node, metadata: { ...node.metadata, uid: this.node.metadata?.uid }, status: this.node.status }, false);
-    return Promise.resolve(structuredClone(this.node));
-  }
-  patchNodeStatus(_name: string, status: V1NodeStatus): Promise<V1Node> {
-    this.enter("patchNodeStatus");
-    if (!this.node) throw apiError(404);
-    this.node = this.stamp({ ...this.node, status }, false);
-    return Promise.resolve(structuredClone(this.node));
-  }
-  readLease(name: string): Promise<V1Lease> {
-    this.enter("readLease");
-    if (!this.lease || this.lease.metadata?.name !== name) throw apiError(404);
-    return Promise.resolve(structuredClone(this.lease));
-  }
-  createLease(lease: V1Lease): Promise<V1Lease> {
-    this.enter("createLease");
-    if (this.lease) throw apiError(409);
-    this.lease = this.stamp(lease, true);
-    return Promise.resolve(structuredClone(this.lease));
-  }
-  replaceLease(lease: V1Lease): Promise<V1Lease> {
-    this.enter("replaceLease");
-    if (!this.lease) throw apiError(404);
-    if (lease.metadata?.resourceVersion !== this.lease.metadata?.resourceVersion) throw apiError(409);
-    this.lease = this.stamp(lease, false);
-    return Promise.resolve(structuredClone(this.lease));
-  }
+  readNode = (name: string): Promise<V1Node> => this.answer("readNode", () => this.nodes.read(name));
+  createNode = (node: V1Node): Promise<V1Node> => this.answer("createNode", () => this.nodes.create({ ...node, status: {} }));
+  replaceNode = (node: V1Node): Promise<V1Node> => this.answer("replaceNode", () => this.nodes.replace({ ...node, status: this.node?.status }, true));
+  patchNodeStatus = (name: string, status: V1NodeStatus): Promise<V1Node> => this.answer("patchNodeStatus", () => this.nodes.replace({ ...this.nodes.read(name), status }, false));
+  readLease = (name: string): Promise<V1Lease> => this.answer("readLease", () => this.leases.read(name));
+  createLease = (lease: V1Lease): Promise<V1Lease> => this.answer("createLease", () => this.leases.create(lease));
+  replaceLease = (lease: V1Lease): Promise<V1Lease> => this.answer("replaceLease", () => this.leases.replace(lease, true));
 }
 
 describe("NodeController", () => {
@@ -188,8 +182,8 @@ describe("NodeController", () => {
     const firstUid = api.node!.metadata!.uid;
     await clock.advance(15_000);
     // Deleting the node deletes its lease with it (the lease is owned by the node).
-    api.node = undefined;
-    api.lease = undefined;
+    api.nodes.value = undefined;
+    api.leases.value = undefined;
     await clock.advance(5_000);
     assert.deepEqual(api.at("createNode"), [0, 20_000]);
     assert.notEqual(api.node!.metadata!.uid, firstUid);
