@@ -8,7 +8,7 @@ import { UsageBook } from "../../../kubelet/src/usage/usage-book";
 const started = new Date("2026-03-01T10:00:00Z");
 const pod = (i: number, phase = "Running"): V1Pod => ({
   metadata: { name: `p${i}`, namespace: "ns", uid: `uid-${i}` },
-  status: { phase, containerStatuses: [{ name: "main", image: "i", imageID: "", ready: true, restartCount: 0, state: phase === "Running" ? { running: { startedAt: started } } : { waiting: { reason: "ContainerCreating" } } }] },
+  status: { phase, startTime: phase === "Running" ? started : undefined, containerStatuses: [{ name: "main", image: "i", imageID: "", ready: true, restartCount: 0, state: phase === "Running" ? { running: { startedAt: started } } : { waiting: { reason: "ContainerCreating" } } }] },
 });
 const idOf = (p: V1Pod): string => `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerInstance/containerGroups/${p.metadata!.name!}`;
 
