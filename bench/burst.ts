@@ -24,6 +24,7 @@ import { startControlPlane } from "../sandbox/control-plane";
 import { eventually } from "../sandbox/eventually";
 import { ProcessGroup } from "../sandbox/process-group";
 import { TAGS, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
+import { realClock } from "../kubelet/src/util/clock";
 
 const ROOT = path.resolve(__dirname, "..");
 const NODE = "burstlet-bench";
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     say(`all ${pods} Running after ${((runningAt - firstBind) / 1000).toFixed(1)} s; steady window ${steadySeconds} s`);
 
     const steadyStart = Date.now();
-    await new Promise((r) => setTimeout(r, steadySeconds * 1000));
+    await realClock.sleep(steadySeconds * 1000);
     const steadyEnd = Date.now();
     const all = emulator.record.calls.filter((c) => c.at >= startedAt && c.operation !== "Identity_Token");
     const calls = all.filter((c) => c.operation !== METRICS_BATCH_OPERATION);

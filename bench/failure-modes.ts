@@ -13,6 +13,7 @@ import { AppsV1Api, CoreV1Api, type V1PodSpec } from "@kubernetes/client-node";
 import { startControlPlane } from "../sandbox/control-plane";
 import { eventually } from "../sandbox/eventually";
 import { VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
+import { realClock } from "../kubelet/src/util/clock";
 import { startSandboxBurstlet } from "../test/fixtures/burstlet";
 
 const { values } = parseArgs({ options: { "bad-image-seconds": { type: "string", default: "40" }, "outage-seconds": { type: "string", default: "30" }, pods: { type: "string", default: "20" } } });
@@ -29,7 +30,6 @@ const spec = (containers: V1PodSpec["containers"], restartPolicy = "Always"): V1
   containers,
 });
 const resources = { requests: { cpu: "100m", memory: "128Mi" } };
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function main(): Promise<void> {
   const cp = await startControlPlane({ progress: (line) => process.stderr.write(`${line}\n`) });
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       namespace: NAMESPACE,
       body: { metadata: { name: "typo" }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: spec([{ name: "web", image: "registry.example/team/doesnotexist:1", resources }]) } } },
     });
-    await pause(badImageMs);
+    await realClock.sleep(badImageMs);
     const pods = (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app=typo" })).items;
     const creates = record.calls.filter((c) => c.operation === "ContainerGroups_CreateOrUpdate" && c.at >= started).length;
     console.log(JSON.stringify({ mode: "bad image", seconds: badImageMs / 1000, pods: pods.length, failedPods: pods.filter((p) => p.status?.phase === "Failed").length, creates }));
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     await eventually(async () => (await core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "!app" })).items.filter((p) => p.status?.phase === "Running").length === podCount, { timeoutMs: 120_000, what: "every pod Running" });
     const start = Date.now();
     sandbox.emulator.faults.outage(outageMs);
-    await pause(outageMs);
+    await realClock.sleep(outageMs);
     const reads = record.calls.filter((c) => c.method === "GET" && c.at >= start && c.at < start + outageMs).length;
     const answered = await eventually(() => {
       const first = record.calls.find((c) => c.method === "GET" && c.at >= start + outageMs && c.status === 200);

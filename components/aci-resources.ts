@@ -8,6 +8,7 @@ import { Problems } from "../kubelet/src/aci/problems";
 import { parseQuantity } from "../kubelet/src/aci/quantity";
 import { translateResources } from "../kubelet/src/aci/resources";
 import { InvalidInputError } from "../kubelet/src/errors";
+import { definedOnly } from "../kubelet/src/util/defined";
 
 /** Plain CPU and memory quantities, e.g. `{ cpu: "500m", memory: "1Gi" }`. */
 export interface CpuMemory {
@@ -63,7 +64,7 @@ export function planAciResources(containers: readonly ContainerResourcesInput[],
   const problems = new Problems();
   const asK8s: V1Container[] = containers.map((c) => ({
     name: c.name,
-    resources: { requests: { ...definedOnly(c.requests) }, limits: { ...definedOnly(c.limits) } },
+    resources: { requests: definedOnly(c.requests ?? {}), limits: definedOnly(c.limits ?? {}) },
   }));
   const translated = translateResources(asK8s, problems);
   problems.throwIfAny();
@@ -89,10 +90,4 @@ function noteChange(warnings: string[], container: string, what: string, before:
   if (a !== undefined && b !== undefined && Math.abs(a - b) > Math.abs(b) * 1e-9) {
     warnings.push(`container ${container}: ${what} ${before} rounded up to ${after}, ACI's granularity (0.01 core, 0.1 GB)`);
   }
-}
-
-function definedOnly(values: CpuMemory | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(values ?? {})) if (typeof v === "string") out[k] = v;
-  return out;
 }

@@ -1,4 +1,6 @@
 /** Polls until a check passes: tests wait for conditions, never for fixed times. */
+import { realClock } from "../kubelet/src/util/clock";
+
 export interface EventuallyOptions {
   readonly timeoutMs?: number;
   readonly intervalMs?: number;
@@ -22,6 +24,6 @@ export async function eventually<T>(check: () => Promise<T> | T, options: Eventu
       const reason = last instanceof Error ? last.message : String(last);
       throw new Error(`timed out after ${options.timeoutMs ?? 30_000} ms waiting for ${options.what ?? "condition"}: ${reason}`);
     }
-    await new Promise((r) => setTimeout(r, options.intervalMs ?? 100));
+    await realClock.sleep(options.intervalMs ?? 100);
   }
 }

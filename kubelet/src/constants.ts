@@ -90,3 +90,6 @@ export const NODES_GROUP = "system:nodes";
 export function nodeUser(nodeName: string): string {
   return `system:node:${nodeName}`;
 }
+
+/** Where node heartbeats live: one Lease per node, named after it (the kubelet's namespace). */
+export const LEASE_NAMESPACE = "kube-node-lease";

@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
+import { realClock } from "../../kubelet/src/util/clock";
 import { requiredPermissions } from "./actions";
 import type { Authorizer } from "./authorization";
 import { armErrors, ArmError } from "./errors";
@@ -95,7 +96,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse,
   };
 
   const decision = deps.faults.decide(operation, route?.kind);
-  if (decision.delayMs > 0) await delay(decision.delayMs);
+  if (decision.delayMs > 0) await realClock.sleep(decision.delayMs);
   if (decision.kind === "drop") {
     req.socket.destroy();
     finishCall(0);
@@ -186,8 +187,4 @@ function readBody(req: IncomingMessage): Promise<string> {
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
     req.on("error", reject);
   });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

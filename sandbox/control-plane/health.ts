@@ -1,6 +1,7 @@
 /** Waits until a component's health endpoint answers 200, failing fast if its process exits. */
 import * as http from "node:http";
 import * as https from "node:https";
+import { realClock } from "../../kubelet/src/util/clock";
 import type { ManagedProcess } from "../process-group";
 
 export interface HealthTls {
@@ -20,7 +21,7 @@ export async function waitForHealthy(url: string, proc: ManagedProcess, tls: Hea
     if (exited !== undefined) throw new Error(`${proc.name} exited (${exited}) before ${url} was healthy`);
     last = await probe(url, tls).catch((err: Error) => err.message);
     if (last === "200") return;
-    await new Promise((r) => setTimeout(r, 100));
+    await realClock.sleep(100);
   }
   throw new Error(`${proc.name} was not healthy at ${url} within ${timeoutMs / 1000} s (last: ${last})`);
 }

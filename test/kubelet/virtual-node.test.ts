@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { CoordinationV1Api, CoreV1Api, type V1Pod, type V1Toleration } from "@kubernetes/client-node";
 import type { ControlPlane } from "../../sandbox/control-plane";
-import { TAGS, VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
+import { LEASE_NAMESPACE, TAGS, VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
 import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
 import { type SandboxBurstlet, startSandboxBurstlet } from "../fixtures/burstlet";
 import { eventually } from "../fixtures/eventually";
@@ -60,12 +60,12 @@ describe("virtual node (burstlet against the real control plane and the ACI emul
     assert.ok(Number(node.status?.capacity?.pods) > 0);
     assert.match(node.status?.nodeInfo?.kubeletVersion ?? "", /^v1\.\d+\.\d+-burstlet\./);
 
-    const lease = await cp.kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: "kube-node-lease", name: nodeName });
+    const lease = await cp.kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: LEASE_NAMESPACE, name: nodeName });
     assert.equal(lease.spec?.leaseDurationSeconds, 40);
     assert.equal(lease.metadata?.ownerReferences?.[0]?.uid, node.metadata?.uid);
     const renewed = lease.spec?.renewTime;
     await eventually(async () => {
-      const l = await cp.kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: "kube-node-lease", name: nodeName });
+      const l = await cp.kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace: LEASE_NAMESPACE, name: nodeName });
       assert.notEqual(String(l.spec?.renewTime), String(renewed));
     }, { what: "the lease to be renewed" });
   });

@@ -16,6 +16,7 @@ import { type ContainerGroup, ContainerInstanceManagementClient, type Usage } fr
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import { backoffDelay } from "../util/backoff";
+import { type Clock, realClock } from "../util/clock";
 import { armFailureClass } from "./failure-classes";
 import { TokenBucket } from "../util/token-bucket";
 import { DEFAULT_LOG_READ_SHARE, LogReadBudget } from "./log-budget";
@@ -48,6 +49,8 @@ export interface ArmClientOptions {
   readonly logReadMaxWaitMs?: number;
   /** Called after every HTTP attempt (for metrics). */
   readonly onCall?: (call: { method: string; kind: "read" | "write"; status: number | "error"; ms: number }) => void;
+  /** Paces retries, buckets and outage probes. @default the real clock */
+  readonly clock?: Clock;
 }
 
 /** A container group name no pod maps to (pods' group names end in a 12-hex-digit hash), for {@link ArmClient.probeRead}. */
@@ -67,13 +70,17 @@ export class ArmClient {
   private unansweredInARow = 0;
   private unansweredSince: number | undefined;
   /** While ARM is down: probes even when no caller reads, so recovery is seen within a probe interval. */
-  private probeTimer: NodeJS.Timeout | undefined;
+  /** Cancels the next outage probe, while ARM is down. */
+  private stopProbing: (() => void) | undefined;
   private readonly recoveredListeners: Array<() => void> = [];
 
+  private readonly clock: Clock;
+
   constructor(private readonly options: ArmClientOptions) {
-    this.reads = new TokenBucket(options.budget.readsPerSecond, options.budget.readBurst);
-    this.writes = new TokenBucket(options.budget.writesPerSecond, options.budget.writeBurst);
-    this.logReads = LogReadBudget.shareOf(this.reads, options.budget.logReadShare ?? DEFAULT_LOG_READ_SHARE, { maxWaitMs: options.logReadMaxWaitMs });
+    this.clock = options.clock ?? realClock;
+    this.reads = new TokenBucket(options.budget.readsPerSecond, options.budget.readBurst, this.clock);
+    this.writes = new TokenBucket(options.budget.writesPerSecond, options.budget.writeBurst, this.clock);
+    this.logReads = LogReadBudget.shareOf(this.reads, options.budget.logReadShare ?? DEFAULT_LOG_READ_SHARE, { maxWaitMs: options.logReadMaxWaitMs, clock: this.clock });
     this.sdk = new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       agent: options.agent,
@@ -205,7 +212,7 @@ export class ArmClient {
    */
   private async read<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const outage = this.outage;
-    const now = Date.now();
+    const now = this.clock.now();
     if (outage) {
       if (now < outage.probeAt) throw new TransientError(`${what}: not sent: Azure Resource Manager has not answered for ${Math.round((now - outage.since) / 1000)} s`);
       outage.probeAt = now + (this.options.outageProbeMs ?? 1_000);
@@ -224,27 +231,32 @@ export class ArmClient {
   /** Notes a failed read attempt; returns whether it is worth retrying now. */
   private unanswered(err: unknown): boolean {
     if (!isOutage(err)) return true;
-    const now = Date.now();
+    const now = this.clock.now();
     this.unansweredSince ??= now;
     if (++this.unansweredInARow >= 2 && !this.outage) {
       const every = this.options.outageProbeMs ?? 1_000;
       this.outage = { since: this.unansweredSince, probeAt: now + every };
-      this.probeTimer ??= setInterval(() => void this.probe(), every);
-      this.probeTimer.unref();
+      if (!this.stopProbing) {
+        const tick = (): void => {
+          this.stopProbing = this.clock.timer(every, tick);
+          void this.probe();
+        };
+        this.stopProbing = this.clock.timer(every, tick);
+      }
     }
     return this.outage === undefined;
   }
 
   /** One read of the first page of groups, if no other read is probing now. */
   private async probe(): Promise<void> {
-    if (!this.outage || Date.now() < this.outage.probeAt) return;
+    if (!this.outage || this.clock.now() < this.outage.probeAt) return;
     await this.read("probe", () => this.sdk.containerGroups.listByResourceGroup(this.options.resourceGroup).byPage().next()).catch(() => undefined);
   }
 
   /** Stops probing (when burstlet stops). */
   close(): void {
-    if (this.probeTimer) clearInterval(this.probeTimer);
-    this.probeTimer = undefined;
+    this.stopProbing?.();
+    this.stopProbing = undefined;
   }
 
   private answered(): void {
@@ -276,7 +288,7 @@ export class ArmClient {
         const transient = err instanceof TransientError || err instanceof ThrottledError;
         if (!worthRetrying(err) || !transient || attempt >= attempts) throw err;
         const hinted = err.retryAfterMs ?? 0;
-        await new Promise((r) => setTimeout(r, Math.max(hinted, backoffDelay({ baseMs: 250, maxMs: 5_000 }, attempt))));
+        await this.clock.sleep(Math.max(hinted, backoffDelay({ baseMs: 250, maxMs: 5_000 }, attempt)));
       }
     }
   }

@@ -4,6 +4,7 @@
  */
 import type { V1Container, V1Probe } from "@kubernetes/client-node";
 import type { ContainerProbe } from "@azure/arm-containerinstance";
+import { definedOnly } from "../util/defined";
 import type { Problems } from "./problems";
 
 export function translateProbe(probe: V1Probe | undefined, container: V1Container, at: string, problems: Problems): ContainerProbe | undefined {
@@ -28,16 +29,12 @@ export function translateProbe(probe: V1Probe | undefined, container: V1Containe
     const headers = probe.httpGet.httpHeaders ?? [];
     if (headers.length > 0) result.httpGet.httpHeaders = headers.map((h) => ({ name: h.name, value: h.value }));
   }
-  return dropUndefined(result);
+  // ACI echoes unset fields back as absent; emitting none keeps create and read comparable.
+  return definedOnly(result);
 }
 
 function resolvePort(port: number | string, container: V1Container): number | undefined {
   if (typeof port === "number") return port;
   if (/^\d+$/.test(port)) return Number(port);
   return container.ports?.find((p) => p.name === port)?.containerPort;
-}
-
-/** ACI echoes unset fields back as absent; emitting none keeps create and read comparable. */
-function dropUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

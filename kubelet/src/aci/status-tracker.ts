@@ -29,6 +29,7 @@ import { NotFoundError } from "../errors";
 import type { Logger } from "../log";
 import type { BackendPod, ObservedEvent, PodEvent, PodNotice } from "../provider/provider";
 import { canonicalJson } from "../util/canonical";
+import { definedOnly } from "../util/defined";
 import { type Clock, realClock } from "../util/clock";
 
 export interface StatusTrackerOptions {
@@ -395,9 +396,4 @@ export class StatusTracker {
 /** Whether a pod's containers may all end for good on their own (Jobs), rather than be restarted. */
 function mayFinish(pod: V1Pod): boolean {
   return (pod.spec?.restartPolicy ?? "Always") !== "Always";
-}
-
-/** The options actually given (an `undefined` value does not override a default). */
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -7,9 +7,9 @@
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Logger } from "../log";
-import { runningContainers } from "../usage/running-containers";
+import { runningContainers, runningPods } from "../usage/running-containers";
 import type { UsageBook } from "../usage/usage-book";
-import { realClock } from "../util/clock";
+import { type Clock, realClock } from "../util/clock";
 import { MAX_BATCH, type MonitorClient } from "./monitor-client";
 
 export interface UsagePollerOptions {
@@ -24,18 +24,24 @@ export interface UsagePollerOptions {
   /** Batches in flight at once (the client's budget paces them). @default 4 */
   readonly concurrency?: number;
   readonly log: Logger;
+  /** @default the real clock */
+  readonly clock?: Clock;
 }
 
 export class UsagePoller {
   /** Cycles completed and batches that failed (for tests and metrics). */
   readonly counts = { cycles: 0, failedBatches: 0 };
 
-  constructor(private readonly options: UsagePollerOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: UsagePollerOptions) {
+    this.clock = options.clock ?? realClock;
+  }
 
   /** One cycle over every running pod. */
-  async pollOnce(now = new Date()): Promise<void> {
+  async pollOnce(now = new Date(this.clock.now())): Promise<void> {
     const o = this.options;
-    const running = o.pods().filter((p) => p.status?.phase === "Running" && runningContainers(p).length > 0);
+    const running = runningPods(o.pods()).filter((p) => runningContainers(p).length > 0);
     o.book.retain(new Set(running.map((p) => p.metadata!.uid!)));
     const batches: V1Pod[][] = [];
     for (let i = 0; i < running.length; i += MAX_BATCH) batches.push(running.slice(i, i + MAX_BATCH));
@@ -48,12 +54,12 @@ export class UsagePoller {
     this.counts.cycles++;
   }
 
-  /** Polls every `intervalMs` until the signal aborts. */
+  /** Polls every `intervalMs` (from the start of one cycle to the next) until the signal aborts. */
   async run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const started = Date.now();
+      const started = this.clock.now();
       await this.pollOnce();
-      await realClock.sleep(Math.max(0, this.options.intervalMs - (Date.now() - started)), signal);
+      await this.clock.sleep(Math.max(0, this.options.intervalMs - (this.clock.now() - started)), signal);
     }
   }
 

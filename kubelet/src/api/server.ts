@@ -23,6 +23,7 @@ import { LogPollers } from "./log-poller";
 import type { BurstletMetrics } from "./metrics";
 import { type Route, matchRoute, routeLabel, streamRefusal } from "./routes";
 import { type UsageView, resourceMetrics, statsSummary } from "./stats";
+import { runningPods } from "../usage/running-containers";
 import { HttpError, badRequest, notFound, statusBody } from "./status";
 
 /** The pods bound to the node, from the informer cache. */
@@ -119,7 +120,7 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
         return json(200, { kind: "PodList", apiVersion: "v1", metadata: {}, items: options.pods.list() });
       case "runningpods":
         if (!readOnly) break;
-        return json(200, { kind: "PodList", apiVersion: "v1", metadata: {}, items: runningPods(options.pods.list()) });
+        return json(200, { kind: "PodList", apiVersion: "v1", metadata: {}, items: runningPods(options.pods.list()).map(podListEntry) });
       case "statsSummary":
         if (!readOnly) break;
         return json(200, statsSummary(nodeName, startedAt, options.pods.list(), options.usage));
@@ -261,13 +262,12 @@ export function createKubeletApiServer(options: KubeletApiServerOptions): Kubele
   };
 }
 
-function runningPods(pods: readonly V1Pod[]): V1Pod[] {
-  return pods
-    .filter((p) => p.status?.phase === "Running")
-    .map((p) => ({
-      metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid },
-      spec: { containers: (p.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image })) },
-    }));
+/** A pod as `/pods` lists it: who it is and its containers. */
+function podListEntry(p: V1Pod): V1Pod {
+  return {
+    metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid },
+    spec: { containers: (p.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image })) },
+  };
 }
 
 function httpReason(code: number): string {

@@ -11,7 +11,7 @@
  * without `cpu` and `memory`, as a kubelet does before it has stats for a container.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import { runningContainers } from "../usage/running-containers";
+import { runningContainers, runningPods } from "../usage/running-containers";
 import type { ContainerUsage, UsageBook } from "../usage/usage-book";
 
 /** What the stats read of the usage book. */
@@ -34,11 +34,6 @@ export interface PodStats {
   readonly containers: ReadonlyArray<{ readonly name: string; readonly startTime: string; readonly cpu?: CpuStats; readonly memory?: MemoryStats }>;
   readonly cpu?: CpuStats;
   readonly memory?: MemoryStats;
-}
-
-/** Pods that are running on the node now (the ones the kubelet reports stats for). */
-function runningPods(pods: readonly V1Pod[]): V1Pod[] {
-  return pods.filter((p) => p.status?.phase === "Running" && !!p.status.startTime);
 }
 
 function iso(value: Date | string | undefined): string | undefined {

@@ -8,6 +8,11 @@
  * started, adds nothing), so the cumulative figure never decreases for a container; a new start
  * time (a restart) starts it again from zero, as the kubelet's counters do. The node's cumulative
  * figure sums every increment of every container and also never decreases.
+ *
+ * A bucket's average is the container's rate while it ran, so the bucket it started in counts
+ * only from the start on. Counting that bucket whole would inflate the counter by up to a grain's
+ * worth, and metrics-server, which divides a fresh container's counter by the time since its
+ * start, would report a rate up to half as much again as the container's.
  */
 
 /** One time bucket of a container's usage, as Azure Monitor reports it. */
@@ -59,7 +64,7 @@ export class UsageBook {
     for (const s of [...samples].sort((a, b) => a.at - b.at)) {
       const end = s.at + s.grainMs;
       if (end <= state.countedUntil || s.cpuMillicores === undefined) continue;
-      const seconds = (s.cpuMillicores / 1000) * (s.grainMs / 1000);
+      const seconds = (s.cpuMillicores / 1000) * ((end - Math.max(s.at, state.countedUntil)) / 1000);
       state.cpuSeconds += seconds;
       state.cpuCores = s.cpuMillicores / 1000;
       if (s.memoryBytes !== undefined) state.memoryBytes = s.memoryBytes;

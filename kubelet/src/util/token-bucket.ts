@@ -1,6 +1,7 @@
 /**
  * A token bucket: `burst` tokens at most, refilled at `perSecond`. Waiters are served in order.
  * `pause(ms)` empties it for a while — how a `Retry-After` slows every caller, not just one.
+ * Waiters are woken on the bucket's `Clock`, so a test moves time and sees exactly who was served when.
  */
 import { type Clock, realClock } from "./clock";
 
@@ -9,7 +10,8 @@ export class TokenBucket {
   private last: number;
   private pausedUntil = 0;
   private readonly waiters: Array<() => void> = [];
-  private cancelTimer: (() => void) | undefined;
+  /** Cancels the pending drain, if one is scheduled. */
+  private cancelDrain: (() => void) | undefined;
   /** Total time callers spent waiting, in ms (for metrics). */
   waitedMs = 0;
 
@@ -64,15 +66,15 @@ export class TokenBucket {
   }
 
   private schedule(): void {
-    if (this.cancelTimer) return;
+    if (this.cancelDrain) return;
     const drain = (): void => {
-      this.cancelTimer = undefined;
+      this.cancelDrain = undefined;
       while (this.waiters.length > 0 && this.tryTake()) this.waiters.shift()!();
       if (this.waiters.length === 0) return;
       const untilPause = Math.max(0, this.pausedUntil - this.clock.now());
       const untilToken = ((1 - this.tokens) / this.perSecond) * 1000;
-      this.cancelTimer = this.clock.timer(Math.max(1, Math.ceil(Math.max(untilPause, untilToken))), drain);
+      this.cancelDrain = this.clock.timer(Math.max(1, Math.ceil(Math.max(untilPause, untilToken))), drain);
     };
-    this.cancelTimer = this.clock.timer(0, drain);
+    this.cancelDrain = this.clock.timer(0, drain);
   }
 }

@@ -33,6 +33,19 @@ describe("UsageBook", () => {
     assert.equal(book.container("p", "c")!.cpuSeconds, 6);
   });
 
+  it("counts the bucket a container started in from its start only, so a fresh container's counter over its age is its rate", () => {
+    // Five-second buckets at 500m; the container starts 2.5 s into the first. metrics-server divides
+    // a fresh container's counter by the time since its start: that must come out at 500m.
+    const grainMs = 5_000;
+    const startedAt = new Date(t0 + 2_500);
+    const book = new UsageBook();
+    book.record("p", "c", startedAt, [0, 1, 2].map((i) => ({ at: t0 + i * grainMs, grainMs, cpuMillicores: 500, memoryBytes: 2 ** 20 })));
+    const u = book.container("p", "c")!;
+    assert.equal(u.cpuSeconds, 6.25);
+    assert.equal(u.cpuSeconds / ((u.at.getTime() - startedAt.getTime()) / 1000), 0.5);
+    assert.deepEqual(book.node(), { cpuSeconds: 6.25, memoryBytes: 2 ** 20, at: new Date(t0 + 3 * grainMs) });
+  });
+
   it("knows nothing of a container until it has both CPU and memory", () => {
     const book = new UsageBook();
     book.record("p", "c", start, [bucket(0, undefined)]);

@@ -4,11 +4,12 @@ import type { GroupSamples } from "../../../kubelet/src/aci/monitor-client";
 import { UsagePoller } from "../../../kubelet/src/aci/usage-poller";
 import { silentLogger } from "../../../kubelet/src/log";
 import { UsageBook } from "../../../kubelet/src/usage/usage-book";
+import { ManualClock } from "../../fixtures/manual-clock";
 
 const started = new Date("2026-03-01T10:00:00Z");
 const pod = (i: number, phase = "Running"): V1Pod => ({
   metadata: { name: `p${i}`, namespace: "ns", uid: `uid-${i}` },
-  status: { phase, containerStatuses: [{ name: "main", image: "i", imageID: "", ready: true, restartCount: 0, state: phase === "Running" ? { running: { startedAt: started } } : { waiting: { reason: "ContainerCreating" } } }] },
+  status: { phase, startTime: phase === "Running" ? started : undefined, containerStatuses: [{ name: "main", image: "i", imageID: "", ready: true, restartCount: 0, state: phase === "Running" ? { running: { startedAt: started } } : { waiting: { reason: "ContainerCreating" } } }] },
 });
 const idOf = (p: V1Pod): string => `/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerInstance/containerGroups/${p.metadata!.name!}`;
 
@@ -48,5 +49,30 @@ describe("UsagePoller", () => {
     pods = pods.filter((p) => p.metadata!.name !== "p55");
     await poller.pollOnce();
     assert.equal(book.container("uid-55", "main"), undefined, "a pod no longer running is forgotten");
+  });
+
+  it("runs a cycle every intervalMs from the start of the last, over the last lookbackMs, however long a cycle takes", async () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const asked: Array<{ at: number; from: number; to: number }> = [];
+    // Each answer takes 300 ms of the clock's time.
+    const monitor = {
+      usage: async (ids: readonly string[], from: Date, to: Date): Promise<GroupSamples> => {
+        asked.push({ at: clock.now() - t0, from: from.getTime() - t0, to: to.getTime() - t0 });
+        await clock.sleep(300);
+        return new Map(ids.map((id) => [id.toLowerCase(), new Map()]));
+      },
+    };
+    const poller = new UsagePoller({ monitor, pods: () => [pod(1)], resourceId: idOf, book: new UsageBook(), intervalMs: 2_000, lookbackMs: 60_000, log: silentLogger, clock });
+    const stop = new AbortController();
+    const running = poller.run(stop.signal);
+    await clock.advance(6_200);
+    assert.deepEqual(asked, [0, 2_000, 4_000, 6_000].map((at) => ({ at, from: at - 60_000, to: at })));
+    assert.equal(poller.counts.cycles, 3, "the fourth cycle is still waiting for its answer");
+    stop.abort();
+    await clock.advance(300);
+    await running;
+    await clock.advance(10_000);
+    assert.equal(asked.length, 4, "no cycle after the abort");
   });
 });
