@@ -20,7 +20,7 @@ import type { ArmClient } from "./arm-client";
 import { DeletionWatch } from "./deletion-watch";
 import { ArmHealth } from "./health";
 import { eventsFromGroup } from "./events";
-import { filterLogs } from "./logs";
+import { filterLogs, needsTimestamps } from "./logs";
 import { containerGroupName } from "./naming";
 import { podStatusFromGroup } from "./status";
 import { StatusTracker, type StatusTrackerOptions, type TrackedRead } from "./status-tracker";
@@ -178,8 +178,8 @@ export class AciProvider implements PodProvider {
   }
 
   async getContainerLogs(pod: V1Pod, container: string, options: LogOptions): Promise<string> {
-    const needTimestamps = options.timestamps || options.sinceSeconds !== undefined || options.sinceTime !== undefined;
-    const raw = await this.options.arm.logs(containerGroupName(identity(pod)), container, needTimestamps ? undefined : options.tailLines, needTimestamps);
+    const stamped = needsTimestamps(options);
+    const raw = await this.options.arm.logs(containerGroupName(identity(pod)), container, stamped ? undefined : options.tailLines, stamped);
     return filterLogs(raw, options, new Date());
   }
 
