@@ -55,6 +55,15 @@ describe("ManualClock", () => {
     assert.deepEqual(at, [10, 20, 30, 40]);
   });
 
+  it("jumps: timers that fell due fire after the jump, seeing the time after it", async () => {
+    const clock = new ManualClock(0);
+    const seen: number[] = [];
+    clock.timer(100, () => seen.push(clock.now()));
+    clock.timer(200, () => seen.push(clock.now()));
+    await clock.jump(500);
+    assert.deepEqual(seen, [500, 500]);
+  });
+
   it("wakes an aborted sleep at once and drops its timer", async () => {
     const clock = new ManualClock(0);
     const controller = new AbortController();
