@@ -17,6 +17,7 @@ import { type RunningServers, startServers } from "./api/serve";
 import type { BurstletConfig } from "./config";
 import { cloneKubeConfig, loadKubeConfig } from "./kube/pooled-kube-config";
 import { NodeIdentity } from "./kube/node-identity";
+import { type Leadership, leadershipFor } from "./kube/leader-election";
 import { KubeReferenceReader } from "./kube/reference-reader";
 import type { Logger } from "./log";
 import { NodeController } from "./node/node-controller";
@@ -60,6 +61,8 @@ export class Burstlet {
   readonly metrics = new BurstletMetrics();
   /** The node's client certificate (TLS bootstrap), unless burstlet uses the kubeconfig's own credentials. */
   readonly identity: NodeIdentity | undefined;
+  /** Which replica for the node reconciles it: only the leader runs the parts (`--leader-elect`). */
+  readonly leader: Leadership;
   /** The kubelet API and metrics ports, once `run` has bound them. */
   servers: RunningServers | undefined;
   private readonly log: Logger;
@@ -69,6 +72,7 @@ export class Burstlet {
   constructor(readonly config: BurstletConfig, deps: BurstletDependencies) {
     this.log = deps.log;
     const bootstrap = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+    this.leader = leadershipFor(config, bootstrap, deps.log);
     this.identity = config.nodeIdentity === "tls-bootstrap"
       ? new NodeIdentity({ bootstrap, nodeName: config.nodeName, log: deps.log, expirationSeconds: deps.tuning?.nodeCertificateSeconds })
       : undefined;
@@ -155,7 +159,7 @@ export class Burstlet {
     this.servers = await startServers({ config: this.config, kubeConfig: this.kubeConfig, provider: this.provider, pods, metrics: this.metrics, usage: this.usage, log: this.log, followPollMs: this.logFollowPollMs });
     this.node.setKubeletPort(this.servers.kubeletPort);
     try {
-      await this.runParts(signal);
+      await this.leader.lead(signal, (leading) => this.runParts(leading));
     } finally {
       this.arm.close();
       await this.servers.close();
