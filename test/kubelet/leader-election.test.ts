@@ -151,8 +151,12 @@ describe("leader election: two burstlet processes for one node", function () {
   it("lets only the leader reconcile: a 20-pod Job completes with one create per pod and no redeployed group", async () => {
     for (const r of replicas) r.start();
     await eventually(async () => assert.equal((await core.readNode({ name: NODE })).status?.conditions?.find((c) => c.type === "Ready")?.status, "True"), { timeoutMs: 120_000, what: "node Ready" });
-    const identities = firstIdentities();
-    assert.ok(identities.every((id) => id !== undefined) && identities[0] !== identities[1], `two identities: ${identities.join(", ")}`);
+    const identities = await eventually(() => {
+      const ids = firstIdentities();
+      assert.ok(ids.every((id) => id !== undefined), `both processes wait to lead: ${ids.join(", ")}`);
+      return ids;
+    }, { timeoutMs: 60_000, what: "both processes to take part in the election" });
+    assert.notEqual(identities[0], identities[1], "an identity of its own for each process");
     const leader = await holder();
     assert.ok(leader !== undefined && identities.includes(leader), `the Lease is held by one of the two (${leader})`);
 
