@@ -1,12 +1,13 @@
 /**
- * burstlet's RBAC objects: a ClusterRole for TLS bootstrap bound to its service account, and one
- * for renewing the node's certificate bound to the node's user (`system:node:<name>`). Everything
+ * burstlet's RBAC objects: a ClusterRole for TLS bootstrap bound to its service account, one for
+ * renewing the node's certificate bound to the node's user (`system:node:<name>`), and a Role in
+ * burstlet's namespace for its replicas' leader Lease, bound to the service account. Everything
  * else the node does is the Node authorizer's to allow, as for any kubelet.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { nodeUser } from "../kubelet/src/constants";
-import { burstletBootstrapRules, burstletNodeRules } from "./virtual-node-spec";
+import { burstletBootstrapRules, burstletLeaderElectionRules, burstletNodeRules } from "./virtual-node-spec";
 
 export interface RbacInput {
   /** Component name, prefix of the logical names. */
@@ -34,5 +35,14 @@ export function declareBurstletRbac(input: RbacInput, opts: pulumi.CustomResourc
   };
   bind("bootstrap", burstletBootstrapRules(), { kind: "ServiceAccount", name: input.serviceAccountName, namespace: input.namespace });
   bind("node", burstletNodeRules(), { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: nodeUser(input.nodeName) });
+
+  const metadata = { name: `${input.objectName}-leader-election`, namespace: input.namespace, labels: input.labels };
+  const role = new k8s.rbac.v1.Role(`${input.name}-leader-election-role`, { metadata, rules: burstletLeaderElectionRules(input.nodeName) }, opts);
+  const binding = new k8s.rbac.v1.RoleBinding(
+    `${input.name}-leader-election-binding`,
+    { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects: [{ kind: "ServiceAccount", name: input.serviceAccountName, namespace: input.namespace }] },
+    opts,
+  );
+  declared.push(role, binding);
   return declared;
 }

@@ -1,14 +1,15 @@
 /**
  * What the VirtualNode component declares, as pure functions: burstlet's labels, its RBAC rules
- * (least privilege: its service account only bootstraps the node's identity; the Node authorizer
- * fences the rest) and the environment of its Deployment. Variable names come from the kubelet's `SETTINGS`, so a renamed
+ * (least privilege: its service account only bootstraps the node's identity and holds its replicas'
+ * leader Lease; the Node authorizer fences the rest) and the environment of its Deployment. Variable names come from the kubelet's `SETTINGS`, so a renamed
  * setting breaks the build instead of a deployment.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { SETTINGS, type LogLevel, type Taint } from "../kubelet/src/config";
-import { HEALTH_PATH, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
+import { HEALTH_PATH, leaderLeaseName, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
 import { WORKLOAD_IDENTITY_AUDIENCE } from "./azure-ids";
+import { HOSTNAME_LABEL } from "./placement";
 
 /** Labels on every object of a virtual node; `instance` is the node name. */
 export function burstletLabels(nodeName: string): Record<string, string> {
@@ -57,6 +58,26 @@ export function burstletNodeRules(): PolicyRule[] {
   return [{ apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/selfnodeclient"], verbs: ["create"] }];
 }
 
+/**
+ * What burstlet's service account needs, in its own namespace, for its replicas to elect a leader:
+ * read and renew the one Lease `burstlet-<node>` (RBAC can restrict get and update by name), and
+ * create it the first time (a create cannot be restricted by name: the authorizer sees no name).
+ * The node's own user cannot hold it: the Node authorizer lets a node write only its heartbeat
+ * Lease in kube-node-lease.
+ */
+export function burstletLeaderElectionRules(nodeName: string): PolicyRule[] {
+  return [
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "update"], resourceNames: [leaderLeaseName(nodeName)] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+  ];
+}
+
+/** Labels that select one virtual node's burstlet pods (the Deployment's selector). */
+export function burstletSelector(nodeName: string): Record<string, string> {
+  const labels = burstletLabels(nodeName);
+  return { "app.kubernetes.io/name": labels["app.kubernetes.io/name"], "app.kubernetes.io/instance": labels["app.kubernetes.io/instance"] };
+}
+
 /** `key=value:effect`, or `none`: the form of the `taint` setting. */
 export function formatTaint(taint: Taint | undefined): string {
   return taint ? `${taint.key}=${taint.value}:${taint.effect}` : "none";
@@ -75,6 +96,8 @@ export interface BurstletSettings {
   readonly capacity?: { readonly cpu?: number; readonly memoryGiB?: number; readonly pods?: number };
   readonly tuning?: BurstletTuning;
   readonly logLevel?: LogLevel;
+  /** Namespace of the replicas' leader Lease: burstlet's own, where its Role lets it hold the Lease. */
+  readonly leaderElectionNamespace?: string;
 }
 
 /**
@@ -155,6 +178,7 @@ export function burstletConfigData(s: BurstletSettings): Record<string, pulumi.I
     ["memory", s.capacity?.memoryGiB],
     ["pods", s.capacity?.pods],
     ["logLevel", s.logLevel],
+    ["leaderElectNamespace", s.leaderElectionNamespace],
     ...Object.entries(TUNING_SETTINGS).map(([field, setting]): [keyof typeof SETTINGS, number | undefined] => [setting, s.tuning?.[field as keyof BurstletTuning]]),
   ];
   for (const [name, value] of optional) {
@@ -226,15 +250,20 @@ export interface PodTemplateInput {
   readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
   readonly kubeletPort: number;
   readonly metricsPort: number;
+  /** Labels of this node's burstlet pods: replicas prefer machines apart from each other. */
+  readonly selector: Record<string, string>;
 }
 
 /**
- * burstlet's pod: kept off virtual nodes (it must never schedule onto the node it runs), non-root
+ * burstlet's pod: kept off virtual nodes (it must never schedule onto the node it runs, and it
+ * tolerates no virtual node's taint), replicas spread over machines when they can be, non-root
  * with a read-only root filesystem (the `restricted` pod security level), configuration from the
  * ConfigMap (its hash in an annotation, so a change rolls the pod). Probes use the metrics port's
  * health endpoint: the kubelet API's `/healthz` requires credentials, as a real kubelet's does.
  */
 export function burstletPodTemplateSpec(p: PodTemplateInput): k8s.types.input.core.v1.PodTemplateSpec {
+  // Readiness means "can lead": a waiting replica is ready too, so rollouts and the disruption budget
+  // count it; nothing routes traffic to burstlet's pods (the API server reaches the node's address).
   const probe = (failureThreshold: number): k8s.types.input.core.v1.Probe => ({
     httpGet: { path: HEALTH_PATH, port: "metrics", scheme: "HTTP" },
     periodSeconds: 10,
@@ -262,6 +291,12 @@ export function burstletPodTemplateSpec(p: PodTemplateInput): k8s.types.input.co
               },
             ],
           },
+        },
+        // Two replicas on one machine would both go with it.
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 100, podAffinityTerm: { topologyKey: HOSTNAME_LABEL, labelSelector: { matchLabels: p.selector } } },
+          ],
         },
       },
       containers: [

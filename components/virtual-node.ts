@@ -1,7 +1,8 @@
 /**
  * VirtualNode: burstlet on any Kubernetes cluster reachable through a provider (AKS or not). A
  * namespace, a service account federated to burstlet's Azure identity, least-privilege RBAC, the
- * configuration, and one burstlet replica that registers the virtual node. Outputs what a workload
+ * configuration, and burstlet's replicas (two by default, on different machines when they can be,
+ * under a disruption budget): they elect a leader, which alone registers and runs the virtual node. Outputs what a workload
  * needs to land there: the node's name, its taint and ready-made placements.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -18,6 +19,7 @@ import {
   burstletLabels,
   burstletPodEnv,
   burstletPodTemplateSpec,
+  burstletSelector,
   burstletWorkloadIdentity,
   type BurstletSettings,
   type BurstletTuning,
@@ -86,6 +88,13 @@ export interface VirtualNodeArgs {
   readonly untainted?: boolean;
   /** What the node advertises. @default the region's ACI quota */
   readonly capacity?: BurstCapacity;
+  /**
+   * burstlet's replicas. They elect a leader on a Lease; the others wait and take over within
+   * 12 s of the leader's end (at once on a graceful stop). With two or more, a disruption budget
+   * keeps one running through drains.
+   * @default 2
+   */
+  readonly replicas?: number;
   /** burstlet's own resources. @default requests 100m / 128Mi, limit 512Mi */
   readonly resources?: ContainerResources;
   /** An existing priority class; @default one is created so burstlet is not preempted by workloads */
@@ -137,6 +146,8 @@ export class VirtualNode extends pulumi.ComponentResource {
     if (this.taint && (!this.taint.key || !["NoSchedule", "PreferNoSchedule", "NoExecute"].includes(this.taint.effect))) {
       throw new InvalidInputError(field("taint"), `needs a key and an effect of NoSchedule, PreferNoSchedule or NoExecute, got ${JSON.stringify(this.taint)}`);
     }
+    const replicas = args.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) throw new InvalidInputError(field("replicas"), `must be a whole number of at least 1, got ${JSON.stringify(args.replicas)}`);
     const tuning = tuningProblem(args.tuning);
     if (tuning) throw new InvalidInputError(field(tuning.field), tuning.message);
     const awaitAnnotations = deploymentAwaitAnnotations(args.deploymentAwait, field("deploymentAwait"));
@@ -170,6 +181,7 @@ export class VirtualNode extends pulumi.ComponentResource {
       capacity: args.capacity,
       tuning: args.tuning,
       logLevel: args.logLevel,
+      leaderElectionNamespace: this.namespace,
     };
     const data = burstletConfigData(settings);
     const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: objectName, namespace: this.namespace, labels }, data }, dependsOnNamespace);
@@ -183,13 +195,15 @@ export class VirtualNode extends pulumi.ComponentResource {
       description: "burstlet runs the virtual node: workloads must not preempt it",
     }, child).metadata.name;
 
+    const selector = burstletSelector(nodeName);
     const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
       metadata: { name: objectName, namespace: this.namespace, labels, annotations: awaitAnnotations },
       spec: {
-        replicas: 1,
-        // Two replicas for one node would fight over it: the old one stops before the new one starts.
-        strategy: { type: "Recreate" },
-        selector: { matchLabels: { "app.kubernetes.io/name": labels["app.kubernetes.io/name"], "app.kubernetes.io/instance": nodeName } },
+        replicas,
+        // Replicas elect a leader, so old and new may overlap: a new pod is ready (waiting to lead)
+        // before an old one stops, and a stopping leader releases its lease to a waiting one.
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+        selector: { matchLabels: selector },
         template: burstletPodTemplateSpec({
           labels,
           configHash,
@@ -202,9 +216,17 @@ export class VirtualNode extends pulumi.ComponentResource {
           resources: args.resources,
           kubeletPort: DEFAULT_KUBELET_PORT,
           metricsPort: DEFAULT_METRICS_PORT,
+          selector,
         }),
       },
     }, { ...child, dependsOn: [serviceAccount, config, ...rbac] });
+    // With one replica a budget of one would block every drain; with more, one always stays to lead.
+    if (replicas >= 2) {
+      new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+        metadata: { name: objectName, namespace: this.namespace, labels },
+        spec: { minAvailable: 1, selector: { matchLabels: selector } },
+      }, dependsOnNamespace);
+    }
 
     this.nodeName = deployment.metadata.apply(() => nodeName);
     this.name = nodeName;

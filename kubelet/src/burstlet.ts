@@ -15,6 +15,7 @@ import { type RunningServers, startServers } from "./api/serve";
 import type { BurstletConfig } from "./config";
 import { cloneKubeConfig, loadKubeConfig } from "./kube/pooled-kube-config";
 import { NodeIdentity } from "./kube/node-identity";
+import { type Leadership, leadershipFor } from "./kube/leader-election";
 import { KubeReferenceReader } from "./kube/reference-reader";
 import type { Logger } from "./log";
 import { NodeController } from "./node/node-controller";
@@ -55,6 +56,8 @@ export class Burstlet {
   readonly metrics = new BurstletMetrics();
   /** The node's client certificate (TLS bootstrap), unless burstlet uses the kubeconfig's own credentials. */
   readonly identity: NodeIdentity | undefined;
+  /** Which replica for the node reconciles it: only the leader runs the parts (`--leader-elect`). */
+  readonly leader: Leadership;
   /** The kubelet API and metrics ports, once `run` has bound them. */
   servers: RunningServers | undefined;
   private readonly log: Logger;
@@ -64,6 +67,7 @@ export class Burstlet {
   constructor(readonly config: BurstletConfig, deps: BurstletDependencies) {
     this.log = deps.log;
     const bootstrap = deps.kubeConfig ?? loadKubeConfig(config.kubeconfig);
+    this.leader = leadershipFor(config, bootstrap, deps.log);
     this.identity = config.nodeIdentity === "tls-bootstrap"
       ? new NodeIdentity({ bootstrap, nodeName: config.nodeName, log: deps.log, expirationSeconds: deps.tuning?.nodeCertificateSeconds })
       : undefined;
@@ -141,9 +145,15 @@ export class Burstlet {
     const pods = { get: (namespace: string, name: string) => this.pods.getPod(namespace, name), list: () => this.pods.listPods() };
     this.servers = await startServers({ config: this.config, kubeConfig: this.kubeConfig, provider: this.provider, pods, metrics: this.metrics, usage: this.provider.stats(), log: this.log, followPollMs: this.logFollowPollMs });
     this.node.setKubeletPort(this.servers.kubeletPort);
+    // Every replica keeps its certificate fresh, leading or waiting to.
+    const renewal = new AbortController();
+    signal.addEventListener("abort", () => renewal.abort(), { once: true });
+    const renewing = this.identity?.run(renewal.signal);
     try {
-      await this.runParts(signal);
+      await this.leader.lead(signal, (leading) => this.runParts(leading));
     } finally {
+      renewal.abort();
+      await renewing;
       this.arm.close();
       await this.servers.close();
     }
@@ -160,7 +170,7 @@ export class Burstlet {
     await Promise.race([this.node.registered, node]);
     if (signal.aborted) return;
     this.log.info("burstlet is running", { node: this.config.nodeName });
-    await Promise.all([node, this.pods.run(signal), this.provider.run(signal), this.identity?.run(signal)]);
+    await Promise.all([node, this.pods.run(signal), this.provider.run(signal)]);
     this.log.info("burstlet stopped; container groups keep running", { node: this.config.nodeName });
   }
 }

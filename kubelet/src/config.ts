@@ -6,7 +6,7 @@
 import { DEFAULT_GROUP_MAXIMA } from "./aci/admission";
 import { DEFAULT_NOT_READY_AFTER_MS } from "./aci/health";
 import { DEFAULT_LOG_READ_SHARE } from "./aci/log-budget";
-import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "./constants";
+import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, leaderLeaseName, VIRTUAL_NODE_TAINT } from "./constants";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 
 /** Values and type in one (a string enum every Pulumi language can read). */
@@ -88,7 +88,35 @@ export interface BurstletConfig {
   readonly logLevel: LogLevel;
   /** How burstlet authenticates to the API server (see {@link NODE_IDENTITIES}). */
   readonly nodeIdentity: NodeIdentityMode;
+  /** Which of several replicas for the node reconciles it (see {@link LeaderElectionConfig}). */
+  readonly leaderElection: LeaderElectionConfig;
 }
+
+/**
+ * Leader election among burstlet's replicas for one node, on the Lease `burstlet-<node>`: only the
+ * leader registers the node and writes anything; the others wait to take over. A leader that could
+ * not renew for `renewDeadlineSeconds` stops and exits before its lease can expire elsewhere
+ * (`leaseDurationSeconds`); a killed leader is replaced within `leaseDurationSeconds +
+ * retryPeriodSeconds`.
+ */
+export interface LeaderElectionConfig {
+  readonly enabled: boolean;
+  /** Namespace of the Lease; `undefined`: the pod's own (its service account's), else `kube-system`. */
+  readonly namespace?: string;
+  readonly leaseDurationSeconds: number;
+  readonly renewDeadlineSeconds: number;
+  readonly retryPeriodSeconds: number;
+}
+
+/**
+ * Takeover after a `kill -9` within leaseDuration + retryPeriod = 12 s; a leader that cannot renew
+ * stops 3 s (leaseDuration − renewDeadline) before any other replica may take over, and tolerates
+ * clocks running up to 10/7 as fast as each other (client-go's defaults are 15, 10 and 2 s).
+ */
+export const LEADER_ELECTION_DEFAULTS = { leaseDurationSeconds: 10, renewDeadlineSeconds: 7, retryPeriodSeconds: 2 } as const;
+
+/** client-go's rule: a leader gets more than one try (with its jitter factor, 1.2 retry periods) before its deadline. */
+const RENEW_DEADLINE_MIN_RETRIES = 1.2;
 
 /**
  * `tls-bootstrap`: as a kubelet, a `system:node:<name>` client certificate obtained through a
@@ -142,6 +170,11 @@ export const SETTINGS = {
   insecureRegistries: ["insecure-registries", "BURSTLET_INSECURE_REGISTRIES", "comma-separated registries reached over plain HTTP (testing only)"],
   logLevel: ["log-level", "BURSTLET_LOG_LEVEL", "debug, info, warn or error (default info)"],
   nodeIdentity: ["node-identity", "BURSTLET_NODE_IDENTITY", "tls-bootstrap (a system:node:<name> certificate through a CSR, as a kubelet; default) or kubeconfig (its own credentials)"],
+  leaderElect: ["leader-elect", "BURSTLET_LEADER_ELECT", "true or false: replicas for one node elect a leader on the Lease burstlet-<node>, and only the leader reconciles (default true)"],
+  leaderElectNamespace: ["leader-elect-namespace", "BURSTLET_LEADER_ELECT_NAMESPACE", "namespace of the leader Lease (default: the pod's own namespace, else kube-system)"],
+  leaderElectLeaseDuration: ["leader-elect-lease-duration-seconds", "BURSTLET_LEADER_ELECT_LEASE_DURATION_SECONDS", `a lease unrenewed this long (by the waiting replica's clock) may be taken over (default ${LEADER_ELECTION_DEFAULTS.leaseDurationSeconds})`],
+  leaderElectRenewDeadline: ["leader-elect-renew-deadline-seconds", "BURSTLET_LEADER_ELECT_RENEW_DEADLINE_SECONDS", `a leader that has not renewed for this long stops and exits; below the lease duration (default ${LEADER_ELECTION_DEFAULTS.renewDeadlineSeconds})`],
+  leaderElectRetryPeriod: ["leader-elect-retry-period-seconds", "BURSTLET_LEADER_ELECT_RETRY_PERIOD_SECONDS", `the leader renews, and the others try, this often (default ${LEADER_ELECTION_DEFAULTS.retryPeriodSeconds})`],
 } as const satisfies Record<string, readonly [string, string, string]>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -216,6 +249,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   if (!(NODE_IDENTITIES as readonly string[]).includes(nodeIdentity)) {
     problems.push(`${where("nodeIdentity")} must be one of ${NODE_IDENTITIES.join(", ")}; got "${nodeIdentity}"`);
   }
+  const leaderElection = parseLeaderElection(raw, number, where, (msg) => problems.push(msg));
+  if (leaderElection.enabled && nodeName.length > 253 - leaderLeaseName("").length) {
+    problems.push(`${where("nodeName")} may have at most ${253 - leaderLeaseName("").length} characters with leader election on (the Lease is named ${leaderLeaseName("<node>")}), got ${nodeName.length}`);
+  }
   const tlsCertFile = raw("tlsCertFile");
   const tlsKeyFile = raw("tlsKeyFile");
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
@@ -276,11 +313,33 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     insecureRegistries: (raw("insecureRegistries") ?? "").split(",").map((r) => r.trim()).filter(Boolean),
     logLevel: logLevel as LogLevel,
     nodeIdentity: nodeIdentity as NodeIdentityMode,
+    leaderElection,
   };
   if (problems.length > 0) {
     throw new ConfigError(`invalid burstlet configuration:\n  - ${problems.join("\n  - ")}`);
   }
   return config;
+}
+
+type NumberSetting = (name: SettingName, fallback: number | undefined, opts?: { integer?: boolean; min?: number; max?: number }) => number | undefined;
+
+function parseLeaderElection(raw: (name: SettingName) => string | undefined, number: NumberSetting, where: (name: SettingName) => string, problem: (msg: string) => void): LeaderElectionConfig {
+  const flag = raw("leaderElect") ?? "true";
+  if (flag !== "true" && flag !== "false") problem(`${where("leaderElect")} must be true or false, got "${flag}"`);
+  const namespace = raw("leaderElectNamespace");
+  if (namespace !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)) problem(`${where("leaderElectNamespace")} must be a namespace name (a DNS label), got "${namespace}"`);
+  const d = LEADER_ELECTION_DEFAULTS;
+  // The Lease records its duration in whole seconds.
+  const leaseDurationSeconds = number("leaderElectLeaseDuration", d.leaseDurationSeconds, { integer: true, min: 1 }) ?? d.leaseDurationSeconds;
+  const renewDeadlineSeconds = number("leaderElectRenewDeadline", d.renewDeadlineSeconds) ?? d.renewDeadlineSeconds;
+  const retryPeriodSeconds = number("leaderElectRetryPeriod", d.retryPeriodSeconds) ?? d.retryPeriodSeconds;
+  if (renewDeadlineSeconds >= leaseDurationSeconds) {
+    problem(`${where("leaderElectRenewDeadline")} must be below ${where("leaderElectLeaseDuration")} (${renewDeadlineSeconds} ≥ ${leaseDurationSeconds}): a leader must stop before another replica may take over`);
+  }
+  if (renewDeadlineSeconds <= RENEW_DEADLINE_MIN_RETRIES * retryPeriodSeconds) {
+    problem(`${where("leaderElectRenewDeadline")} must exceed ${RENEW_DEADLINE_MIN_RETRIES} × ${where("leaderElectRetryPeriod")} (${renewDeadlineSeconds} ≤ ${RENEW_DEADLINE_MIN_RETRIES * retryPeriodSeconds}), so a leader retries before it gives up`);
+  }
+  return { enabled: flag !== "false", namespace, leaseDurationSeconds, renewDeadlineSeconds, retryPeriodSeconds };
 }
 
 /** `--help` text listing every setting with its variable. */

@@ -35,6 +35,15 @@ export const VIRTUAL_NODE_LABELS: Readonly<Record<string, string>> = {
 /** The default name of the virtual node. */
 export const DEFAULT_NODE_NAME = "burstlet";
 
+/**
+ * The Lease (coordination.k8s.io/v1, in burstlet's own namespace) that burstlet's replicas for one
+ * node elect their leader on. Not the node's heartbeat Lease in `kube-node-lease`, which the Node
+ * authorizer lets only the node itself write.
+ */
+export function leaderLeaseName(nodeName: string): string {
+  return `burstlet-${nodeName}`;
+}
+
 /** Tags burstlet writes on every container group, so that groups can be adopted and collected. */
 export const TAGS = {
   cluster: "burstlet.io/cluster",

@@ -35,7 +35,7 @@ import { DEFAULT_TIMING, type LifecycleTiming } from "./lifecycle";
 import { CallLog, type RecordOptions } from "./record";
 import type { StoredGroup } from "./render";
 import { createRequestListener } from "./server";
-import { AciService } from "./service";
+import { AciService, type GroupRestartRecord } from "./service";
 import { loadSpec } from "./spec";
 import { METRICS_DEFAULT_LIMIT, MetricsService } from "./monitor/metrics-service";
 import { loadMetricsSpec } from "./monitor/schema";
@@ -52,6 +52,7 @@ export { BUILT_IN_ROLE_DEFINITIONS, type RoleDefinition } from "./roles";
 export type { FaultSettings } from "./faults";
 export type { CallRecord, BodyRecord, RecordOptions } from "./record";
 export type { StoredGroup } from "./render";
+export type { GroupRestartRecord } from "./service";
 export type { LifecycleTiming } from "./lifecycle";
 export type { ThrottleLimits, BucketLimit, WindowLimit } from "./throttle";
 export type { QuotaLimits } from "./catalog";
@@ -149,6 +150,8 @@ export interface AciEmulator {
   readonly authorization: Authorizer | undefined;
   /** Current container groups, in creation order. */
   groups(): ReadonlyArray<StoredGroup>;
+  /** Every redeploy (a changed create-or-update) and restart of an existing group, in order. */
+  groupRestarts(): ReadonlyArray<GroupRestartRecord>;
   /** Adds a resource group at runtime. */
   addResourceGroup(name: string): void;
   /** Removes a group at once, as if deleted outside its owner or lost by the service; false if absent. */
@@ -295,6 +298,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     tokens,
     authorization,
     groups: () => service.list(),
+    groupRestarts: () => service.restarts(),
     addResourceGroup: (name) => {
       service.addResourceGroup(name);
       if (authorization && options.authorization !== false && options.authorization?.grantDefault !== false) authorization.assign(contributorOn(tokens.principal.objectId, subscriptionId, name));

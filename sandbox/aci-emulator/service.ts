@@ -53,6 +53,17 @@ interface AsyncOperation {
 
 const MAX_FINISHED_OPERATIONS = 20_000;
 
+/** A group whose containers were started anew while it existed: what its workload sees as a restart. */
+export interface GroupRestartRecord {
+  readonly group: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  /** `redeploy`: a create-or-update with a changed spec replaced the group; `restart`: the Restart operation. */
+  readonly cause: "redeploy" | "restart";
+  /** The group's state just before (`Running` means running containers were killed). */
+  readonly stateBefore: string;
+}
+
 export class AciService {
   private readonly groups = new Map<string, StoredGroup>();
   private readonly operations = new Map<string, AsyncOperation>();
@@ -60,6 +71,7 @@ export class AciService {
   private readonly usage = new Map<string, catalog.RegionUsage>();
   private readonly rgByLower: Map<string, string>;
   private ipCounter = 0;
+  private readonly restartLog: GroupRestartRecord[] = [];
 
   constructor(private readonly config: ServiceConfig) {
     this.rgByLower = new Map(config.resourceGroups.map((rg) => [rg.toLowerCase(), rg]));
@@ -68,6 +80,11 @@ export class AciService {
   /** Current container groups, in creation order. */
   list(): StoredGroup[] {
     return [...this.groups.values()];
+  }
+
+  /** Every redeploy and restart of an existing group, in order (read-only; for tests and benchmarks). */
+  restarts(): readonly GroupRestartRecord[] {
+    return this.restartLog;
   }
 
   /** Adds a resource group at runtime. */
@@ -113,9 +130,12 @@ export class AciService {
       case "ContainerGroups_List":
       case "ContainerGroups_ListByResourceGroup":
         return this.page(req, rg);
-      case "ContainerGroups_Restart":
-        this.mustGetActive(rg, name).runtime.restart();
+      case "ContainerGroups_Restart": {
+        const group = this.mustGetActive(rg, name);
+        this.restartLog.push({ group: name, at: Date.now(), cause: "restart", stateBefore: group.runtime.state });
+        group.runtime.restart();
         return { status: 204 };
+      }
       case "ContainerGroups_Stop":
         this.mustGetActive(rg, name).runtime.stop();
         return { status: 204 };
@@ -160,6 +180,7 @@ export class AciService {
       existing.spec = spec;
       if (unchanged) return { status: 200, body: renderGroup(existing, { instanceView: true }) };
       // A changed group is redeployed; its cores are re-counted.
+      this.restartLog.push({ group: name, at: Date.now(), cause: "redeploy", stateBefore: existing.runtime.state });
       existing.runtime.dispose();
       this.removeUsage(existing);
       const replaced = this.store(rg, name, location, spec, existing);

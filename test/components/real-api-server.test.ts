@@ -7,10 +7,11 @@
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import { X509Certificate } from "node:crypto";
-import { CertificatesV1Api, CoreV1Api, type KubernetesObject, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
+import { CertificatesV1Api, CoordinationV1Api, CoreV1Api, type KubernetesObject, KubernetesObjectApi, PatchStrategy, setHeaderOptions, type V1Pod } from "@kubernetes/client-node";
 import { BurstJob } from "../../components/burst-job";
 import { VirtualNode, type VirtualNodeArgs } from "../../components/virtual-node";
 import { VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
+import { loadKubeConfig } from "../../kubelet/src/kube/pooled-kube-config";
 import { createLogger } from "../../kubelet/src/log";
 import { statusOf } from "../../kubelet/src/util/kube-errors";
 import type { ControlPlane } from "../../sandbox/control-plane";
@@ -92,7 +93,7 @@ describe("component manifests against a real API server", function () {
 
     it("declares every kind the components are meant to", () => {
       const kinds = new Set(manifests.map((m) => m.kind));
-      for (const kind of ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "ConfigMap", "PriorityClass", "Deployment", "Job", "Node"]) {
+      for (const kind of ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "PriorityClass", "Deployment", "PodDisruptionBudget", "Job", "Node"]) {
         assert.ok(kinds.has(kind), `no ${kind} among ${[...kinds].join(", ")}`);
       }
       assert.equal(manifests.filter((m) => m.kind === "Job").length, 3);
@@ -126,6 +127,8 @@ describe("component manifests against a real API server", function () {
     const nodeName = `rbac-${suffix()}`;
     const namespace = `burstlet-${nodeName}`;
     const serviceAccount = "burstlet";
+    // As the VirtualNode's ConfigMap sets it: the leader Lease in burstlet's namespace, held with the service account's token.
+    const leaderElection = ["--leader-elect=true", `--leader-elect-namespace=${namespace}`];
     const logLines: string[] = [];
     /** What the API server refused burstlet, as it worded it (the rest of the log line is noise). */
     const forbidden = (): string[] =>
@@ -176,6 +179,8 @@ describe("component manifests against a real API server", function () {
         `ClusterRoleBinding//burstlet-${nodeName}-bootstrap`,
         `ClusterRoleBinding//burstlet-${nodeName}-node`,
         `Namespace//${namespace}`,
+        `Role/${namespace}/burstlet-${nodeName}-leader-election`,
+        `RoleBinding/${namespace}/burstlet-${nodeName}-leader-election`,
         `ServiceAccount/${namespace}/${serviceAccount}`,
       ]);
     });
@@ -183,7 +188,7 @@ describe("component manifests against a real API server", function () {
     it("bootstraps the node's identity from the service account and registers a Ready node as system:node:<name>", async () => {
       const kubeconfigPath = await cp.serviceAccountKubeconfig(namespace, serviceAccount);
       const log = createLogger("debug", (line) => logLines.push(line));
-      const starting = startSandboxBurstlet(cp, { nodeName, kubeconfigPath, log, signal: stopping.signal, nodeIdentity: "tls-bootstrap" });
+      const starting = startSandboxBurstlet(cp, { nodeName, kubeconfigPath, log, signal: stopping.signal, nodeIdentity: "tls-bootstrap", flags: leaderElection });
       const refused = untilOrForbidden("registration", () => new Promise<never>(() => undefined), 10 * 60_000);
       try {
         sandbox = await Promise.race([starting, refused]);
@@ -206,6 +211,18 @@ describe("component manifests against a real API server", function () {
       assert.equal(mine.length, 1, "one CSR, sent with the service account's token");
       assert.equal(mine[0].spec.signerName, "kubernetes.io/kube-apiserver-client-kubelet");
       assert.ok(mine[0].status?.conditions?.some((c) => c.type === "Approved" && c.reason === "AutoApproved"), "the controller-manager's approver approved it");
+    });
+
+    it("holds its leader Lease in its namespace with the service account's token, and no other Lease", async () => {
+      assert.ok(sandbox, "burstlet is running");
+      const lease = await cp.kubeConfig().makeApiClient(CoordinationV1Api).readNamespacedLease({ namespace, name: `burstlet-${nodeName}` });
+      assert.equal(lease.spec?.holderIdentity, sandbox.burstlet.leader.identity);
+      assert.ok(sandbox.burstlet.leader.isLeader);
+      const kubeconfigPath = await cp.serviceAccountKubeconfig(namespace, serviceAccount);
+      const asServiceAccount = loadKubeConfig(kubeconfigPath).makeApiClient(CoordinationV1Api);
+      await assert.rejects(asServiceAccount.readNamespacedLease({ namespace, name: "burstlet-another-node" }), (err) => statusOf(err) === 403, "get is limited to its own Lease by name");
+      await assert.rejects(asServiceAccount.readNamespacedLease({ namespace: "kube-node-lease", name: nodeName }), (err) => statusOf(err) === 403, "the node's heartbeat Lease is not the service account's");
+      await assert.rejects(asServiceAccount.deleteNamespacedLease({ namespace, name: `burstlet-${nodeName}` }), (err) => statusOf(err) === 403, "it cannot delete the Lease");
     });
 
     it("runs a pod that tolerates the taint, reads a secret, mounts a config map and its service account token", async () => {
@@ -303,7 +320,7 @@ describe("component manifests against a real API server", function () {
       await admin.patchNode({ name: nodeName, body: { spec: { taints: [...(node.spec?.taints ?? []), maintenance] } } }, setHeaderOptions("Content-Type", PatchStrategy.MergePatch));
       const kubeconfigPath = await cp.serviceAccountKubeconfig(namespace, serviceAccount);
       const log = createLogger("debug", (line) => logLines.push(line));
-      const starting = startSandboxBurstlet(cp, { nodeName, kubeconfigPath, log, signal: stopping.signal, nodeIdentity: "tls-bootstrap" });
+      const starting = startSandboxBurstlet(cp, { nodeName, kubeconfigPath, log, signal: stopping.signal, nodeIdentity: "tls-bootstrap", flags: leaderElection });
       try {
         sandbox = await Promise.race([starting, untilOrForbidden("registration after the restart", () => new Promise<never>(() => undefined), 5 * 60_000)]);
       } catch (err) {

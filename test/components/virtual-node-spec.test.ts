@@ -16,6 +16,7 @@ describe("virtual-node-spec", () => {
       taint: VIRTUAL_NODE_TAINT,
       capacity: { cpu: 100, memoryGiB: 400, pods: 100 },
       logLevel: "debug",
+      leaderElectionNamespace: "burst-system",
     }) as Record<string, string>;
     const env = { ...data, [SETTINGS.nodeAddress[1]]: "10.224.0.7" };
     assert.equal(burstletPodEnv()[0].name, SETTINGS.nodeAddress[1]);
@@ -27,6 +28,7 @@ describe("virtual-node-spec", () => {
     assert.deepEqual(config.capacity, { cpu: 100, memoryGiB: 400, pods: 100 });
     assert.equal(config.nodeAddress, "10.224.0.7");
     assert.equal(config.logLevel, "debug");
+    assert.deepEqual([config.leaderElection.enabled, config.leaderElection.namespace], [true, "burst-system"]);
   });
 
   it("passes tuning to the kubelet under its own settings, and leaves the rest to the kubelet's defaults", () => {

@@ -31,7 +31,10 @@ describe("VirtualNode", () => {
       "ConfigMap/burstlet/burstlet",
       "Deployment/burstlet/burstlet",
       "Namespace//burstlet",
+      "PodDisruptionBudget/burstlet/burstlet",
       "PriorityClass//burstlet",
+      "Role/burstlet/burstlet-leader-election",
+      "RoleBinding/burstlet/burstlet-leader-election",
       "ServiceAccount/burstlet/burstlet",
     ]);
     assert.equal(await valueOf(node.nodeName), "burstlet");
@@ -48,14 +51,23 @@ describe("VirtualNode", () => {
     assert.equal(pod.spec.serviceAccountName, "burstlet");
   });
 
-  it("runs one replica with Recreate, probes, resources and a priority class, off virtual nodes", async () => {
+  it("runs two replicas that roll one at a time, prefer different machines and stay off virtual nodes, under a disruption budget", async () => {
     const { resources } = await declared(() => new VirtualNode("vn", args));
-    const spec = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec;
-    assert.equal(spec.replicas, 1);
-    assert.deepEqual(spec.strategy, { type: "Recreate" });
+    const deployment = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs;
+    const spec = deployment.spec;
+    assert.equal(spec.replicas, 2);
+    assert.deepEqual(spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, "a new replica is ready to lead before an old one stops");
     const pod = spec.template.spec;
     assert.equal(pod.priorityClassName, "burstlet");
-    assert.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0], { key: "type", operator: "NotIn", values: ["virtual-kubelet"] });
+    assert.deepEqual(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms, [{ matchExpressions: [{ key: "type", operator: "NotIn", values: ["virtual-kubelet"] }, { key: "kubernetes.io/os", operator: "In", values: ["linux"] }] }]);
+    assert.equal(pod.tolerations, undefined, "no toleration: a virtual node's taint keeps burstlet off it too");
+    assert.deepEqual(pod.affinity.podAntiAffinity, {
+      preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: spec.selector.matchLabels } } }],
+    });
+    for (const [key, value] of Object.entries(spec.selector.matchLabels as Record<string, string>)) assert.equal(spec.template.metadata.labels[key], value, "the selector matches the pods");
+    const pdb = oneOfType(resources, "kubernetes:policy/v1:PodDisruptionBudget").inputs;
+    assert.deepEqual(pdb.spec, { minAvailable: 1, selector: { matchLabels: spec.selector.matchLabels } });
+    assert.equal(pdb.metadata.namespace, deployment.metadata.namespace);
     const [container] = pod.containers;
     assert.equal(container.image, "burstlet:test");
     for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) assert.deepEqual(probe.httpGet, { path: "/healthz", port: "metrics", scheme: "HTTP" });
@@ -63,6 +75,15 @@ describe("VirtualNode", () => {
     assert.deepEqual(container.resources.requests, { cpu: "100m", memory: "128Mi" });
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.deepEqual((container.ports as { containerPort: number }[]).map((p) => p.containerPort), [10250, 10255]);
+  });
+
+  it("takes a replica count; one replica gets no disruption budget (it would block every drain)", async () => {
+    const { resources } = await declared(() => new VirtualNode("vn", { ...args, replicas: 3 }));
+    assert.equal(oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.replicas, 3);
+    assert.equal(oneOfType(resources, "kubernetes:policy/v1:PodDisruptionBudget").inputs.spec.minAvailable, 1);
+    const single = await declared(() => new VirtualNode("vn", { ...args, replicas: 1 }));
+    assert.equal(oneOfType(single.resources, "kubernetes:apps/v1:Deployment").inputs.spec.replicas, 1);
+    assert.equal(ofType(single.resources, "kubernetes:policy/v1:PodDisruptionBudget").length, 0);
   });
 
   it("sets the kubelet's settings under the variable names the kubelet reads", async () => {
@@ -78,13 +99,14 @@ describe("VirtualNode", () => {
       [SETTINGS.subnetId[1]]: subnetId,
       [SETTINGS.clusterDnsIp[1]]: "10.0.0.10",
       [SETTINGS.pods[1]]: "200",
+      [SETTINGS.leaderElectNamespace[1]]: "burstlet",
     });
     const container = oneOfType(resources, "kubernetes:apps/v1:Deployment").inputs.spec.template.spec.containers[0];
     assert.deepEqual(container.envFrom, [{ configMapRef: { name: "burstlet" } }]);
     assert.deepEqual(container.env, [{ name: SETTINGS.nodeAddress[1], valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]);
   });
 
-  it("lets the service account only bootstrap the node's identity, and the node's user only renew it", async () => {
+  it("lets the service account only bootstrap the node's identity and hold its leader Lease, and the node's user only renew its certificate", async () => {
     const { resources } = await declared(() => new VirtualNode("vn", { ...args, nodeName: "aci-1" }));
     const roles = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole");
     const rulesOf = (name: string): unknown => roles.find((r) => r.inputs.metadata.name === name)?.inputs.rules;
@@ -94,7 +116,14 @@ describe("VirtualNode", () => {
     ]);
     assert.deepEqual(rulesOf("burstlet-aci-1-node"), [{ apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests/selfnodeclient"], verbs: ["create"] }]);
     assert.equal(roles.length, 2, "no other role: the Node authorizer fences the rest");
-    assert.equal(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role").length, 0, "no lease role: a node's own Lease is the Node authorizer's");
+    const role = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role").inputs;
+    assert.equal(role.metadata.namespace, "burstlet");
+    assert.deepEqual(role.rules, [
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "update"], resourceNames: ["burstlet-aci-1"] },
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+    ], "one Lease by name; create alone cannot be restricted by name");
+    const roleBinding = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").inputs;
+    assert.deepEqual([roleBinding.metadata.namespace, roleBinding.roleRef, roleBinding.subjects], ["burstlet", { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "burstlet-aci-1-leader-election" }, [{ kind: "ServiceAccount", name: "burstlet", namespace: "burstlet" }]]);
     const subjects = Object.fromEntries(ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").map((b) => [b.inputs.metadata.name, b.inputs.subjects]));
     assert.deepEqual(subjects, {
       "burstlet-aci-1-bootstrap": [{ kind: "ServiceAccount", name: "burstlet", namespace: "burstlet" }],
@@ -131,6 +160,8 @@ describe("VirtualNode", () => {
     assert.throws(() => new VirtualNode("bad", { ...args, deploymentAwait: { timeoutSeconds: 0 } }), /VirtualNode "bad": deploymentAwait\.timeoutSeconds: must be a whole number of seconds of at least 1, got 0/);
     assert.throws(() => new VirtualNode("bad", { ...args, deploymentAwait: { skip: true, timeoutSeconds: 60 } }), /VirtualNode "bad": deploymentAwait: set only one of `skip` or `timeoutSeconds`/);
     assert.throws(() => new VirtualNode("bad", { ...args, nodeName: "Not_A_Name" }), /VirtualNode "bad": nodeName: must be a DNS name/);
+    assert.throws(() => new VirtualNode("bad", { ...args, replicas: 0 }), /VirtualNode "bad": replicas: must be a whole number of at least 1, got 0/);
+    assert.throws(() => new VirtualNode("bad", { ...args, replicas: 1.5 }), /VirtualNode "bad": replicas: must be a whole number of at least 1, got 1\.5/);
     assert.throws(() => new VirtualNode("bad", { ...args, namespace: "a.b" }), /VirtualNode "bad": namespace: must be a DNS label/);
     assert.throws(() => new VirtualNode("bad", { ...args, tuning: { armReadBurst: 2.5 } }), /VirtualNode "bad": tuning\.armReadBurst: must be a whole number of at least 1, got 2\.5/);
     assert.throws(() => new VirtualNode("bad", { ...args, tuning: { statusSteadySeconds: 0 } }), /VirtualNode "bad": tuning\.statusSteadySeconds: must be a number above 0, got 0/);

@@ -48,6 +48,8 @@ describe("the plugin package for other Pulumi languages, started as the engine s
     assert.match(virtualNode.inputProperties.deploymentAwait.description ?? "", /How `pulumi up` waits for burstlet's Deployment/);
     assert.equal(virtualNode.inputProperties.deploymentAwait.$ref, "#/types/burstlet:index:DeploymentAwait");
     assert.equal(virtualNode.inputProperties.identity.$ref, "#/types/burstlet:index:AzureIdentity");
+    assert.equal(virtualNode.inputProperties.replicas.type, "number");
+    assert.match(virtualNode.inputProperties.replicas.description ?? "", /elect a leader/);
     assert.equal(schema.resources["burstlet:index:HybridCluster"].inputProperties.network.$ref, "#/types/burstlet:index:AddressPlanArgs");
   });
 

@@ -239,3 +239,26 @@ describe("parseConfig: failure handling settings", () => {
     assert.throws(() => parseConfig(["--max-group-cpu=lots"], REQUIRED), /--max-group-cpu \(BURSTLET_MAX_GROUP_CPU\) must be a number above 0, got "lots"/);
   });
 });
+
+describe("parseConfig: leader election", () => {
+  it("elects a leader by default, with a takeover bound of 12 s (lease 10 s + retry 2 s) and a renew deadline of 7 s", () => {
+    const { leaderElection } = parseConfig([], REQUIRED_ENV);
+    assert.deepEqual(leaderElection, { enabled: true, namespace: undefined, leaseDurationSeconds: 10, renewDeadlineSeconds: 7, retryPeriodSeconds: 2 });
+    assert.ok(leaderElection.leaseDurationSeconds + leaderElection.retryPeriodSeconds <= 15);
+  });
+
+  it("turns off, takes a namespace and durations by flag or variable", () => {
+    const config = parseConfig(["--leader-elect=false", "--leader-elect-namespace=ops", "--leader-elect-lease-duration-seconds=20"], { ...REQUIRED_ENV, BURSTLET_LEADER_ELECT_RENEW_DEADLINE_SECONDS: "12.5", BURSTLET_LEADER_ELECT_RETRY_PERIOD_SECONDS: "3" });
+    assert.deepEqual(config.leaderElection, { enabled: false, namespace: "ops", leaseDurationSeconds: 20, renewDeadlineSeconds: 12.5, retryPeriodSeconds: 3 });
+  });
+
+  it("refuses durations that would let two leaders overlap or a leader give up untried, and a namespace that is no name", () => {
+    assert.match(problemsOf(["--leader-elect=yes"]), /--leader-elect \(BURSTLET_LEADER_ELECT\) must be true or false, got "yes"/);
+    assert.match(problemsOf(["--leader-elect-renew-deadline-seconds=10"]), /--leader-elect-renew-deadline-seconds .* must be below --leader-elect-lease-duration-seconds .*\(10 ≥ 10\)/);
+    assert.match(problemsOf(["--leader-elect-retry-period-seconds=6"]), /must exceed 1.2 × --leader-elect-retry-period-seconds/);
+    assert.match(problemsOf(["--leader-elect-lease-duration-seconds=7.5"]), /--leader-elect-lease-duration-seconds .* must be an integer/);
+    assert.match(problemsOf(["--leader-elect-namespace=Ops_1"]), /--leader-elect-namespace .* must be a namespace name/);
+    assert.match(problemsOf([`--node-name=${"a".repeat(250)}`]), /at most 244 characters with leader election on \(the Lease is named burstlet-<node>\)/);
+    assert.equal(parseConfig(["--leader-elect=false", `--node-name=${"a".repeat(250)}`], REQUIRED_ENV).nodeName.length, 250);
+  });
+});

@@ -105,6 +105,18 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
     assert.equal(restarted.containers[0].instanceView?.events?.find((e) => e.name === "Killing")?.count, 2);
   });
 
+  it("counts every redeploy and restart of an existing group, with its state before, and not an unchanged create-or-update", async () => {
+    const before = emu.groupRestarts().length;
+    await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "counted", group(emu, { command: ["sleep", "1000"] }), POLL);
+    await getUntil(client, emu, "counted", (x) => x.instanceView?.state === "Running");
+    await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "counted", group(emu, { command: ["sleep", "1000"] }), POLL);
+    assert.deepEqual(emu.groupRestarts().slice(before), [], "the same spec again changes nothing");
+    await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "counted", group(emu, { command: ["sleep", "2000"] }), POLL);
+    await getUntil(client, emu, "counted", (x) => x.instanceView?.state === "Running");
+    await client.containerGroups.beginRestartAndWait(emu.resourceGroup, "counted", POLL);
+    assert.deepEqual(emu.groupRestarts().slice(before).map((r) => [r.group, r.cause, r.stateBefore]), [["counted", "redeploy", "Running"], ["counted", "restart", "Running"]]);
+  });
+
   it("updates tags with PATCH", async () => {
     const updated = await client.containerGroups.update(emu.resourceGroup, "svc", { tags: { pod: "default/svc" } });
     assert.deepEqual(updated.tags, { pod: "default/svc" });
