@@ -136,7 +136,9 @@ export class Burstlet {
     this.logFollowPollMs = t.logFollowPollMs;
     const queues = [this.pods.fromKubernetes, this.pods.deleteFromKubernetes, this.pods.statusFromProvider];
     for (const q of queues) q.observer = (ms, failed) => this.metrics.reconciled(q.name, ms, failed);
-    this.metrics.observe({ buckets: { read: this.arm.reads, write: this.arm.writes }, queues, tracker: this.provider.tracker, deletions: this.provider.deletions, pods: () => this.pods.listPods() });
+    const logReads = this.arm.logReads;
+    const logBudget = { get waitedMs() { return logReads.waitedMs; }, get queued() { return logReads.waiting; } };
+    this.metrics.observe({ buckets: { read: this.arm.reads, write: this.arm.writes, log: logBudget }, records: () => this.pods.records.counts(), queues, tracker: this.provider.tracker, deletions: this.provider.deletions, pods: () => this.pods.listPods() });
   }
 
   /** Runs until `signal` aborts. `ready` resolves once the node is registered and resynced. */

@@ -18,12 +18,18 @@ export interface ArmCall {
 
 /** The running parts metrics are read from when scraped. */
 export interface MetricSources {
-  readonly buckets: Readonly<Record<"read" | "write", { readonly waitedMs: number; readonly queued: number }>>;
+  /** ARM's read and write budgets, and the log reads' share of the read budget. */
+  readonly buckets: Readonly<Record<BudgetKind, { readonly waitedMs: number; readonly queued: number }>>;
   readonly queues: ReadonlyArray<{ readonly name: string; readonly depth: number; readonly delayedCount: number }>;
   readonly tracker: { maxStalenessSeconds(): number; readonly size: number };
   readonly deletions: { readonly pending: number };
   readonly pods: () => readonly V1Pod[];
+  /** Pod records by where their backing is. */
+  readonly records?: () => Readonly<Record<string, number>>;
 }
+
+type BudgetKind = "read" | "write" | "log";
+const BUDGETS: readonly BudgetKind[] = ["read", "write", "log"];
 
 const PHASES = ["Pending", "Running", "Succeeded", "Failed", "Unknown"] as const;
 
@@ -36,7 +42,7 @@ export class BurstletMetrics {
   private readonly reconcile = new Histogram({ name: "burstlet_reconcile_duration_seconds", help: "Duration of one reconcile of a work queue key, by queue and result", labelNames: ["queue", "result"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
   private readonly monitorRequests = new Counter({ name: "burstlet_azure_monitor_requests_total", help: "HTTP requests to the Azure Monitor metrics batch API, by result (status code, or error when no answer came)", labelNames: ["code"], registers: [this.registry] });
   private readonly apiRequests = new Counter({ name: "burstlet_kubelet_api_requests_total", help: "Requests to the kubelet API, by route and status code", labelNames: ["route", "code"], registers: [this.registry] });
-  private readonly lastWaitedMs: Record<"read" | "write", number> = { read: 0, write: 0 };
+  private readonly lastWaitedMs: Record<BudgetKind, number> = { read: 0, write: 0, log: 0 };
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: "burstlet_" });
@@ -49,14 +55,15 @@ export class BurstletMetrics {
     new Counter({
       name: "burstlet_arm_budget_wait_seconds_total", help: "Time ARM calls spent waiting for a token of burstlet's own budget", labelNames: ["kind"], registers: r,
       collect() {
-        for (const kind of ["read", "write"] as const) {
+        for (const kind of BUDGETS) {
           const waited = sources.buckets[kind].waitedMs;
           this.inc({ kind }, Math.max(0, waited - lastWaitedMs[kind]) / 1000);
           lastWaitedMs[kind] = waited;
         }
       },
     });
-    new Gauge({ name: "burstlet_arm_budget_waiters", help: "ARM calls waiting for a token now", labelNames: ["kind"], registers: r, collect() { for (const kind of ["read", "write"] as const) this.set({ kind }, sources.buckets[kind].queued); } });
+    new Gauge({ name: "burstlet_arm_budget_waiters", help: "ARM calls waiting for a token now", labelNames: ["kind"], registers: r, collect() { for (const kind of BUDGETS) this.set({ kind }, sources.buckets[kind].queued); } });
+    new Gauge({ name: "burstlet_pod_records", help: "Pods the controller keeps a record of, by where their backing is", labelNames: ["backing"], registers: r, collect() { for (const [backing, n] of Object.entries(sources.records?.() ?? {})) this.set({ backing }, n); } });
     new Gauge({ name: "burstlet_workqueue_depth", help: "Keys waiting in a work queue (not counting delayed retries)", labelNames: ["queue"], registers: r, collect() { for (const q of sources.queues) this.set({ queue: q.name }, q.depth); } });
     new Gauge({ name: "burstlet_workqueue_delayed", help: "Keys waiting for their retry backoff", labelNames: ["queue"], registers: r, collect() { for (const q of sources.queues) this.set({ queue: q.name }, q.delayedCount); } });
     new Gauge({ name: "burstlet_status_staleness_seconds", help: "Age of the oldest status read among tracked pods", registers: r, collect() { this.set(sources.tracker.maxStalenessSeconds()); } });

@@ -182,6 +182,9 @@ describe("kubelet API (through the real API server)", function () {
     }
     assert.match(text, /^burstlet_pods\{phase="Running"\} [1-9]/m);
     assert.match(text, /^burstlet_container_groups_created_total [1-9]/m);
+    assert.match(text, /^burstlet_pod_records\{backing="running"\} [1-9]/m, "pods whose groups run have records");
+    assert.match(text, /^burstlet_arm_budget_waiters\{kind="log"\} 0/m, "the log share's waiters");
+    for (const queue of ["fromKubernetes", "deleteFromKubernetes", "statusFromProvider"]) assert.match(text, new RegExp(`^burstlet_workqueue_depth\\{queue="${queue}"\\}`, "m"), queue);
     assert.match(text, /^burstlet_arm_requests_total\{method="PUT",kind="write",code="20[01]"\} [1-9]/m);
     assert.equal((await fetch(`http://127.0.0.1:${sandbox.burstlet.servers!.metricsPort}/healthz`)).status, 200);
   });
