@@ -34,7 +34,11 @@ export interface PodControllerOptions {
   readonly log: Logger;
   /** Workers for creates and for status writes. @default 8 */
   readonly workers?: number;
-  /** Deletions in flight at once (each mostly waits for its group to go). @default 64 */
+  /**
+   * Deletions in flight at once. Each mostly waits for its group to go, and the deletion watch
+   * confirms all of them with a few reads per round, so many in flight cost less than few: the ARM
+   * write budget is what paces them. @default 1000
+   */
   readonly deleteWorkers?: number;
   /** How often backing whose pod is gone is collected. @default 60_000 */
   readonly gcIntervalMs?: number;
@@ -104,7 +108,7 @@ export class PodController {
     const onError = (queue: string) => (key: string, err: unknown) => this.log.warn("reconcile failed; will retry", { queue, pod: key, error: err });
     await Promise.all([
       this.fromKubernetes.run(workers, (key) => this.reconcile(key), signal, onError("fromKubernetes")),
-      this.deleteFromKubernetes.run(this.options.deleteWorkers ?? 64, (key) => this.deleteBacking(key), signal, onError("deleteFromKubernetes")),
+      this.deleteFromKubernetes.run(this.options.deleteWorkers ?? 1_000, (key) => this.deleteBacking(key), signal, onError("deleteFromKubernetes")),
       this.statusFromProvider.run(Math.max(2, workers / 2), (key) => this.writeStatus(key), signal, onError("statusFromProvider")),
       this.gcLoop(signal),
     ]);
