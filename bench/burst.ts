@@ -9,7 +9,8 @@
  *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N),
  *   monitorCalls and monitorCallsPerSecondSteady (Azure Monitor metrics batch calls, which draw on
  *   their own budget and are not ARM calls), then
- *   scaleInS (Job deleted → no container group left) with the ARM reads and writes it took.
+ *   scaleInS (Job deleted → no container group left) with the ARM reads and writes it took, and when
+ *   its first and last DELETE were sent.
  * Progress goes to stderr; the JSON line alone goes to stdout. Burstlet's own settings can be given as
  * BURSTLET_* environment variables (see `node kubelet/dist/main.js --help`).
  */
@@ -126,7 +127,7 @@ async function main(): Promise<void> {
     await eventually(() => left() === 0, { timeoutMs: 600_000, intervalMs: 100, what: "container groups to be deleted" }).finally(() => clearInterval(report));
     const scaleInEnd = Date.now();
     const scaleInCalls = emulator.record.calls.filter((c) => c.at >= scaleInStart && c.at <= scaleInEnd && c.operation !== "Identity_Token" && c.operation !== METRICS_BATCH_OPERATION);
-    const figures = { ...result, scaleInS: seconds(scaleInEnd - scaleInStart), scaleInReads: scaleInCalls.filter((c) => c.method === "GET").length, scaleInWrites: scaleInCalls.filter((c) => c.method !== "GET").length, scaleInByOperation: countBy(scaleInCalls.map((c) => `${c.operation} ${c.status}`)) };
+    const figures = { ...result, scaleInS: seconds(scaleInEnd - scaleInStart), scaleInReads: scaleInCalls.filter((c) => c.method === "GET").length, scaleInWrites: scaleInCalls.filter((c) => c.method !== "GET").length, scaleInByOperation: countBy(scaleInCalls.map((c) => `${c.operation} ${c.status}`)), ...deleteTimes(scaleInCalls, scaleInStart) };
     process.stdout.write(`${JSON.stringify(figures)}\n`);
   } finally {
     await processes.stop();
@@ -229,3 +230,10 @@ main()
   // Every process and server the run started is stopped by now; a library handle left behind must
   // not keep the prompt waiting.
   .finally(() => process.stdout.write("", () => process.exit()));
+
+/** When the first and the last DELETE of a scale-in were sent, from its start. */
+function deleteTimes(calls: ReadonlyArray<{ method: string; at: number }>, start: number): { scaleInFirstDeleteS?: number; scaleInLastDeleteS?: number } {
+  const deletes = calls.filter((c) => c.method === "DELETE").map((c) => c.at - start);
+  if (deletes.length === 0) return {};
+  return { scaleInFirstDeleteS: seconds(Math.min(...deletes)), scaleInLastDeleteS: seconds(Math.max(...deletes)) };
+}

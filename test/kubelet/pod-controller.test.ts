@@ -128,4 +128,19 @@ describe("pod controller deletions (real API server, steered backend)", function
     provider.listing = () => Promise.resolve([{ namespace, name: "newcomer", uid: created!.metadata!.uid! }]);
     assert.equal(await controller.collectGarbage(), 0, "nothing left to collect");
   });
+
+  it("never deletes again a group whose deletion finished while the backend was being listed", async () => {
+    provider.failDeletes = false;
+    const created = await core.createNamespacedPod({ namespace, body: pod("quick") });
+    const uid = created.metadata!.uid!;
+    await eventually(() => assert.ok(controller.records.get(uid)), { what: "the pod's record" });
+    provider.listing = async () => {
+      // The listing sees the group; meanwhile the pod is deleted and its deletion completes.
+      await core.deleteNamespacedPod({ namespace, name: "quick", gracePeriodSeconds: 0 });
+      await eventually(() => assert.equal(controller.records.get(uid), undefined), { what: "the deletion to finish" });
+      return [{ namespace, name: "quick", uid }];
+    };
+    assert.equal(await controller.collectGarbage(), 0);
+    assert.deepEqual(provider.deletes.filter((d) => d === uid), [uid], "one delete");
+  });
 });

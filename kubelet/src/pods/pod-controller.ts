@@ -85,13 +85,16 @@ export class PodController {
 
   /** Queues the deletion of backing whose pod no longer exists; returns how many were queued. */
   async collectGarbage(): Promise<number> {
+    // A pod whose deletion finishes while the listing is on its way still shows in it, and its
+    // record is gone by the time the listing answers: a record from before the listing tells.
+    const recorded = new Set(this.records.uids());
     const backends = await this.options.provider.listPods();
     // Pods are read after the listing: a group listed was created for a pod already in the cache,
     // so a pod created meanwhile can never look like an orphan.
     const live = new Set(this.informer.list().map((p) => p.metadata?.uid));
     let queued = 0;
     for (const backend of backends) {
-      if (live.has(backend.uid)) continue;
+      if (live.has(backend.uid) || (recorded.has(backend.uid) && !this.records.get(backend.uid))) continue;
       const record = this.records.orphan(backend);
       if (record.backing === "deleting" || record.backing === "gone") continue;
       this.log.info("deleting container group of a pod that no longer exists", { pod: podKey(backend.namespace, backend.name), uid: backend.uid });

@@ -122,6 +122,10 @@ export class PodRecords {
     if (this.uidByKey.get(key) === uid) this.uidByKey.delete(key);
   }
 
+  uids(): IterableIterator<string> {
+    return this.byUid.keys();
+  }
+
   get size(): number {
     return this.byUid.size;
   }
