@@ -12,35 +12,21 @@ import * as path from "node:path";
 import { BatchV1Api, CoordinationV1Api, CoreV1Api, type KubernetesObject, KubernetesObjectApi, PatchStrategy, type V1Job } from "@kubernetes/client-node";
 import { VirtualNode } from "../../components/virtual-node";
 import { SETTINGS } from "../../kubelet/src/config";
-import { leaderLeaseName, TAGS, VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
+import { leaderLeaseName, TAGS } from "../../kubelet/src/constants";
 import { type AciEmulator, startAciEmulator } from "../../sandbox/aci-emulator";
 import type { ControlPlane } from "../../sandbox/control-plane";
 import { declared, kubernetesManifests, type KubernetesManifest, SUBSCRIPTION_ID, useMocks } from "../components/mocks";
 import { BurstletProcess } from "../fixtures/burstlet-process";
 import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
 import { eventually } from "../fixtures/eventually";
+import { burstJob } from "../fixtures/jobs";
 
 const NODE = "leader-pair";
 const NAMESPACE = `burstlet-${NODE}`;
 const TAKEOVER_BOUND_MS = 15_000;
 
 function job(name: string, pods: number, seconds: number): V1Job {
-  return {
-    metadata: { name },
-    spec: {
-      completions: pods,
-      parallelism: pods,
-      backoffLimit: 0,
-      template: {
-        spec: {
-          restartPolicy: "Never",
-          nodeSelector: { "kubernetes.io/hostname": NODE },
-          tolerations: [{ key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect }],
-          containers: [{ name: "work", image: "busybox:1.36", command: ["sleep", String(seconds)], resources: { requests: { cpu: "100m", memory: "128Mi" } } }],
-        },
-      },
-    },
-  };
+  return burstJob(name, NODE, pods, ["sleep", String(seconds)]);
 }
 
 /** The identity a burstlet process elects under, from its first JSON log line that names one. */

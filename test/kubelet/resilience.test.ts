@@ -2,36 +2,16 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { BatchV1Api, CoreV1Api, type V1Job, type V1Toleration } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api } from "@kubernetes/client-node";
 import { type AciEmulator, METRICS_BATCH_OPERATION, startAciEmulator } from "../../sandbox/aci-emulator";
 import type { ControlPlane } from "../../sandbox/control-plane";
 import { seededRandom } from "../../sandbox/aci-emulator/behaviour";
-import { TAGS, VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
+import { TAGS } from "../../kubelet/src/constants";
 import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
 import { BurstletProcess } from "../fixtures/burstlet-process";
 import { startSandboxBurstlet } from "../fixtures/burstlet";
 import { eventually } from "../fixtures/eventually";
-
-const toleration: V1Toleration = { key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect };
-
-function burstJob(name: string, nodeName: string, pods: number, command: string[]): V1Job {
-  return {
-    metadata: { name },
-    spec: {
-      completions: pods,
-      parallelism: pods,
-      backoffLimit: 0,
-      template: {
-        spec: {
-          restartPolicy: "Never",
-          nodeSelector: { "kubernetes.io/hostname": nodeName },
-          tolerations: [toleration],
-          containers: [{ name: "work", image: "busybox:1.36", command, resources: { requests: { cpu: "100m", memory: "128Mi" } } }],
-        },
-      },
-    },
-  };
-}
+import { burstJob } from "../fixtures/jobs";
 
 /** Create requests the emulator received, per pod UID. */
 function createsPerUid(emulator: AciEmulator, namespace: string): Map<string, number> {
