@@ -3,6 +3,7 @@ import { type AciEmulator, startAciEmulator } from "../../../sandbox/aci-emulato
 import { ArmClient } from "../../../kubelet/src/aci/arm-client";
 import { LogBudgetExceededError } from "../../../kubelet/src/aci/log-budget";
 import { NotFoundError } from "../../../kubelet/src/errors";
+import { emulatorConnection } from "../../fixtures/arm";
 
 describe("ArmClient's log share (through the real SDK, against the emulator)", () => {
   let emulator: AciEmulator;
@@ -16,12 +17,7 @@ describe("ArmClient's log share (through the real SDK, against the emulator)", (
 
   const client = (logReadShare: number | undefined, logReadMaxWaitMs: number): ArmClient =>
     new ArmClient({
-      credential: emulator.credential(),
-      subscriptionId: emulator.subscriptionId,
-      resourceGroup: emulator.resourceGroup,
-      location: emulator.location,
-      endpoint: emulator.endpoint,
-      agent: emulator.agent(),
+      ...emulatorConnection(emulator),
       // A slow refill, so that only the bursts count within the test.
       budget: { readsPerSecond: 0.5, readBurst: 20, writesPerSecond: 10, writeBurst: 10, logReadShare },
       logReadMaxWaitMs,

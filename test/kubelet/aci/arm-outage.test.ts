@@ -3,6 +3,7 @@ import { type AciEmulator, startAciEmulator } from "../../../sandbox/aci-emulato
 import { ArmClient } from "../../../kubelet/src/aci/arm-client";
 import { NotFoundError, TransientError } from "../../../kubelet/src/errors";
 import { eventually } from "../../fixtures/eventually";
+import { emulatorConnection } from "../../fixtures/arm";
 
 describe("ArmClient during an ARM outage (through the real SDK, against the emulator)", () => {
   let emulator: AciEmulator;
@@ -15,12 +16,7 @@ describe("ArmClient during an ARM outage (through the real SDK, against the emul
     emulator.faults.clear();
     emulator.record.clear();
     arm = new ArmClient({
-      credential: emulator.credential(),
-      subscriptionId: emulator.subscriptionId,
-      resourceGroup: emulator.resourceGroup,
-      location: emulator.location,
-      endpoint: emulator.endpoint,
-      agent: emulator.agent(),
+      ...emulatorConnection(emulator),
       budget: { readsPerSecond: 100, readBurst: 100, writesPerSecond: 10, writeBurst: 10 },
       outageProbeMs: 1_000,
     });
