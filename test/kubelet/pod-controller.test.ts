@@ -13,6 +13,8 @@ import { ManualClock } from "../fixtures/manual-clock";
 class SteeredProvider implements PodProvider {
   readonly deletes: string[] = [];
   failDeletes = true;
+  /** Deletes wait for this, when set. */
+  deleteGate: Promise<void> | undefined;
   listing: () => Promise<BackendPod[]> = () => Promise.resolve([]);
 
   run(): Promise<void> {
@@ -22,9 +24,10 @@ class SteeredProvider implements PodProvider {
     return Promise.resolve({ notes: [], adopted: false });
   }
   updatePod(): void {}
-  deletePod(pod: BackendPod): Promise<void> {
+  async deletePod(pod: BackendPod): Promise<void> {
     this.deletes.push(pod.uid);
-    return this.failDeletes ? Promise.reject(new TransientError("the resource group is locked")) : Promise.resolve();
+    await this.deleteGate;
+    if (this.failDeletes) throw new TransientError("the resource group is locked");
   }
   listPods(): Promise<BackendPod[]> {
     return this.listing();
@@ -142,5 +145,24 @@ describe("pod controller deletions (real API server, steered backend)", function
     };
     assert.equal(await controller.collectGarbage(), 0);
     assert.deepEqual(provider.deletes.filter((d) => d === uid), [uid], "one delete");
+  });
+
+  it("deletes a group once when its pod is force-deleted while the deletion runs", async () => {
+    provider.failDeletes = false;
+    let open!: () => void;
+    provider.deleteGate = new Promise((resolve) => (open = resolve));
+    let handled = 0;
+    controller.deleteFromKubernetes.observer = () => void handled++;
+    const created = await core.createNamespacedPod({ namespace, body: pod("forced") });
+    const uid = created.metadata!.uid!;
+    await eventually(() => assert.ok(controller.records.get(uid)), { what: "the pod's record" });
+    await core.deleteNamespacedPod({ namespace, name: "forced", gracePeriodSeconds: 30 });
+    await eventually(() => assert.equal(provider.deletes.length, 1), { what: "the delete to start" });
+    // While it runs, the pod object goes for good: its deletion is queued again.
+    await core.deleteNamespacedPod({ namespace, name: "forced", gracePeriodSeconds: 0 });
+    await eventually(() => assert.equal(controller.getPod(namespace, "forced"), undefined), { what: "the pod to leave the cache" });
+    open();
+    await eventually(() => assert.ok(handled >= 2), { what: "the deletion and its queued repeat" });
+    assert.deepEqual([provider.deletes, controller.records.get(uid)], [[uid], undefined], "one delete, and the record gone");
   });
 });

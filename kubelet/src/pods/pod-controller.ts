@@ -266,10 +266,13 @@ export class PodController {
   private async deleteBacking(key: string): Promise<void> {
     const ref = splitDeletionKey(key);
     const record = this.records.get(ref.uid);
-    if (record?.backing !== "gone") {
-      if (record) record.backing = "deleting";
-      await this.options.provider.deletePod(record ?? ref);
-      if (record) record.backing = "gone";
+    // Every deletion is queued for a record (a pod seen, or garbage listed); none left means this
+    // one is done (e.g. the key was queued again while it ran).
+    if (!record) return;
+    if (record.backing !== "gone") {
+      record.backing = "deleting";
+      await this.options.provider.deletePod(record);
+      record.backing = "gone";
     }
     const cached = this.informer.get(ref.namespace, ref.name);
     const pod = cached?.metadata?.uid === ref.uid ? cached : undefined;
