@@ -4,8 +4,8 @@
  * each (so a missed cycle loses nothing: buckets are counted once, whenever they arrive). Pods
  * that are not running are neither asked about nor kept. A failed batch is logged and skipped;
  * the next cycle asks again. A batch Azure refuses for want of a role (an `AuthorizationError`) is
- * logged as an error naming the action and scope, and reported through `onDenied`; its pods' usage
- * stays unknown (left out of the kubelet's usage surfaces, never reported as 0).
+ * reported through `onDenied` and logged as one error per cycle naming the action and scope; its
+ * pods' usage stays unknown (left out of the kubelet's usage surfaces, never reported as 0).
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { AuthorizationError } from "../errors";
@@ -52,10 +52,15 @@ export class UsagePoller {
     for (let i = 0; i < running.length; i += MAX_BATCH) batches.push(running.slice(i, i + MAX_BATCH));
     const from = new Date(now.getTime() - (o.lookbackMs ?? 300_000));
     const next = batches.entries();
+    const denied: { pods: number; error?: AuthorizationError } = { pods: 0 };
     const worker = async (): Promise<void> => {
-      for (let item = next.next(); !item.done; item = next.next()) await this.pollBatch(item.value[1], from, now);
+      for (let item = next.next(); !item.done; item = next.next()) await this.pollBatch(item.value[1], from, now, denied);
     };
     await Promise.all(Array.from({ length: Math.min(o.concurrency ?? 4, batches.length) }, worker));
+    if (denied.error) {
+      const { action, scope, code } = denied.error;
+      o.log.error("Azure Monitor refused reading usage: burstlet's identity lacks a role; these pods' CPU and memory usage stay unknown until it is granted", { pods: denied.pods, action, scope, code });
+    }
     this.counts.cycles++;
   }
 
@@ -68,7 +73,7 @@ export class UsagePoller {
     }
   }
 
-  private async pollBatch(pods: readonly V1Pod[], from: Date, to: Date): Promise<void> {
+  private async pollBatch(pods: readonly V1Pod[], from: Date, to: Date, denied: { pods: number; error?: AuthorizationError }): Promise<void> {
     const o = this.options;
     const ids = pods.map((p) => o.resourceId(p));
     let samples;
@@ -78,8 +83,9 @@ export class UsagePoller {
       this.counts.failedBatches++;
       if (err instanceof AuthorizationError) {
         this.counts.deniedBatches++;
+        denied.pods += pods.length;
+        denied.error = err;
         o.onDenied?.(err);
-        o.log.error("Azure Monitor refused reading usage: burstlet's identity lacks a role; these pods' CPU and memory usage stay unknown until it is granted", { pods: pods.length, action: err.action, scope: err.scope, code: err.code });
         return;
       }
       o.log.warn("reading usage from Azure Monitor failed; trying again next cycle", { pods: pods.length, error: err });

@@ -52,8 +52,8 @@ describe("UsagePoller", () => {
     assert.equal(book.container("uid-55", "main"), undefined, "a pod no longer running is forgotten");
   });
 
-  it("reports a batch refused for want of a role by action and scope, and leaves its pods' usage unknown rather than 0", async () => {
-    const pods = Array.from({ length: 3 }, (_, i) => pod(i));
+  it("reports each batch refused for want of a role, logs the action and scope once a cycle, and leaves its pods' usage unknown rather than 0", async () => {
+    const pods = Array.from({ length: 60 }, (_, i) => pod(i));
     const denial = new AuthorizationError("Microsoft.Insights/metrics/read", "/subscriptions/s", "AuthorizationFailed");
     const monitor = { usage: (): Promise<GroupSamples> => Promise.reject(denial) };
     const lines: Array<Record<string, unknown>> = [];
@@ -61,11 +61,12 @@ describe("UsagePoller", () => {
     const book = new UsageBook();
     const poller = new UsagePoller({ monitor, pods: () => pods, resourceId: idOf, book, intervalMs: 1000, log: createLogger("info", (l) => lines.push(JSON.parse(l) as Record<string, unknown>)), onDenied: (e) => denied.push(e) });
     await poller.pollOnce();
-    assert.deepEqual(denied, [denial]);
-    assert.equal(poller.counts.deniedBatches, 1);
+    assert.deepEqual(denied, [denial, denial], "one report per refused batch");
+    assert.equal(poller.counts.deniedBatches, 2);
     assert.equal(book.container("uid-0", "main"), undefined, "no usage recorded, not even a zero");
     const logged = lines.filter((l) => l.level === "error");
-    assert.equal(logged.length, 1);
+    assert.equal(logged.length, 1, "one error line per cycle");
+    assert.equal(logged[0].pods, 60);
     assert.equal(logged[0].action, "Microsoft.Insights/metrics/read");
     assert.equal(logged[0].scope, "/subscriptions/s");
     assert.match(String(logged[0].msg), /lacks a role/);
