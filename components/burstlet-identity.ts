@@ -9,6 +9,9 @@
  * - A custom role with the one action `location.listUsage` needs, on the subscription: the region's
  *   ACI quota and usage are burstlet's node health and capacity, and Azure serves them only at
  *   subscription scope, which no resource-group role reaches.
+ * - A custom role with the one action reading platform metrics needs, on the subscription: pods'
+ *   CPU and memory usage come from Azure Monitor's metrics batch API, which checks it on the
+ *   subscription itself and refuses a grant on the resource group.
  * - Network Contributor on the ACI subnet only (joining container groups to it).
  * - Optionally a pull identity with AcrPull on a registry, which burstlet assigns to container
  *   groups so burst pods pull private images without a secret; burstlet gets Managed Identity
@@ -21,7 +24,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as pulumi from "@pulumi/pulumi";
 import { InvalidInputError } from "../kubelet/src/errors";
 import { BUILT_IN_ROLES, roleDefinitionId, serviceAccountSubject, subscriptionOf, WORKLOAD_IDENTITY_AUDIENCE, type BuiltInRole } from "./azure-ids";
-import { ACI_USAGE_READER } from "./role-table";
+import { ACI_USAGE_READER, METRICS_READER } from "./role-table";
 
 export interface BurstletIdentityArgs {
   /** Resource group the identities live in. */
@@ -102,20 +105,25 @@ export class BurstletIdentity extends pulumi.ComponentResource {
     grant("container-groups", "contributor", identity.principalId, args.containerGroupResourceGroupId, "burstlet creates and deletes container groups in this dedicated resource group");
 
     const subscription = pulumi.output(args.containerGroupResourceGroupId).apply((id) => `/subscriptions/${subscriptionOf(id, `BurstletIdentity "${name}": containerGroupResourceGroupId`)}`);
-    const usageReader = new authorization.RoleDefinition(
-      `${name}-aci-usage-reader`,
-      {
-        scope: subscription,
-        // Role names are unique in the tenant: the identity's (auto-generated) name keeps two stacks apart.
-        roleName: pulumi.interpolate`${ACI_USAGE_READER.roleName} (${identity.name})`,
-        description: ACI_USAGE_READER.description,
-        roleType: "CustomRole",
-        permissions: [{ actions: [...ACI_USAGE_READER.actions], notActions: [], dataActions: [], notDataActions: [] }],
-        assignableScopes: [subscription],
-      },
-      { parent: this },
-    );
+    /** A custom role of `actions` only, assignable on the subscription alone. */
+    const customRole = (suffix: string, role: { readonly roleName: string; readonly description: string; readonly actions: readonly string[] }): authorization.RoleDefinition =>
+      new authorization.RoleDefinition(
+        `${name}-${suffix}`,
+        {
+          scope: subscription,
+          // Role names are unique in the tenant: the identity's (auto-generated) name keeps two stacks apart.
+          roleName: pulumi.interpolate`${role.roleName} (${identity.name})`,
+          description: role.description,
+          roleType: "CustomRole",
+          permissions: [{ actions: [...role.actions], notActions: [], dataActions: [], notDataActions: [] }],
+          assignableScopes: [subscription],
+        },
+        { parent: this },
+      );
+    const usageReader = customRole("aci-usage-reader", ACI_USAGE_READER);
     grant("aci-usages", usageReader.id, identity.principalId, subscription, "burstlet reads the region's ACI quota and usage: its node's health and capacity");
+    const metricsReader = customRole("metrics-reader", METRICS_READER);
+    grant("metrics", metricsReader.id, identity.principalId, subscription, "burstlet reads its container groups' CPU and memory metrics (the metrics batch API authorizes on the subscription)");
     if (args.aciSubnetId !== undefined) {
       grant("aci-subnet", "networkContributor", identity.principalId, args.aciSubnetId, "burstlet joins container groups to the ACI subnet");
     }

@@ -3,7 +3,7 @@
  * scope, and why. `docs/pulumi.md`'s role table is this table (a test holds them to each other),
  * and the policy pack refuses any role assignment that does not fit one of its rows.
  */
-import { ACI_USAGE_READ_ACTION } from "../kubelet/src/constants";
+import { ACI_USAGE_READ_ACTION, METRICS_READ_ACTION } from "../kubelet/src/constants";
 import type { BuiltInRole } from "./azure-ids";
 
 /** The kinds of scope a role is granted on. */
@@ -11,20 +11,37 @@ export type ScopeKind = "resourceGroup" | "subnet" | "userAssignedIdentity" | "r
 
 export interface RoleRow {
   readonly principal: string;
-  /** A built-in role, or the custom ACI usage reader. */
-  readonly role: BuiltInRole | "aciUsageReader";
+  /** A built-in role, or one of the custom roles below. */
+  readonly role: BuiltInRole | CustomRole;
   readonly roleName: string;
   readonly scope: ScopeKind;
   readonly scopeText: string;
   readonly purpose: string;
 }
 
-/** The custom role for the one subscription-scoped read burstlet needs. */
+/** The custom role for the subscription-scoped read of ACI usages and quotas burstlet needs. */
 export const ACI_USAGE_READER = {
   roleName: "burstlet ACI usage reader",
   description: "Reads Azure Container Instances usages and quotas of the subscription's regions (burstlet's node health and capacity); nothing else.",
   actions: [ACI_USAGE_READ_ACTION],
 } as const;
+
+/**
+ * The custom role for reading platform metrics (pods' CPU and memory usage). Azure Monitor's
+ * metrics batch API checks it on the subscription itself: a grant on the container-group resource
+ * group, or on every container group, is refused (Azure's "migrate to the getBatch API" page,
+ * "401 authorization errors"). One action instead of Monitoring Reader, whose `*\/read` would let
+ * burstlet read every resource of the subscription.
+ */
+export const METRICS_READER = {
+  roleName: "burstlet metrics reader",
+  description: "Reads Azure Monitor platform metrics (burstlet's pod CPU and memory usage, through the subscription-level metrics batch API); nothing else.",
+  actions: [METRICS_READ_ACTION],
+} as const;
+
+/** Custom roles the components define, by their key in the table. */
+export const CUSTOM_ROLES = { aciUsageReader: ACI_USAGE_READER, metricsReader: METRICS_READER } as const;
+export type CustomRole = keyof typeof CUSTOM_ROLES;
 
 export const ROLE_TABLE: readonly RoleRow[] = [
   {
@@ -45,6 +62,14 @@ export const ROLE_TABLE: readonly RoleRow[] = [
   },
   {
     principal: "burstlet",
+    role: "metricsReader",
+    roleName: `${METRICS_READER.roleName} (custom: \`${METRICS_READ_ACTION}\` only)`,
+    scope: "subscription",
+    scopeText: "the subscription",
+    purpose: "pods' CPU and memory usage (`kubectl top`, autoscaling) from Azure Monitor; the metrics batch API checks it on the subscription only",
+  },
+  {
+    principal: "burstlet",
     role: "networkContributor",
     roleName: "Network Contributor",
     scope: "subnet",
@@ -59,7 +84,7 @@ export const ROLE_TABLE: readonly RoleRow[] = [
     scopeText: "the pull identity only",
     purpose: "`Microsoft.ManagedIdentity/userAssignedIdentities/assign/action`: give container groups the pull identity",
   },
-  { principal: "pull identity", role: "acrPull", roleName: "AcrPull", scope: "registry", scopeText: "the registry", purpose: "burst pods pull private images without a secret" },
+  { principal: "pull identity", role: "acrPull", roleName: "AcrPull", scope: "registry", scopeText: "the registry", purpose: "`Microsoft.ContainerRegistry/registries/pull/read`: container groups pull burst pods' images from it without a secret" },
   { principal: "AKS control plane", role: "networkContributor", roleName: "Network Contributor", scope: "subnet", scopeText: "the node subnet", purpose: "AKS manages the node subnet it runs in" },
   { principal: "AKS kubelet identity", role: "acrPull", roleName: "AcrPull", scope: "registry", scopeText: "the registry", purpose: "nodes pull the burstlet image" },
 ];

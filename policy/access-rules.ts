@@ -3,7 +3,7 @@
  * (`ROLE_TABLE`) lists them, and no Kubernetes ClusterRole that mints tokens for every service account.
  */
 import { BUILT_IN_ROLES, roleGuidOf } from "../components/azure-ids";
-import { ACI_USAGE_READER, ROLE_TABLE, type RoleRow, scopeKindOf } from "../components/role-table";
+import { CUSTOM_ROLES, ROLE_TABLE, type RoleRow, scopeKindOf } from "../components/role-table";
 import { arrayAt, at, get, isAzure, kindOf, stringAt, type Rule, type StackResource, type Violation } from "./model";
 
 /** The table's rows for the role an assignment names; empty when the table has none. */
@@ -12,14 +12,18 @@ function rowsFor(roleDefinitionId: string, customRoles: ReadonlyMap<string, Stac
   const builtIn = Object.entries(BUILT_IN_ROLES).find(([, id]) => id === guid)?.[0];
   if (builtIn) return ROLE_TABLE.filter((row) => row.role === builtIn);
   const custom = customRoles.get(roleDefinitionId.toLowerCase()) ?? (guid ? customRoles.get(guid) : undefined);
-  const actions = arrayAt(custom?.props, "permissions").flatMap((p) => [...arrayAt(p, "actions"), ...arrayAt(p, "dataActions")]);
-  const onlyUsages = custom !== undefined && actions.length > 0 && actions.every((a) => (ACI_USAGE_READER.actions as readonly unknown[]).includes(a));
-  return onlyUsages ? ROLE_TABLE.filter((row) => row.role === "aciUsageReader") : [];
+  if (custom === undefined) return [];
+  const actions = arrayAt(custom.props, "permissions").flatMap((p) => [...arrayAt(p, "actions"), ...arrayAt(p, "dataActions")]);
+  // A custom role fits a row only if it grants nothing beyond that row's custom role.
+  const fits = (Object.entries(CUSTOM_ROLES) as Array<[keyof typeof CUSTOM_ROLES, { readonly actions: readonly string[] }]>)
+    .filter(([, role]) => actions.length > 0 && actions.every((a) => (role.actions as readonly unknown[]).includes(a)))
+    .map(([key]) => key);
+  return ROLE_TABLE.filter((row) => (fits as readonly string[]).includes(row.role));
 }
 
 export const roleAssignmentsAsDocumented: Rule = {
   name: "role-assignments-as-documented",
-  description: "Every Azure role assignment is a row of the role table in docs/pulumi.md: a role it lists, on the kind of scope it lists (a resource group, the ACI subnet, the pull identity, the registry; the subscription only for the one-action ACI usage reader).",
+  description: "Every Azure role assignment is a row of the role table in docs/pulumi.md: a role it lists, on the kind of scope it lists (a resource group, the ACI subnet, the pull identity, the registry; the subscription only for the one-action ACI usage and metrics readers).",
   severity: "critical",
   check(resources) {
     // A custom role is known by its ID, or by its GUID (its ARM name).

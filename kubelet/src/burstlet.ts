@@ -108,7 +108,7 @@ export class Burstlet {
       groupMaxima: config.groupMaxima,
       notReadyAfterMs: config.notReadyAfterSeconds * 1000,
       tracker: { activeMs: t.statusActiveMs, steadyMs: t.statusSteadyMs ?? config.status.steadySeconds * 1000, steadyReadsPerSecond: config.status.steadyReadsPerSecond },
-      usage: { monitor: this.monitor, intervalMs: t.usagePollMs ?? config.usage.pollSeconds * 1000, subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup },
+      usage: { monitor: this.monitor, intervalMs: t.usagePollMs ?? config.usage.pollSeconds * 1000, subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, onDenied: (err) => this.metrics.usageDenied(err) },
     });
     this.node = new NodeController({
       // A separate KubeConfig instance: the heartbeat must not queue behind pod traffic.

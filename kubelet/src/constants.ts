@@ -92,6 +92,17 @@ export const ACI_PUBLIC_IP_ANNOTATION = "burstlet.io/public-ip";
  */
 export const ACI_USAGE_READ_ACTION = "Microsoft.ContainerInstance/locations/usages/read";
 
+/**
+ * The Azure RBAC action behind pods' CPU and memory usage: reading platform metrics ("Read metrics"
+ * of `Microsoft.Insights`). Azure Monitor's metrics batch API (`metrics:getBatch`) is
+ * subscription-level and checks it on the subscription itself, not on the resources queried
+ * ("How to migrate from the metrics API to the getBatch API", section "401 authorization errors").
+ */
+export const METRICS_READ_ACTION = "Microsoft.Insights/metrics/read";
+
+/** The Azure RBAC action an identity needs on a container registry to pull from it (AcrPull's). */
+export const ACR_PULL_ACTION = "Microsoft.ContainerRegistry/registries/pull/read";
+
 /** The Kubernetes group every node's user is in; the Node authorizer serves it. */
 export const NODES_GROUP = "system:nodes";
 

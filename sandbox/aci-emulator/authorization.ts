@@ -137,6 +137,16 @@ export class Authorizer {
     });
   }
 
+  /**
+   * Whether the principal may do this, recording a denial when not: for services that authorize
+   * with Azure RBAC but answer in their own way (the metrics batch API, a registry pull).
+   */
+  permits(principal: Principal, permission: Permission): boolean {
+    if (this.allows(principal.objectId, permission)) return true;
+    this.recordDenial(principal, permission, false);
+    return false;
+  }
+
   /** Throws ARM's 403 when the principal may not do what the request needs. */
   authorize(principal: Principal, required: RequiredPermissions): void {
     if (!this.allows(principal.objectId, required.primary)) {

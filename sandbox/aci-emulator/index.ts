@@ -11,9 +11,10 @@
  *   regional quotas (`catalog.ts`). Faults (`faults.ts`), a record of calls (`record.ts`), a token
  *   endpoint standing in for Entra ID (`identity.ts`) and a control endpoint (`control.ts`).
  * - Authorization: Azure RBAC on every call (`authorization.ts`, built-in roles in `roles.ts`, the
- *   action each operation needs in `actions.ts`), on by default. The emulator's own client is
- *   granted what burstlet's components grant it (Contributor on the resource groups, reading ACI
- *   usages on the subscription) unless the options say otherwise.
+ *   action each operation needs in `actions.ts`), on by default, for ARM calls, the metrics batch
+ *   API and pulls from the Azure Container Registries the options name (`registries.ts`). The
+ *   emulator's own client is granted what burstlet's components grant it (Contributor on the
+ *   resource groups, reading ACI usages and metrics on the subscription) unless the options say otherwise.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
@@ -24,7 +25,7 @@ import { ContainerInstanceManagementClient, type ContainerInstanceManagementClie
 import type { TokenCredential } from "@azure/core-auth";
 import { ClientSecretCredential } from "@azure/identity";
 import { createCa, issueCert } from "../tls";
-import { ACI_USAGE_READ_ACTION } from "../../kubelet/src/constants";
+import { ACI_USAGE_READ_ACTION, METRICS_READ_ACTION } from "../../kubelet/src/constants";
 import { Authorizer, type AuthorizationOptions, type RoleAssignment } from "./authorization";
 import { seededRandom } from "./behaviour";
 import { DEFAULT_QUOTAS, type QuotaLimits } from "./catalog";
@@ -34,6 +35,7 @@ import { MSI_TOKEN_PATH, TokenAuthority, type IdentityOptions } from "./identity
 import { DEFAULT_TIMING, type LifecycleTiming } from "./lifecycle";
 import { CallLog, type RecordOptions } from "./record";
 import type { StoredGroup } from "./render";
+import { RegistryAccess, type RegistryResource, type UserAssignedIdentityResource } from "./registries";
 import { createRequestListener } from "./server";
 import { AciService, type GroupRestartRecord } from "./service";
 import { loadSpec } from "./spec";
@@ -52,6 +54,7 @@ export { BUILT_IN_ROLE_DEFINITIONS, type RoleDefinition } from "./roles";
 export type { FaultSettings } from "./faults";
 export type { CallRecord, BodyRecord, RecordOptions } from "./record";
 export type { StoredGroup } from "./render";
+export type { RegistryResource, UserAssignedIdentityResource } from "./registries";
 export type { GroupRestartRecord } from "./service";
 export type { LifecycleTiming } from "./lifecycle";
 export type { ThrottleLimits, BucketLimit, WindowLimit } from "./throttle";
@@ -100,10 +103,17 @@ export interface AciEmulatorOptions {
   /**
    * Azure RBAC on every ARM call. `false` turns it off (a test that does so says why). With
    * `grantDefault` (the default), the emulator's own client gets Contributor on every resource group
-   * and the ACI usage reader role on the subscription, as burstlet's components grant.
+   * and the ACI usage and metrics reader roles on the subscription, as burstlet's components grant.
    * @default { grantDefault: true }
    */
   readonly authorization?: false | (AuthorizationOptions & { readonly grantDefault?: boolean });
+  /**
+   * Azure Container Registries of the subscription, by login server: a group pulling from one
+   * pulls only with a credential that may (`registries.ts`). Others are not modelled. @default []
+   */
+  readonly registries?: readonly RegistryResource[];
+  /** User-assigned identities the subscription holds (their principals pull from registries). @default [] */
+  readonly userAssignedIdentities?: readonly UserAssignedIdentityResource[];
   /** Lines kept per container log. @default 10000 */
   readonly maxLogLines?: number;
   /** Directory for the CA certificate file. @default a fresh temporary directory, removed on close */
@@ -169,6 +179,15 @@ export const EMULATOR_USAGE_READER_ROLE: RoleDefinition = {
   dataActions: [],
   notDataActions: [],
 };
+/** The emulator's stand-in for the custom role burstlet's components define for reading platform metrics. */
+export const EMULATOR_METRICS_READER_ROLE: RoleDefinition = {
+  id: "9b3c6f2e-1d4a-4e7b-8c5f-2a6d0e9b4c71",
+  name: "metrics reader",
+  actions: [METRICS_READ_ACTION],
+  notActions: [],
+  dataActions: [],
+  notDataActions: [],
+};
 const CONTRIBUTOR = "b24988ac-6180-42a0-ab88-20f7382dd24c";
 
 export async function startAciEmulator(options: AciEmulatorOptions = {}): Promise<AciEmulator> {
@@ -209,6 +228,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     limits,
     pageSize: options.pageSize ?? 100,
     random,
+    registryAccess: new RegistryAccess(options.registries ?? [], options.userAssignedIdentities ?? [], authorization),
     lifecycle: {
       timeScale: options.timeScale ?? 1,
       timing: { ...DEFAULT_TIMING, ...options.timing },
@@ -245,6 +265,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
       spec: loadMetricsSpec(),
       service: new MetricsService({ subscriptionId, groups: () => service.list(), timing: { ...AZURE_METRIC_TIMING, ...options.monitor?.timing } }),
       identity: tokens,
+      authorizer: authorization,
       throttle: monitorLimit === null ? null : new TokenBucket(monitorLimit, Date.now),
       selfCheck: options.selfCheck ?? false,
       onViolation: (status, problems) => record.addViolation({ operation: "Metrics_Batch", status, problems }),
@@ -321,10 +342,11 @@ function contributorOn(principalId: string, subscriptionId: string, resourceGrou
 }
 
 function defaultAuthorizer(options: AuthorizationOptions & { readonly grantDefault?: boolean }, principalId: string, subscriptionId: string, resourceGroups: readonly string[]): Authorizer {
-  const authorizer = new Authorizer({ definitions: [EMULATOR_USAGE_READER_ROLE, ...(options.definitions ?? [])] });
+  const authorizer = new Authorizer({ definitions: [EMULATOR_USAGE_READER_ROLE, EMULATOR_METRICS_READER_ROLE, ...(options.definitions ?? [])] });
   const grants: RoleAssignment[] = options.grantDefault === false ? [] : [
     ...resourceGroups.map((rg) => contributorOn(principalId, subscriptionId, rg)),
     { principalId, roleDefinitionId: EMULATOR_USAGE_READER_ROLE.id, scope: `/subscriptions/${subscriptionId}` },
+    { principalId, roleDefinitionId: EMULATOR_METRICS_READER_ROLE.id, scope: `/subscriptions/${subscriptionId}` },
   ];
   for (const a of [...grants, ...(options.assignments ?? [])]) authorizer.assign(a);
   return authorizer;

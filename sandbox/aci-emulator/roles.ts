@@ -5,7 +5,8 @@
  * https://learn.microsoft.com/azure/role-based-access-control/built-in-roles, generated from
  * MicrosoftDocs/azure-docs `articles/role-based-access-control/built-in-roles/*.md`: Contributor and
  * Owner in `privileged.md`, Reader in `general.md`, Network Contributor in `networking.md`, Managed
- * Identity Operator in `identity.md`, AcrPull in `containers.md`), copied as published on 2026-07-01.
+ * Identity Operator in `identity.md`, AcrPull in `containers.md`), copied as published on 2026-07-01;
+ * Monitoring Reader from `monitor.md` as published on 2026-02-23.
  * Role definition GUIDs are the same in every tenant.
  */
 
@@ -56,6 +57,11 @@ export const BUILT_IN_ROLE_DEFINITIONS: readonly RoleDefinition[] = [
     "Microsoft.Support/*",
   ]),
   role("7f951dda-4ed3-4680-a7ca-43fe172d538d", "AcrPull", ["Microsoft.ContainerRegistry/registries/pull/read"]),
+  role("43d0d8ad-25c7-4714-9337-8ba259a9fe05", "Monitoring Reader", [
+    "*/read",
+    "Microsoft.OperationalInsights/workspaces/search/action",
+    "Microsoft.Support/*",
+  ]),
 ];
 
 /** The built-in role with this GUID, if the emulator knows it. */

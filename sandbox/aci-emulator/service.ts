@@ -8,6 +8,7 @@ import { isImageAccessible } from "./behaviour";
 import * as catalog from "./catalog";
 import { armErrors, ArmError } from "./errors";
 import { GroupRuntime, type LifecycleEnv, type ProvisioningOutcome } from "./lifecycle";
+import type { RegistryAccess } from "./registries";
 import { renderGroup, renderLogs, type StoredGroup } from "./render";
 import type { AciSpec } from "./spec";
 import { Throttle, windowLabel, type ThrottleLimits } from "./throttle";
@@ -41,6 +42,8 @@ export interface ServiceConfig {
   readonly pageSize: number;
   readonly lifecycle: LifecycleEnv;
   readonly random: () => number;
+  /** Pulls from the Azure Container Registries the emulator knows; @default every image the behaviour convention accepts pulls */
+  readonly registryAccess?: RegistryAccess;
 }
 
 interface AsyncOperation {
@@ -168,7 +171,8 @@ export class AciService {
   private createOrUpdate(rg: string, name: string, body: unknown): OpResponse {
     validateRequestBody(this.config.spec, "ContainerGroups_CreateOrUpdate", body);
     const spec = structuredClone(body) as WireContainerGroup;
-    validateContainerGroup(spec, { groupName: name, locations: this.config.locations, bounds: this.config.bounds, isImageAccessible });
+    const access = this.config.registryAccess;
+    validateContainerGroup(spec, { groupName: name, locations: this.config.locations, bounds: this.config.bounds, isImageAccessible: (image) => isImageAccessible(image) && (access?.canPull(spec, image) ?? true) });
     const location = normalizeLocation(spec.location!);
     const key = groupKey(rg, name);
     const existing = this.groups.get(key);

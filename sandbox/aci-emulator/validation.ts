@@ -82,7 +82,7 @@ export interface CreateContext {
   /** Locations the emulated subscription can deploy to (normalised). */
   readonly locations: readonly string[];
   readonly bounds: GroupBounds;
-  /** Whether an image can be pulled (the behaviour convention decides). */
+  /** Whether an image can be pulled (the behaviour convention, and for a known registry its credential and role assignments, decide). */
   readonly isImageAccessible: (image: string) => boolean;
 }
 
@@ -115,7 +115,8 @@ export function validateContainerGroup(group: WireContainerGroup, ctx: CreateCon
   const images = [...props.containers.map((c) => c.properties.image), ...(props.initContainers ?? []).flatMap((c) => (c.properties.image ? [c.properties.image] : []))];
   for (const image of images) {
     if (!ctx.isImageAccessible(image)) {
-      // The service checks that public images exist when the group is created and answers 400.
+      // The service checks, when the group is created, that the image exists and that the group's
+      // registry credential may pull it, and answers 400.
       throw armErrors.badRequest("InaccessibleImage", `The image '${image}' in container group '${ctx.groupName}' is not accessible. Please check the image and registry credential.`);
     }
   }

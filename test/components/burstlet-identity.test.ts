@@ -26,31 +26,36 @@ describe("BurstletIdentity", () => {
     assert.equal(ofType(resources, "azure-native:managedidentity:UserAssignedIdentity").length, 1, "no pull identity unless asked");
   });
 
-  it("grants Contributor on the container group resource group, reading ACI usages on the subscription and Network Contributor on the ACI subnet only", async () => {
+  it("grants Contributor on the container group resource group, reading ACI usages and metrics on the subscription and Network Contributor on the ACI subnet only", async () => {
     const { resources } = await declared(() => {
       new BurstletIdentity("id", { resourceGroupName: "rg", containerGroupResourceGroupId: rgId, aciSubnetId: subnetId, oidcIssuerUrl: OIDC_ISSUER });
     });
-    const usageReader = oneOfType(resources, "azure-native:authorization:RoleDefinition");
+    const custom = (name: string): string => ofType(resources, "azure-native:authorization:RoleDefinition").find((r) => r.name === name)!.id;
     // Registration order follows when each input resolves: compare in a fixed order.
-    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r): unknown[] => [r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId, r.inputs.principalType]).sort(byScopeLength);
+    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((r): unknown[] => [r.inputs.roleDefinitionId, r.inputs.scope, r.inputs.principalId, r.inputs.principalType]).sort((a, b) => byScopeLength(a, b) || String(a[0]).localeCompare(String(b[0])));
     assert.deepEqual(grants, [
-      [usageReader.id, `/subscriptions/${SUBSCRIPTION_ID}`, "principal-id-burstlet", "ServicePrincipal"],
+      ...[custom("id-aci-usage-reader"), custom("id-metrics-reader")].sort((a, b) => a.localeCompare(b)).map((id) => [id, `/subscriptions/${SUBSCRIPTION_ID}`, "principal-id-burstlet", "ServicePrincipal"]),
       [role("b24988ac-6180-42a0-ab88-20f7382dd24c"), rgId, "principal-id-burstlet", "ServicePrincipal"],
       [role("4d97b98b-1d4f-4787-a291-c67834d212e7"), subnetId, "principal-id-burstlet", "ServicePrincipal"],
     ]);
   });
 
-  it("defines the usage reader with exactly the one action listUsage needs, assignable only on the subscription", async () => {
-    const { resources } = await declared(() => {
-      new BurstletIdentity("id", { resourceGroupName: "rg", containerGroupResourceGroupId: rgId, oidcIssuerUrl: OIDC_ISSUER });
+  for (const [name, action, roleName] of [
+    ["id-aci-usage-reader", "Microsoft.ContainerInstance/locations/usages/read", "burstlet ACI usage reader (id-burstlet)"],
+    ["id-metrics-reader", "Microsoft.Insights/metrics/read", "burstlet metrics reader (id-burstlet)"],
+  ] as const) {
+    it(`defines ${roleName.split(" (")[0]} with exactly the one action ${action}, assignable only on the subscription`, async () => {
+      const { resources } = await declared(() => {
+        new BurstletIdentity("id", { resourceGroupName: "rg", containerGroupResourceGroupId: rgId, oidcIssuerUrl: OIDC_ISSUER });
+      });
+      const definition = ofType(resources, "azure-native:authorization:RoleDefinition").find((r) => r.name === name)!;
+      assert.deepEqual(definition.inputs.permissions, [{ actions: [action], notActions: [], dataActions: [], notDataActions: [] }]);
+      assert.deepEqual(definition.inputs.assignableScopes, [`/subscriptions/${SUBSCRIPTION_ID}`]);
+      assert.equal(definition.inputs.scope, `/subscriptions/${SUBSCRIPTION_ID}`);
+      assert.equal(definition.inputs.roleType, "CustomRole");
+      assert.equal(definition.inputs.roleName, roleName);
     });
-    const usageReader = oneOfType(resources, "azure-native:authorization:RoleDefinition");
-    assert.deepEqual(usageReader.inputs.permissions, [{ actions: ["Microsoft.ContainerInstance/locations/usages/read"], notActions: [], dataActions: [], notDataActions: [] }]);
-    assert.deepEqual(usageReader.inputs.assignableScopes, [`/subscriptions/${SUBSCRIPTION_ID}`]);
-    assert.equal(usageReader.inputs.scope, `/subscriptions/${SUBSCRIPTION_ID}`);
-    assert.equal(usageReader.inputs.roleType, "CustomRole");
-    assert.equal(usageReader.inputs.roleName, "burstlet ACI usage reader (id-burstlet)");
-  });
+  }
 
   it("adds a pull identity with AcrPull, and lets burstlet assign only that identity", async () => {
     let id!: BurstletIdentity;

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { BUILT_IN_ROLES, roleGuidOf } from "../../components/azure-ids";
 import { HybridCluster } from "../../components/hybrid-cluster";
-import { ROLE_TABLE, roleTableMarkdown, scopeKindOf } from "../../components/role-table";
+import { CUSTOM_ROLES, ROLE_TABLE, roleTableMarkdown, scopeKindOf } from "../../components/role-table";
 import { declared, ofType, SUBSCRIPTION_ID, useMocks } from "./mocks";
 
 const SUB = `/subscriptions/${SUBSCRIPTION_ID}`;
@@ -28,10 +28,14 @@ describe("role table", () => {
 
   it("has a row for every role assignment a HybridCluster declares, on its kind of scope", async () => {
     const { resources } = await declared(() => new HybridCluster("h", { resourceGroupName: "rg", location: "westeurope" }));
-    const custom = new Set(ofType(resources, "azure-native:authorization:RoleDefinition").map((r) => r.id));
+    // A custom role is the table's by its actions.
+    const custom = new Map(ofType(resources, "azure-native:authorization:RoleDefinition").map((r) => {
+      const actions = JSON.stringify((r.inputs.permissions as Array<{ actions: string[] }>).flatMap((p) => p.actions));
+      return [r.id, Object.entries(CUSTOM_ROLES).find(([, role]) => JSON.stringify(role.actions) === actions)?.[0]];
+    }));
     const grants = ofType(resources, "azure-native:authorization:RoleAssignment").map((a) => {
       const id = String(a.inputs.roleDefinitionId);
-      const role = custom.has(id) ? "aciUsageReader" : Object.entries(BUILT_IN_ROLES).find(([, guid]) => guid === roleGuidOf(id))?.[0];
+      const role = custom.has(id) ? custom.get(id) : Object.entries(BUILT_IN_ROLES).find(([, guid]) => guid === roleGuidOf(id))?.[0];
       return `${role} on ${scopeKindOf(String(a.inputs.scope))}`;
     });
     const rows = new Set(ROLE_TABLE.map((r) => `${r.role} on ${r.scope}`));

@@ -63,8 +63,8 @@ describe("policy rules", () => {
   describe("role-assignments-as-documented", () => {
     const assign = (role: string, scope: string): StackResource =>
       r("azure-native:authorization:RoleAssignment", "grant", { roleDefinitionId: role.startsWith("/") ? role : `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${role}`, scope });
-    const usageReader = (actions: string[]): StackResource =>
-      r("azure-native:authorization:RoleDefinition", "usages", { id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/1111`, permissions: [{ actions }] });
+    const usageReader = (actions: string[], guid = "1111"): StackResource =>
+      r("azure-native:authorization:RoleDefinition", "usages", { id: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${guid}`, permissions: [{ actions }] });
     it("passes every row of the table", () => {
       assert.deepEqual(roleAssignmentsAsDocumented.check([
         assign("b24988ac-6180-42a0-ab88-20f7382dd24c", `/subscriptions/${SUB}/resourceGroups/aci`),
@@ -73,6 +73,8 @@ describe("policy rules", () => {
         assign("7f951dda-4ed3-4680-a7ca-43fe172d538d", `/subscriptions/${SUB}/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/acr`),
         usageReader(["Microsoft.ContainerInstance/locations/usages/read"]),
         assign(`/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/1111`, `/subscriptions/${SUB}`),
+        usageReader(["Microsoft.Insights/metrics/read"], "2222"),
+        assign(`/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/2222`, `/subscriptions/${SUB}`),
       ]), []);
     });
     it("flags a listed role on a broader scope than its row, and a role the table does not list", () => {
@@ -86,10 +88,15 @@ describe("policy rules", () => {
       assert.match(found[1].message, /roleDefinitions\/acdd72a7-3385-48ef-bd42-f606fba81ae7, which the role table in docs\/pulumi.md does not list/);
       assert.match(found[2].message, /Managed Identity Operator .* only on the pull identity only/);
     });
-    it("flags a custom role on the subscription that can do more than read ACI usages", () => {
-      const found = roleAssignmentsAsDocumented.check([usageReader(["Microsoft.ContainerInstance/*"]), assign(`/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/1111`, `/subscriptions/${SUB}`)]);
-      assert.equal(found.length, 1);
-      assert.match(found[0].message, /does not list/);
+    it("flags a custom role on the subscription that can do more than read ACI usages, or more than read metrics", () => {
+      const found = roleAssignmentsAsDocumented.check([
+        usageReader(["Microsoft.ContainerInstance/*"]),
+        assign(`/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/1111`, `/subscriptions/${SUB}`),
+        usageReader(["Microsoft.Insights/metrics/read", "Microsoft.Insights/*/read"], "2222"),
+        assign(`/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/2222`, `/subscriptions/${SUB}`),
+      ]);
+      assert.equal(found.length, 2);
+      for (const f of found) assert.match(f.message, /does not list/);
     });
   });
 

@@ -25,7 +25,7 @@ import { containerGroupName } from "./naming";
 import { podStatusFromGroup } from "./status";
 import { StatusTracker, type StatusTrackerOptions, type TrackedRead } from "./status-tracker";
 import type { MonitorClient } from "./monitor-client";
-import { UsagePoller } from "./usage-poller";
+import { UsagePoller, type UsagePollerOptions } from "./usage-poller";
 import { UsageBook } from "../usage/usage-book";
 import { type Clock, realClock } from "../util/clock";
 import { podReferences, translatePod } from "./translate";
@@ -60,7 +60,7 @@ export interface AciProviderOptions {
   readonly notReadyAfterMs?: number;
   /** Where usage comes from (Azure Monitor), and how often it is read; none: no usage. */
   readonly clock?: Clock;
-  readonly usage?: { readonly monitor: Pick<MonitorClient, "usage">; readonly intervalMs: number; readonly subscriptionId: string; readonly resourceGroup: string };
+  readonly usage?: { readonly monitor: Pick<MonitorClient, "usage">; readonly intervalMs: number; readonly subscriptionId: string; readonly resourceGroup: string; readonly onDenied?: UsagePollerOptions["onDenied"] };
 }
 
 /** Lifetime of service account tokens handed to container groups (ACI cannot refresh them in place). */
@@ -106,7 +106,7 @@ export class AciProvider implements PodProvider {
     const usage = options.usage;
     if (usage) {
       const groups = `/subscriptions/${usage.subscriptionId}/resourceGroups/${usage.resourceGroup}/providers/Microsoft.ContainerInstance/containerGroups/`;
-      this.usagePoller = new UsagePoller({ monitor: usage.monitor, pods: () => this.tracker.pods(), resourceId: (pod) => groups + containerGroupName(identity(pod)), book: this.usage, intervalMs: usage.intervalMs, log: options.log });
+      this.usagePoller = new UsagePoller({ monitor: usage.monitor, pods: () => this.tracker.pods(), resourceId: (pod) => groups + containerGroupName(identity(pod)), book: this.usage, intervalMs: usage.intervalMs, log: options.log, onDenied: usage.onDenied });
     }
     this.deletions = new DeletionWatch({
       list: async () => (await arm.list()).map((g) => g.name!),

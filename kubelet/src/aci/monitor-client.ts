@@ -3,13 +3,17 @@
  * up to 50 container groups per call, on the region's `https://<region>.metrics.monitor.azure.com`)
  * behind a token bucket of its own, since Azure Monitor throttles apart from ARM. Every HTTP
  * attempt takes a token; a 429 or 529 pauses the bucket (for `Retry-After`, else a second).
- * Answers are parsed into per-container rate samples; failures come out typed.
+ * Answers are parsed into per-container rate samples; failures come out typed. A refusal of what
+ * burstlet's identity may read (a 401 not about the token, or `AuthorizationFailed`) is an {@link AuthorizationError}
+ * naming `Microsoft.Insights/metrics/read` on the subscription, the action and scope the batch API
+ * checks (see `METRICS_READ_ACTION`).
  */
 import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { type MetricsQueryResult, MetricsClient } from "@azure/monitor-query-metrics";
-import { ThrottledError, TransientError } from "../errors";
+import { METRICS_READ_ACTION } from "../constants";
+import { AuthorizationError, CredentialsRejectedError, ThrottledError, TransientError } from "../errors";
 import type { RateSample } from "../usage/usage-book";
 import { durationMs } from "../util/iso-duration";
 import { TokenBucket } from "../util/token-bucket";
@@ -73,7 +77,7 @@ export class MonitorClient {
         top: TOP,
       });
     } catch (err) {
-      throw classifyMonitorError(err);
+      throw classifyMonitorError(err, subscriptionScope(resourceIds[0]));
     }
     return parseUsage(results);
   }
@@ -137,13 +141,25 @@ export function parseUsage(results: readonly MetricsQueryResult[]): GroupSamples
   return out;
 }
 
-function classifyMonitorError(err: unknown): Error {
-  const e = err as { statusCode?: number; message?: string; response?: { headers?: { get(n: string): string | undefined } } };
+/** `/subscriptions/<id>` of a resource ID: the scope the batch API authorizes on. */
+function subscriptionScope(resourceId: string): string {
+  return /^\/subscriptions\/[^/]+/i.exec(resourceId)?.[0] ?? resourceId;
+}
+
+/** Codes of a 401 that is about the token itself, not about what its principal may read. */
+const TOKEN_CODES = new Set(["AuthenticationFailed", "InvalidAuthenticationToken", "InvalidAuthenticationTokenAudience", "ExpiredAuthenticationToken", "InvalidAuthenticationTokenTenant"]);
+
+export function classifyMonitorError(err: unknown, scope: string): Error {
+  const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(n: string): string | undefined } } };
   const message = `Azure Monitor metrics batch: ${e.message ?? String(err)}`;
   if (e.statusCode === 429 || e.statusCode === 529) {
     const seconds = Number(e.response?.headers?.get("retry-after"));
     return new ThrottledError(message, Number.isFinite(seconds) ? seconds * 1000 : undefined);
   }
-  const hint = e.statusCode === 401 || e.statusCode === 403 ? " (burstlet's identity needs the Monitoring Reader role on the subscription)" : "";
-  return new TransientError(`${message}${hint}`, undefined, { cause: err });
+  // Azure documents a missing metrics read on the subscription as a 401, and a 403 as the
+  // Microsoft.Insights provider not being registered there.
+  const tokenProblem = e.code !== undefined && TOKEN_CODES.has(e.code);
+  if ((e.statusCode === 401 && !tokenProblem) || e.code === "AuthorizationFailed") return new AuthorizationError(METRICS_READ_ACTION, scope, e.code ?? String(e.statusCode), { cause: err });
+  if (e.statusCode === 401 || e.statusCode === 403) return new CredentialsRejectedError(message, undefined, { cause: err });
+  return new TransientError(message, undefined, { cause: err });
 }

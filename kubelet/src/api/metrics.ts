@@ -41,6 +41,7 @@ export class BurstletMetrics {
   private readonly groupsDeleted = new Counter({ name: "burstlet_container_groups_deleted_total", help: "Container groups ARM accepted for deletion", registers: [this.registry] });
   private readonly reconcile = new Histogram({ name: "burstlet_reconcile_duration_seconds", help: "Duration of one reconcile of a work queue key, by queue and result", labelNames: ["queue", "result"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
   private readonly monitorRequests = new Counter({ name: "burstlet_azure_monitor_requests_total", help: "HTTP requests to the Azure Monitor metrics batch API, by result (status code, or error when no answer came)", labelNames: ["code"], registers: [this.registry] });
+  private readonly usageDenials = new Counter({ name: "burstlet_usage_reads_denied_total", help: "Azure Monitor usage reads refused for want of a role, by the action and scope Azure checks (the pods of a refused batch have no usage)", labelNames: ["action", "scope"], registers: [this.registry] });
   private readonly apiRequests = new Counter({ name: "burstlet_kubelet_api_requests_total", help: "Requests to the kubelet API, by route and status code", labelNames: ["route", "code"], registers: [this.registry] });
   private readonly lastWaitedMs: Record<BudgetKind, number> = { read: 0, write: 0, log: 0 };
 
@@ -93,6 +94,11 @@ export class BurstletMetrics {
   /** The Azure Monitor client's per-attempt hook. */
   monitorCall(call: { status: number | "error" }): void {
     this.monitorRequests.inc({ code: String(call.status) });
+  }
+
+  /** The usage poller's hook for a batch refused for want of a role. */
+  usageDenied(denial: { readonly action: string; readonly scope: string }): void {
+    this.usageDenials.inc({ action: denial.action, scope: denial.scope });
   }
 
   /** A work queue's per-key hook. */

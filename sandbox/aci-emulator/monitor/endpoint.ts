@@ -1,9 +1,19 @@
 /**
  * The metrics batch endpoint's edge, in the order Azure Monitor applies its checks: method, then
- * api-version, the bearer token (for the metrics audience, not ARM's), its own throttle (separate
- * from ARM's buckets), required query parameters, the body against the derived contract, then the
- * service. Answers use ARM's error shape (`{ error: { code, message } }`), as the spec declares.
+ * api-version, the bearer token (for the metrics audience, not ARM's), Azure RBAC, its own throttle
+ * (separate from ARM's buckets), required query parameters, the body against the derived contract,
+ * then the service. Answers use ARM's error shape (`{ error: { code, message } }`), as the spec declares.
+ *
+ * Authorization, as Azure documents it ("How to migrate from the metrics API to the getBatch API",
+ * MicrosoftDocs/azure-monitor-docs `articles/azure-monitor/metrics/migrate-to-batch-api.md`,
+ * section "401 authorization errors"): the batch API is a subscription-level API, so the caller
+ * needs metrics read (Monitoring Reader's) on the subscription of the path itself; even read on
+ * every resource of the batch does not do, and the whole request fails with 401. There is no
+ * per-resource answer: every resource of a batch is in that subscription (a 400 otherwise), so a
+ * grant on it covers them all. The status is the documented one; the body is ARM's denial wording.
  */
+import { METRICS_READ_ACTION } from "../../../kubelet/src/constants";
+import type { Authorizer } from "../authorization";
 import { ArmError } from "../errors";
 import type { TokenAuthority } from "../identity";
 import type { TokenBucket } from "../throttle";
@@ -30,6 +40,8 @@ export interface MonitorEndpointDeps {
   readonly spec: MetricsSpec;
   readonly service: MetricsService;
   readonly identity: TokenAuthority;
+  /** Azure RBAC; `undefined` when authorization is off. */
+  readonly authorizer: Authorizer | undefined;
   /** `null` when unlimited. */
   readonly throttle: TokenBucket | null;
   /** Validate every response against the contract; violations go to `onViolation`. */
@@ -72,7 +84,11 @@ function attempt(deps: MonitorEndpointDeps, req: MonitorRequest): { status: numb
   const apiVersion = req.query.get("api-version");
   if (!apiVersion) throw new ArmError(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
   if (apiVersion !== deps.spec.apiVersion) throw new ArmError(400, "InvalidApiVersionParameter", `The api-version '${apiVersion}' is invalid. The supported versions are '${deps.spec.apiVersion}'.`);
-  deps.identity.verify(req.authorization, METRICS_ACCEPTED_AUDIENCES);
+  const principal = deps.identity.verify(req.authorization, METRICS_ACCEPTED_AUDIENCES);
+  const scope = `/subscriptions/${decodeURIComponent(PATH.exec(req.pathname)![1])}`;
+  if (deps.authorizer && !deps.authorizer.permits(principal, { action: METRICS_READ_ACTION, scope })) {
+    throw new ArmError(401, "AuthorizationFailed", `The client '${principal.objectId}' with object id '${principal.objectId}' does not have authorization to perform action '${METRICS_READ_ACTION}' over scope '${scope}' or the scope is invalid. The metrics batch API needs it on the subscription itself (Monitoring Reader, or a role with that action, assigned there).`);
+  }
   const admission = deps.throttle?.take();
   if (admission && !admission.ok) {
     throw new ArmError(429, "TooManyRequests", `The metrics batch API is throttling this subscription; retry after ${admission.retryAfterSeconds} seconds.`, { headers: { "retry-after": String(admission.retryAfterSeconds) } });

@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import type { V1Pod } from "@kubernetes/client-node";
 import type { GroupSamples } from "../../../kubelet/src/aci/monitor-client";
 import { UsagePoller } from "../../../kubelet/src/aci/usage-poller";
-import { silentLogger } from "../../../kubelet/src/log";
+import { AuthorizationError } from "../../../kubelet/src/errors";
+import { createLogger, silentLogger } from "../../../kubelet/src/log";
 import { UsageBook } from "../../../kubelet/src/usage/usage-book";
 import { ManualClock } from "../../fixtures/manual-clock";
 
@@ -49,6 +50,26 @@ describe("UsagePoller", () => {
     pods = pods.filter((p) => p.metadata!.name !== "p55");
     await poller.pollOnce();
     assert.equal(book.container("uid-55", "main"), undefined, "a pod no longer running is forgotten");
+  });
+
+  it("reports each batch refused for want of a role, logs the action and scope once a cycle, and leaves its pods' usage unknown rather than 0", async () => {
+    const pods = Array.from({ length: 60 }, (_, i) => pod(i));
+    const denial = new AuthorizationError("Microsoft.Insights/metrics/read", "/subscriptions/s", "AuthorizationFailed");
+    const monitor = { usage: (): Promise<GroupSamples> => Promise.reject(denial) };
+    const lines: Array<Record<string, unknown>> = [];
+    const denied: AuthorizationError[] = [];
+    const book = new UsageBook();
+    const poller = new UsagePoller({ monitor, pods: () => pods, resourceId: idOf, book, intervalMs: 1000, log: createLogger("info", (l) => lines.push(JSON.parse(l) as Record<string, unknown>)), onDenied: (e) => denied.push(e) });
+    await poller.pollOnce();
+    assert.deepEqual(denied, [denial, denial], "one report per refused batch");
+    assert.equal(poller.counts.deniedBatches, 2);
+    assert.equal(book.container("uid-0", "main"), undefined, "no usage recorded, not even a zero");
+    const logged = lines.filter((l) => l.level === "error");
+    assert.equal(logged.length, 1, "one error line per cycle");
+    assert.equal(logged[0].pods, 60);
+    assert.equal(logged[0].action, "Microsoft.Insights/metrics/read");
+    assert.equal(logged[0].scope, "/subscriptions/s");
+    assert.match(String(logged[0].msg), /lacks a role/);
   });
 
   it("runs a cycle every intervalMs from the start of the last, over the last lookbackMs, however long a cycle takes", async () => {
