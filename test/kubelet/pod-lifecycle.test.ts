@@ -120,6 +120,22 @@ describe("pods on the virtual node: Jobs, deletion, entrypoints", function () {
     }
   });
 
+  it("replaces a pod force-deleted and created again under its name: the old group goes, the new one runs, one create each", async () => {
+    const first = await core.createNamespacedPod({ namespace, body: runningPod("phoenix") });
+    await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "phoenix" })).status?.phase, "Running"), { what: "the first pod Running" });
+    await core.deleteNamespacedPod({ namespace, name: "phoenix", gracePeriodSeconds: 0 });
+    const second = await core.createNamespacedPod({ namespace, body: runningPod("phoenix") });
+    const uids = [first.metadata!.uid!, second.metadata!.uid!];
+    await eventually(async () => {
+      const pod = await core.readNamespacedPod({ namespace, name: "phoenix" });
+      assert.deepEqual([pod.metadata?.uid, pod.status?.phase], [uids[1], "Running"]);
+    }, { what: "the second pod Running" });
+    await eventually(() => assert.deepEqual(groupOf("phoenix").map((g) => g.tags?.[TAGS.podUid]), [uids[1]]), { what: "only the second pod's group" });
+    const creates = emulator.record.calls.filter((c) => c.operation === "ContainerGroups_CreateOrUpdate" && c.groupName?.startsWith(`${namespace}-phoenix-`));
+    assert.equal(creates.length, 2, `one create per pod, got ${creates.map((c) => c.groupName).join(", ")}`);
+    assert.equal(new Set(creates.map((c) => c.groupName)).size, 2);
+  });
+
   it("runs a pod that gives args without command, with the image's entrypoint from a real registry", async () => {
     await registry.pushImage("tools/echoer", "v1", { entrypoint: ["sh", "-c"], cmd: ["echo default"] });
     const image = `${registry.host}/tools/echoer:v1`;
