@@ -20,12 +20,21 @@ class SteeredProvider implements PodProvider {
   run(): Promise<void> {
     return Promise.resolve();
   }
-  createPod(): Promise<{ notes: string[]; adopted: boolean }> {
-    return Promise.resolve({ notes: [], adopted: false });
+  /** What happened, in order, for tests about overlap. */
+  readonly log: string[] = [];
+  /** Creates wait for this, when set. */
+  createGate: Promise<void> | undefined;
+
+  async createPod(pod: V1Pod): Promise<{ notes: string[]; adopted: boolean }> {
+    this.log.push(`create ${pod.metadata!.uid} started`);
+    await this.createGate;
+    this.log.push(`create ${pod.metadata!.uid} done`);
+    return { notes: [], adopted: false };
   }
   updatePod(): void {}
   async deletePod(pod: BackendPod): Promise<void> {
     this.deletes.push(pod.uid);
+    this.log.push(`delete ${pod.uid}`);
     await this.deleteGate;
     if (this.failDeletes) throw new TransientError("the resource group is locked");
   }
@@ -164,5 +173,20 @@ describe("pod controller deletions (real API server, steered backend)", function
     open();
     await eventually(() => assert.ok(handled >= 2), { what: "the deletion and its queued repeat" });
     assert.deepEqual([provider.deletes, controller.records.get(uid)], [[uid], undefined], "one delete, and the record gone");
+  });
+
+  it("never deletes a pod's group while its create is still on its way, and deletes what the create made", async () => {
+    provider.failDeletes = false;
+    let open!: () => void;
+    provider.createGate = new Promise((resolve) => (open = resolve));
+    const created = await core.createNamespacedPod({ namespace, body: pod("racing") });
+    const uid = created.metadata!.uid!;
+    await eventually(() => assert.ok(provider.log.includes(`create ${uid} started`)), { what: "the create to start" });
+    await core.deleteNamespacedPod({ namespace, name: "racing", gracePeriodSeconds: 0 });
+    await eventually(() => assert.equal(controller.getPod(namespace, "racing"), undefined), { what: "the pod to leave the cache" });
+    assert.deepEqual(provider.deletes, [], "no delete while the create runs");
+    open();
+    await eventually(() => assert.equal(controller.records.get(uid), undefined), { what: "the record to go" });
+    assert.deepEqual(provider.log.filter((l) => l.includes(uid)), [`create ${uid} started`, `create ${uid} done`, `delete ${uid}`]);
   });
 });

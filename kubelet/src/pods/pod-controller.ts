@@ -184,7 +184,11 @@ export class PodController {
     const wait = record.pulls.remaining();
     if (wait > 0) return this.pullBackingOff(key, record, pod, wait);
     try {
-      const result = await this.options.provider.createPod(pod);
+      const creating = this.options.provider.createPod(pod);
+      record.creating = creating;
+      const result = await creating.finally(() => (record.creating = undefined));
+      // Deleted meanwhile (the object went while the create ran): the deletion takes it from here.
+      if (record.backing !== "creating") return;
       record.backing = "running";
       record.attempts = 0;
       record.pulls.forget();
@@ -200,6 +204,7 @@ export class PodController {
       }
       for (const note of result.notes) await this.events.record(pod, { reason: "ResourcesAdjusted", message: note, type: "Normal" });
     } catch (err) {
+      if (record.backing !== "creating") return; // deleted meanwhile: nothing to report
       record.attempts++;
       await reportCreateError(this.failureContext(record), key, pod, err);
     }
@@ -271,6 +276,8 @@ export class PodController {
     if (!record) return;
     if (record.backing !== "gone") {
       record.backing = "deleting";
+      // A create in flight may still land: wait for it, then delete what it made.
+      await record.creating?.catch(() => undefined);
       await this.options.provider.deletePod(record);
       record.backing = "gone";
     }

@@ -29,6 +29,8 @@ export interface PodRecord extends BackendPod {
   /** The latest status the provider observed and the controller has not written yet, with its Events. */
   pending?: StatusNotice;
   readonly pulls: PullBackoff;
+  /** A create in flight: a deletion waits for it, so the two never overlap for one pod. */
+  creating?: Promise<unknown>;
 }
 
 export function podKey(namespace: string, name: string): string {
