@@ -29,6 +29,7 @@ class SteeredProvider implements PodProvider {
   listPods(): Promise<BackendPod[]> {
     return this.listing();
   }
+  forgetPod(): void {}
   getContainerLogs(): never {
     throw new Error("not used");
   }

@@ -14,7 +14,7 @@ import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { type ContainerGroup, ContainerInstanceManagementClient, type Usage } from "@azure/arm-containerinstance";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { AciWindowThrottledError, AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import { backoffDelay } from "../util/backoff";
 import { type Clock, realClock } from "../util/clock";
 import { armFailureClass } from "./failure-classes";
@@ -53,6 +53,12 @@ export interface ArmClientOptions {
   readonly clock?: Clock;
 }
 
+/**
+ * The code of ACI's own 429s (its per-region create and delete windows,
+ * https://aka.ms/container-instances-throttling), as opposed to ARM's `SubscriptionRequestsThrottled`.
+ */
+export const ACI_WINDOW_CODE = "TooManyRequests";
+
 /** A container group name no pod maps to (pods' group names end in a 12-hex-digit hash), for {@link ArmClient.probeRead}. */
 const READ_PROBE_NAME = "burstlet-read-probe";
 
@@ -61,7 +67,7 @@ export class ArmClient {
   readonly writes: TokenBucket;
   /** The log reads' share of `reads`. */
   readonly logReads: LogReadBudget;
-  readonly counts = { reads: 0, writes: 0, throttled: 0, logReads: 0 };
+  readonly counts = { reads: 0, writes: 0, throttled: 0, windowThrottled: 0, logReads: 0, finalLogReads: 0 };
   /** Pages (so reads) the last full listing took. */
   listPages = 1;
   private readonly sdk: ContainerInstanceManagementClient;
@@ -170,6 +176,22 @@ export class ArmClient {
       if (attempts++ > 0) await this.logReads.take(what, Infinity);
       this.counts.logReads++;
       return this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { tail, timestamps });
+    });
+    return answer.content ?? "";
+  }
+
+  /**
+   * A finished container's whole log, with timestamps, read before its group is deleted. It never
+   * makes status reads or interactive log reads wait: it takes a read token at once while the read
+   * budget is at least half full (as after a burst, when most pods finish together), and otherwise
+   * waits for a free turn in the log share without reserving ahead of `kubectl logs` readers.
+   */
+  async finalLogs(name: string, container: string): Promise<string> {
+    const what = `final logs ${name}/${container}`;
+    if (this.reads.available() < this.reads.burst / 2) await this.logReads.takeFree();
+    const answer = await this.read(what, async () => {
+      this.counts.finalLogReads++;
+      return this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { timestamps: true });
     });
     return answer.content ?? "";
   }
@@ -285,7 +307,8 @@ export class ArmClient {
       try {
         return await this.call(what, fn);
       } catch (err) {
-        const transient = err instanceof TransientError || err instanceof ThrottledError;
+        // ACI's windows free up in minutes: the caller waits for them, not this loop.
+        const transient = (err instanceof TransientError || err instanceof ThrottledError) && !(err instanceof AciWindowThrottledError);
         if (!worthRetrying(err) || !transient || attempt >= attempts) throw err;
         const hinted = err.retryAfterMs ?? 0;
         await this.clock.sleep(Math.max(hinted, backoffDelay({ baseMs: 250, maxMs: 5_000 }, attempt)));
@@ -309,8 +332,10 @@ export class ArmClient {
           const response = await next(request);
           if (response.status === 429) {
             this.counts.throttled++;
-            const retryAfterMs = retryAfter(response.headers.get("retry-after"));
-            (kind === "read" ? this.reads : this.writes).pause(retryAfterMs ?? 1_000);
+            // ACI's create and delete windows are not ARM's budget: the caller slows that window
+            // (see `CreatePacer`); pausing every write for minutes would hold deletions back too.
+            if (errorCode(response.bodyAsText) === ACI_WINDOW_CODE) this.counts.windowThrottled++;
+            else (kind === "read" ? this.reads : this.writes).pause(retryAfter(response.headers.get("retry-after")) ?? 1_000);
           }
           this.options.onCall?.({ method: request.method, kind, status: response.status, ms: Date.now() - started });
           return response;
@@ -328,6 +353,16 @@ function isOutage(err: unknown): boolean {
   if (!(err instanceof TransientError) || err instanceof CredentialsRejectedError) return false;
   const status = (err.cause as { statusCode?: number } | undefined)?.statusCode;
   return status === undefined || status >= 500;
+}
+
+/** The `error.code` of an ARM error body, if it is one. */
+function errorCode(body: string | null | undefined): string | undefined {
+  if (!body) return undefined;
+  try {
+    return (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined; // not JSON: not an ARM error body
+  }
 }
 
 function abandoned(): Error {
@@ -352,6 +387,7 @@ export function classify(what: string, err: unknown): Error {
     case "notFound":
       return new NotFoundError(message);
     case "throttled":
+      if (code === ACI_WINDOW_CODE) return new AciWindowThrottledError(message, retryAfter(e.response?.headers?.get("retry-after")));
       return new ThrottledError(message, retryAfter(e.response?.headers?.get("retry-after")));
     case "image":
       return new ImagePullError(/image '([^']+)'/.exec(detail)?.[1], `Azure Container Instances cannot pull the image: ${detail}`, { cause: err });

@@ -49,6 +49,13 @@ class FakeArm implements ContainerGroupApi {
   logs(): Promise<string> {
     return Promise.resolve("");
   }
+  /** Final logs by `group/container`; a container without one has no log (404). */
+  readonly finalLogContent = new Map<string, string>();
+  finalLogs(name: string, container: string): Promise<string> {
+    this.calls.push(`final logs ${name}/${container}`);
+    const log = this.finalLogContent.get(`${name}/${container}`);
+    return log === undefined ? Promise.reject(new NotFoundError(`no log for ${name}/${container}`)) : Promise.resolve(log);
+  }
   probeRead(): Promise<void> {
     return Promise.resolve();
   }
