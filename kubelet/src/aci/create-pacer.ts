@@ -78,14 +78,14 @@ export class SlidingWindows {
    * When the `n`-th next operation (0: the next one) may go, and the limit it waits for (undefined
    * when it may go now): each is placed in turn at the first moment every window has room.
    */
-  slotAt(now: number, n: number): { at: number; limit?: WindowLimit; blocked?: boolean } {
+  slotAt(now: number, n: number): { at: number; limit?: WindowLimit } {
     this.prune(now);
     const times = [...this.times];
-    let result: { at: number; limit?: WindowLimit; blocked?: boolean } = { at: now };
+    // Slots are placed in order, each no earlier than the one before, so every time counted is at
+    // or before the slot being placed.
+    let at = Math.max(now, this.blockedUntil);
+    let limit: WindowLimit | undefined;
     for (let k = 0; k <= n; k++) {
-      let at = Math.max(now, this.blockedUntil);
-      let limit: WindowLimit | undefined;
-      const blocked = at > now;
       for (let moved = true; moved; ) {
         moved = false;
         for (const l of this.limits) {
@@ -100,9 +100,8 @@ export class SlidingWindows {
         }
       }
       times.push(at);
-      result = at > now ? { at, limit, blocked: blocked && limit === undefined } : { at };
     }
-    return result;
+    return at > now ? { at, limit } : { at };
   }
 
   /** Waits for the next slot and takes it (for deletes, which wait in their worker). */
