@@ -172,10 +172,12 @@ export class AciProvider implements PodProvider {
     const restarts = ran === undefined ? 0 : ran + 1;
     const ctx = await this.translationContext(pod);
     const { group, notes } = translatePod(pod, { ...ctx, restarts });
-    await this.reserveCreate(pod.metadata!.uid!, groupCores(group));
+    const slot = await this.reserveCreate(pod.metadata!.uid!, groupCores(group));
     try {
       await this.options.arm.create(name, group);
+      this.creates.answered(slot);
     } catch (err) {
+      this.creates.answered(slot);
       if (err instanceof AciWindowThrottledError) {
         // The window is fuller than burstlet counted (creates from elsewhere in the subscription):
         // every create waits for it; this pod keeps its place in line.
@@ -276,11 +278,12 @@ export class AciProvider implements PodProvider {
    * Takes a create slot under ACI's windows and the region's quota (read at most every 10 s), or
    * throws `CreatePacedError` saying which limit the pod waits for and when it expects a slot.
    */
-  private async reserveCreate(uid: string, cores: number): Promise<void> {
+  private async reserveCreate(uid: string, cores: number): Promise<{ at: number }> {
     const { usages, at } = await this.usages();
     if (usages && at !== this.usageSeenAt) this.creates.setUsage(quotaFromUsages(usages, (this.usageSeenAt = at)));
     const slot = this.creates.reserve(uid, cores);
     if (!slot.ok) throw new CreatePacedError(slot.limit, slot.retryAt, slot.expectedAt);
+    return slot;
   }
 
   /** Deletes a group and resolves once it is gone (confirmed together with other deletions). */

@@ -167,8 +167,11 @@ export class CreatePacer {
   private readonly quotaRecheckMs: number;
   /** Pods waiting for a slot, in the order they first asked. */
   private readonly waiting: string[] = [];
-  /** Creates sent since the quota was last read: each holds a group (and its cores) the reading did not count. */
-  private sentSinceUsage: { at: number; cores: number }[] = [];
+  /**
+   * Creates the last reading of the quota may not count: each holds a group (and its cores). One
+   * answered before that reading began is counted by it (or was refused), and leaves this list.
+   */
+  private sentSinceUsage: { at: number; cores: number; answeredAt?: number }[] = [];
   private usage: QuotaUsage | undefined;
   /** 429s from ACI's windows (for metrics). */
   throttled = 0;
@@ -182,7 +185,7 @@ export class CreatePacer {
   /** The region's quota and usage as just read. */
   setUsage(usage: QuotaUsage): void {
     this.usage = usage;
-    this.sentSinceUsage = this.sentSinceUsage.filter((s) => s.at >= usage.at);
+    this.sentSinceUsage = this.sentSinceUsage.filter((s) => s.answeredAt === undefined || s.answeredAt >= usage.at);
   }
 
   /**
@@ -204,6 +207,12 @@ export class CreatePacer {
     this.windows.record(now);
     this.sentSinceUsage.push({ at: now, cores });
     return { ok: true, at: now };
+  }
+
+  /** ACI answered the create reserved at `reservation.at` (whatever it said): the next reading of the quota counts it. */
+  answered(reservation: { readonly at: number }): void {
+    const sent = this.sentSinceUsage.find((s) => s.at === reservation.at && s.answeredAt === undefined);
+    if (sent) sent.answeredAt = this.clock.now();
   }
 
   /** A reserved create was not sent after all: its slot is free again. */

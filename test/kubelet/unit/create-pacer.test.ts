@@ -109,11 +109,18 @@ describe("CreatePacer (creates under ACI's windows and quotas, manual clock)", (
       { name: { value: "StandardCores" }, currentValue: cores, limit: 4, unit: "Count" },
     ], clock.now());
     pacer.setUsage(usages(1, 1));
-    assert.equal(pacer.reserve("a", 1).ok, true);
-    assert.equal(pacer.reserve("b", 1).ok, true);
+    const a = pacer.reserve("a", 1);
+    const b = pacer.reserve("b", 1);
+    assert.ok(a.ok && b.ok);
     assert.deepEqual(waitOf(pacer.reserve("c", 1), t0), { limit: "the region's quota of 3 container groups (3 exist; groups count until they are deleted)", retryInS: 5 });
-    await clock.advance(5_000);
-    // A new reading counts the two creates itself; a finished group still counts until it is deleted.
+    await clock.advance(1_000);
+    // A reading that began before ACI answered a create may not count it: the create still counts here.
+    pacer.answered(a);
+    pacer.setUsage(usages(1, 1));
+    assert.equal(pacer.reserve("c", 1).ok, false, "a was answered as that reading began");
+    pacer.answered(b);
+    await clock.advance(4_000);
+    // A reading after both answers counts them itself; a finished group still counts until it is deleted.
     pacer.setUsage(usages(3, 3));
     assert.equal(pacer.reserve("c", 1).ok, false);
     pacer.setUsage(usages(2, 3.5));
