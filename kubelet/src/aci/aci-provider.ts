@@ -279,8 +279,9 @@ export class AciProvider implements PodProvider {
    * throws `CreatePacedError` saying which limit the pod waits for and when it expects a slot.
    */
   private async reserveCreate(uid: string, cores: number): Promise<{ at: number }> {
-    const { usages, at } = await this.usages();
-    if (usages && at !== this.usageSeenAt) this.creates.setUsage(quotaFromUsages(usages, (this.usageSeenAt = at)));
+    const { usages, at, error } = await this.usages();
+    // A failed reading keeps the last one's figures, which do not count what was created since.
+    if (usages && error === undefined && at !== this.usageSeenAt) this.creates.setUsage(quotaFromUsages(usages, (this.usageSeenAt = at)));
     const slot = this.creates.reserve(uid, cores);
     if (!slot.ok) throw new CreatePacedError(slot.limit, slot.retryAt, slot.expectedAt);
     return slot;
