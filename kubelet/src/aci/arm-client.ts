@@ -68,6 +68,8 @@ export class ArmClient {
   /** The log reads' share of `reads`. */
   readonly logReads: LogReadBudget;
   readonly counts = { reads: 0, writes: 0, throttled: 0, windowThrottled: 0, logReads: 0, finalLogReads: 0 };
+  /** Final-log reads admitted straight to the read budget and not ended yet. */
+  private finalLogsDirect = 0;
   /** Pages (so reads) the last full listing took. */
   listPages = 1;
   private readonly sdk: ContainerInstanceManagementClient;
@@ -182,18 +184,26 @@ export class ArmClient {
 
   /**
    * A finished container's whole log, with timestamps, read before its group is deleted. It never
-   * makes status reads or interactive log reads wait: it takes a read token at once while the read
-   * budget is at least half full (as after a burst, when most pods finish together), and otherwise
-   * waits for a free turn in the log share without reserving ahead of `kubectl logs` readers.
+   * makes interactive log reads wait, and leaves status reads at least half the read burst less the
+   * log share's: it takes a read token at once while more than half the read budget is left (as
+   * after a burst, when most pods finish together), and otherwise waits for a free turn in the log
+   * share without reserving turns ahead of `kubectl logs` readers.
    */
   async finalLogs(name: string, container: string): Promise<string> {
     const what = `final logs ${name}/${container}`;
-    if (this.reads.available() < this.reads.burst / 2) await this.logReads.takeFree();
-    const answer = await this.read(what, async () => {
-      this.counts.finalLogReads++;
-      return this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { timestamps: true });
-    });
-    return answer.content ?? "";
+    // Reads admitted at once count until they end, so that many finishing together cannot all see a full budget.
+    const direct = this.reads.available() - this.finalLogsDirect > this.reads.burst / 2;
+    if (direct) this.finalLogsDirect++;
+    else await this.logReads.takeFree();
+    try {
+      const answer = await this.read(what, async () => {
+        this.counts.finalLogReads++;
+        return this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { timestamps: true });
+      });
+      return answer.content ?? "";
+    } finally {
+      if (direct) this.finalLogsDirect--;
+    }
   }
 
   /**
