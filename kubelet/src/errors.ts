@@ -4,7 +4,16 @@
 
 /** The thing asked for does not exist (a container group, a pod, an image tag). */
 export class NotFoundError extends Error {
-  override readonly name = "NotFoundError";
+  override readonly name: string = "NotFoundError";
+}
+
+/**
+ * A finished container's log is not there any more (its group was deleted, and what was kept of it
+ * was evicted or did not survive a restart). The kubelet API answers it as the kubelet answers
+ * logs it cannot serve: 400, with the message in plain text.
+ */
+export class LogsGoneError extends NotFoundError {
+  override readonly name = "LogsGoneError";
 }
 
 /** The backend asked us to slow down; `retryAfterMs` is its hint when it gave one. */

@@ -4,7 +4,7 @@
  * options applied as on a live read. When nothing is kept, the answer says why, plainly.
  */
 import type { V1Pod } from "@kubernetes/client-node";
-import { NotFoundError } from "../errors";
+import { LogsGoneError, NotFoundError } from "../errors";
 import type { LogOptions } from "../provider/provider";
 import type { FinalLogStore } from "./final-logs";
 import { parseStampedLines, renderLines, selectLines, sinceNs, truncateUtf8 } from "./logs";
@@ -33,7 +33,7 @@ export async function readFinalLogs(read: (container: string) => Promise<string>
 
 /**
  * The kept log of a finished container with the request's options applied (timestamps, tail,
- * since, limitBytes), or a `NotFoundError` saying plainly why there is none. `flag` names the
+ * since, limitBytes), or a `LogsGoneError` saying plainly why there is none. `flag` names the
  * setting that bounds the store, for the eviction message.
  */
 export function servedFinalLog(store: FinalLogStore, pod: V1Pod, container: string, options: LogOptions, now: number, flag: string): string {
@@ -46,10 +46,10 @@ export function servedFinalLog(store: FinalLogStore, pod: V1Pod, container: stri
       return options.limitBytes === undefined ? text : truncateUtf8(text, options.limitBytes);
     }
     case "unavailable":
-      throw new NotFoundError(`${what} was not kept: ${log.reason}`);
+      throw new LogsGoneError(`${what} was not kept: ${log.reason}`);
     case "evicted":
-      throw new NotFoundError(`${what} was evicted from burstlet's memory at ${new Date(log.evictedAt).toISOString()} to make room for newer pods' logs (${flag}); its container group was deleted when the pod finished`);
+      throw new LogsGoneError(`${what} was evicted from burstlet's memory at ${new Date(log.evictedAt).toISOString()} to make room for newer pods' logs (${flag}); its container group was deleted when the pod finished`);
     case "unknown":
-      throw new NotFoundError(`${what} is no longer available: its container group was deleted when the pod finished, and burstlet keeps final logs in memory only (it has restarted since, or another replica kept them)`);
+      throw new LogsGoneError(`${what} is no longer available: its container group was deleted when the pod finished, and burstlet keeps final logs in memory only (it has restarted since, or another replica kept them)`);
   }
 }
