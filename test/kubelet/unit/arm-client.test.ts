@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
-import { classify } from "../../../kubelet/src/aci/arm-client";
+import { classify } from "../../../kubelet/src/aci/arm-errors";
 import { AciWindowThrottledError, AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../../../kubelet/src/errors";
 
 /** An error as the Azure SDK throws it for an HTTP answer. */
