@@ -170,6 +170,10 @@ export class AciProvider implements PodProvider {
     const exposesPorts = o.subnetId !== undefined || pod.metadata?.annotations?.[ACI_PUBLIC_IP_ANNOTATION] === "true";
     admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts });
     const restarts = ran === undefined ? 0 : ran + 1;
+    // While the create would wait anyway, nothing is fetched for it.
+    await this.readQuota();
+    const waits = this.creates.peek(pod.metadata!.uid!);
+    if (waits) throw new CreatePacedError(waits.limit, waits.retryAt, waits.expectedAt);
     const ctx = await this.translationContext(pod);
     const { group, notes } = translatePod(pod, { ...ctx, restarts });
     const slot = await this.reserveCreate(pod.metadata!.uid!, groupCores(group));
@@ -279,12 +283,17 @@ export class AciProvider implements PodProvider {
    * throws `CreatePacedError` saying which limit the pod waits for and when it expects a slot.
    */
   private async reserveCreate(uid: string, cores: number): Promise<{ at: number }> {
-    const { usages, at, error } = await this.usages();
-    // A failed reading keeps the last one's figures, which do not count what was created since.
-    if (usages && error === undefined && at !== this.usageSeenAt) this.creates.setUsage(quotaFromUsages(usages, (this.usageSeenAt = at)));
+    await this.readQuota();
     const slot = this.creates.reserve(uid, cores);
     if (!slot.ok) throw new CreatePacedError(slot.limit, slot.retryAt, slot.expectedAt);
     return slot;
+  }
+
+  /** Gives the pacer the region's quota and usage when a new reading is in (at most every 10 s). */
+  private async readQuota(): Promise<void> {
+    const { usages, at, error } = await this.usages();
+    // A failed reading keeps the last one's figures, which do not count what was created since.
+    if (usages && error === undefined && at !== this.usageSeenAt) this.creates.setUsage(quotaFromUsages(usages, (this.usageSeenAt = at)));
   }
 
   /** Deletes a group and resolves once it is gone (confirmed together with other deletions). */

@@ -194,19 +194,31 @@ export class CreatePacer {
    */
   reserve(uid: string, cores: number): Reservation {
     const now = this.clock.now();
-    let position = this.waiting.indexOf(uid);
-    if (position < 0) position = this.waiting.push(uid) - 1;
-    const quota = this.quotaWait(cores, now);
-    if (quota) return quota;
-    const slot = this.windows.slotAt(now, position);
-    if (slot.at > now) {
-      const limit = slot.limit ? describeWindow(slot.limit, "container group creates") : "Azure Container Instances' create window (it answered 429)";
-      return { ok: false, limit, expectedAt: slot.at, retryAt: slot.at };
-    }
+    const { position, wait } = this.check(uid, cores, now);
+    if (wait) return wait;
     this.waiting.splice(position, 1);
     this.windows.record(now);
     this.sentSinceUsage.push({ at: now, cores });
     return { ok: true, at: now };
+  }
+
+  /**
+   * What the pod would wait for now, if anything, taking no slot (it does take its place in line):
+   * a cheap look before the work of preparing a create.
+   */
+  peek(uid: string, cores = 0): CreateWait | undefined {
+    return this.check(uid, cores, this.clock.now()).wait;
+  }
+
+  private check(uid: string, cores: number, now: number): { position: number; wait?: CreateWait & { ok: false } } {
+    let position = this.waiting.indexOf(uid);
+    if (position < 0) position = this.waiting.push(uid) - 1;
+    const quota = this.quotaWait(cores, now);
+    if (quota) return { position, wait: quota };
+    const slot = this.windows.slotAt(now, position);
+    if (slot.at <= now) return { position };
+    const limit = slot.limit ? describeWindow(slot.limit, "container group creates") : "Azure Container Instances' create window (it answered 429)";
+    return { position, wait: { ok: false, limit, expectedAt: slot.at, retryAt: slot.at } };
   }
 
   /** ACI answered the create reserved at `reservation.at` (whatever it said): the next reading of the quota counts it. */

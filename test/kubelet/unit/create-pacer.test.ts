@@ -90,6 +90,17 @@ describe("CreatePacer (creates under ACI's windows and quotas, manual clock)", (
     assert.deepEqual(["b", "c", "d"].map((uid) => pacer.reserve(uid, 1).ok), [true, true, true], "after Retry-After every pod goes, none with a backoff of its own");
   });
 
+  it("can be asked what a pod would wait for without taking a slot, the pod keeping its place in line", () => {
+    const clock = new ManualClock();
+    const t0 = clock.now();
+    const pacer = new CreatePacer({ windows: [{ max: 1, windowSeconds: 10 }], marginMs: 0, clock });
+    assert.equal(pacer.peek("a"), undefined);
+    assert.equal(pacer.peek("a"), undefined, "peeking took no slot");
+    assert.equal(pacer.reserve("a", 1).ok, true);
+    assert.equal((pacer.peek("b")!.expectedAt! - t0) / 1000, 10);
+    assert.equal((pacer.peek("c")!.expectedAt! - t0) / 1000, 20, "c is behind b, who peeked first");
+  });
+
   it("frees the slot of a create that was not sent", () => {
     const clock = new ManualClock();
     const pacer = new CreatePacer({ windows: [{ max: 1, windowSeconds: 60 }], marginMs: 0, clock });
