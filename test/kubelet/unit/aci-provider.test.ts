@@ -69,7 +69,6 @@ class FakeArm implements ContainerGroupApi {
   groupsInUse = 0;
   groupQuota = 60;
   usages(): Promise<Usage[]> {
-    this.calls.push("usages");
     return Promise.resolve([
       { name: { value: "StandardCores" }, limit: 40, currentValue: 0, unit: "Count" },
       { name: { value: "ContainerGroups" }, limit: this.groupQuota, currentValue: this.groupsInUse, unit: "Count" },
