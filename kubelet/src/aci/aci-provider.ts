@@ -95,7 +95,7 @@ export class AciProvider implements PodProvider {
   readonly creates: CreatePacer;
   /** Deletes under ACI's delete windows. */
   readonly deleteWindows: SlidingWindows;
-  private usageSeenAt = 0;
+  private usageSeenAt: number | undefined;
 
   private readonly clock: Clock;
 
