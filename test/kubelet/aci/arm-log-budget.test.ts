@@ -47,7 +47,7 @@ describe("ArmClient's log share (through the real SDK, against the emulator)", (
     assert.equal(arm.reads.waitedMs, 0, "no status read waited for a token");
   });
 
-  it("reads final logs from the read budget while it is at least half full, then only from free turns of the log share", async () => {
+  it("reads final logs from the read budget while more than half of it is left, then only from free turns of the log share", async () => {
     emulator.record.clear();
     arm = client(0.2, 0);
     // 20 finishing pods: 10 reads take read tokens at once (the budget stays half full), the
