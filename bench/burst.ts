@@ -1,5 +1,5 @@
 /**
- * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S] [--arm-limits]`
+ * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S] [--arm-limits] [--aci-windows W]`
  *
  * Runs a burst on the sandbox — a real control plane, the ACI emulator, and burstlet as its own
  * process from the production bundle — and prints one JSON line of figures:
@@ -11,6 +11,10 @@
  *   their own budget and are not ARM calls), then
  *   scaleInS (Job deleted → no container group left) with the ARM reads and writes it took, and when
  *   its first and last DELETE were sent.
+ * `--aci-windows 20/30s` (count/duration, comma-separated) turns on ACI's per-region create and delete
+ * windows in the emulator and tells burstlet the same: creates are then paced, firstBindToAllCreatedS
+ * follows the window, and createWindow429s counts the creates ACI refused for it. Without it the windows are off
+ * on both sides (with `--arm-limits`, ACI's defaults of 100 per 5 minutes and 300 per hour).
  * Progress goes to stderr; the JSON line alone goes to stdout. Burstlet's own settings can be given as
  * BURSTLET_* environment variables (see `node kubelet/dist/main.js --help`).
  */
@@ -26,6 +30,7 @@ import { eventually } from "../sandbox/eventually";
 import { ProcessGroup } from "../sandbox/process-group";
 import { TAGS, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
 import { realClock } from "../kubelet/src/util/clock";
+import { parseWindows, type WindowLimit } from "../kubelet/src/aci/create-pacer";
 
 const ROOT = path.resolve(__dirname, "..");
 const NODE = "burstlet-bench";
@@ -36,11 +41,13 @@ const { values } = parseArgs({
     "latency-ms": { type: "string", default: "0" },
     "steady-seconds": { type: "string", default: "60" },
     "arm-limits": { type: "boolean", default: false },
+    "aci-windows": { type: "string" },
   },
 });
 const pods = positiveInt(values.pods, "--pods");
 const latencyMs = positiveInt(values["latency-ms"], "--latency-ms", true);
 const steadySeconds = positiveInt(values["steady-seconds"], "--steady-seconds", true);
+const aciWindows = windowsOption(values["aci-windows"]);
 const say = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -51,7 +58,9 @@ async function main(): Promise<void> {
   const cp = await startControlPlane({ progress: say });
   const emulator = await startAciEmulator({
     timeScale: 0.1,
-    limits: values["arm-limits"] ? undefined : "unlimited",
+    limits: aciWindows
+      ? { ...(values["arm-limits"] ? {} : { reads: null, writes: null, deletes: null }), creates: aciWindows, groupDeletes: aciWindows }
+      : values["arm-limits"] ? undefined : "unlimited",
     quotas: "unlimited",
     record: { calls: true, bodies: false },
   });
@@ -74,6 +83,10 @@ async function main(): Promise<void> {
       // The sandbox's own limits are what is measured; ARM's are applied with --arm-limits.
       ...(values["arm-limits"] ? {} : { BURSTLET_ARM_WRITES_PER_SECOND: "1000", BURSTLET_ARM_WRITE_BURST: "2000", BURSTLET_ARM_READS_PER_SECOND: "1000", BURSTLET_ARM_READ_BURST: "2000" }),
       BURSTLET_LOG_LEVEL: "warn",
+      // burstlet paces under the windows the emulator applies (ACI's defaults under --arm-limits, none otherwise).
+      ...(aciWindows
+        ? { BURSTLET_ACI_CREATE_WINDOWS: values["aci-windows"]!, BURSTLET_ACI_DELETE_WINDOWS: values["aci-windows"]! }
+        : values["arm-limits"] ? {} : { BURSTLET_ACI_CREATE_WINDOWS: "1000000/1h", BURSTLET_ACI_DELETE_WINDOWS: "1000000/1h" }),
       // Any other setting comes from the bench's own environment, e.g. BURSTLET_STATUS_STEADY_READS_PER_SECOND=34.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("BURSTLET_") && k !== "BURSTLET_NODE_FLAGS")),
     });
@@ -113,6 +126,7 @@ async function main(): Promise<void> {
       peakRssMB: Math.round(procStatusKb(burstlet.child.pid!, "VmHWM") / 1024),
       cpuSecondsPerPod: Number((cpuSeconds(burstlet.child.pid!) / pods).toFixed(4)),
       throttled: calls.filter((c) => c.status === 429).length,
+      createWindow429s: calls.filter((c) => c.operation === "ContainerGroups_CreateOrUpdate" && c.status === 429).length,
       monitorCalls: monitor.length,
       monitorCallsPerSecondSteady: Number((steadyMonitor.length / ((steadyEnd - steadyStart) / 1000)).toFixed(2)),
       monitorThrottled: monitor.filter((c) => c.status === 429).length,
@@ -236,4 +250,11 @@ function deleteTimes(calls: ReadonlyArray<{ method: string; at: number }>, start
   const deletes = calls.filter((c) => c.method === "DELETE").map((c) => c.at - start);
   if (deletes.length === 0) return {};
   return { scaleInFirstDeleteS: seconds(Math.min(...deletes)), scaleInLastDeleteS: seconds(Math.max(...deletes)) };
+}
+
+function windowsOption(raw: string | undefined): WindowLimit[] | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = parseWindows(raw);
+  if (typeof parsed === "string") throw new Error(`--aci-windows: ${parsed}`);
+  return parsed;
 }

@@ -112,6 +112,9 @@ export async function startDemoSandbox(options: DemoSandboxOptions, signal: Abor
   }
 }
 
+/** A window no demo reaches. */
+const UNPACED = "1000000/1h";
+
 function burstletConfig(cp: ControlPlane, emulator: AciEmulator, options: DemoSandboxOptions) {
   return parseConfig(
     [
@@ -128,6 +131,9 @@ function burstletConfig(cp: ControlPlane, emulator: AciEmulator, options: DemoSa
       "--metrics-port=0",
       // The API server's kubelet client certificate chains to the cluster CA.
       `--client-ca-file=${cp.pki.files.caCert}`,
+      // The emulator's create and delete windows are off here (see above): burstlet need not pace under them.
+      `--aci-create-windows=${UNPACED}`,
+      `--aci-delete-windows=${UNPACED}`,
     ],
     {},
   );

@@ -107,6 +107,9 @@ export class Burstlet {
       capacity: config.capacity,
       groupMaxima: config.groupMaxima,
       notReadyAfterMs: config.notReadyAfterSeconds * 1000,
+      finalLogs: { totalBytes: config.finishedPods.logsMemoryBytes },
+      createWindows: config.aciWindows.creates,
+      deleteWindows: config.aciWindows.deletes,
       tracker: { activeMs: t.statusActiveMs, steadyMs: t.statusSteadyMs ?? config.status.steadySeconds * 1000, steadyReadsPerSecond: config.status.steadyReadsPerSecond },
       usage: { monitor: this.monitor, intervalMs: t.usagePollMs ?? config.usage.pollSeconds * 1000, subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, onDenied: (err) => this.metrics.usageDenied(err) },
     });
@@ -131,6 +134,7 @@ export class Burstlet {
       gcIntervalMs: t.gcIntervalMs,
       workers: t.workers,
       statusWrites: { perSecond: config.kubeApi.qps, burst: config.kubeApi.burst },
+      releaseFinished: config.finishedPods.release,
       imagePullBackoff: { ...IMAGE_PULL_BACKOFF, baseMs: config.imagePullBackoffSeconds * 1000 },
     });
     this.logFollowPollMs = t.logFollowPollMs;
@@ -138,7 +142,7 @@ export class Burstlet {
     for (const q of queues) q.observer = (ms, failed) => this.metrics.reconciled(q.name, ms, failed);
     const logReads = this.arm.logReads;
     const logBudget = { get waitedMs() { return logReads.waitedMs; }, get queued() { return logReads.waiting; } };
-    this.metrics.observe({ buckets: { read: this.arm.reads, write: this.arm.writes, log: logBudget }, records: () => this.pods.records.counts(), queues, tracker: this.provider.tracker, deletions: this.provider.deletions, pods: () => this.pods.listPods() });
+    this.metrics.observe({ buckets: { read: this.arm.reads, write: this.arm.writes, log: logBudget }, records: () => this.pods.records.counts(), queues, tracker: this.provider.tracker, deletions: this.provider.deletions, pods: () => this.pods.listPods(), finalLogs: this.provider.finalLogs, creates: this.provider.creates });
   }
 
   /** Runs until `signal` aborts. `ready` resolves once the node is registered and resynced. */

@@ -5,8 +5,10 @@
  */
 import { DEFAULT_GROUP_MAXIMA } from "./aci/admission";
 import { DEFAULT_NOT_READY_AFTER_MS } from "./aci/health";
+import { ACI_DEFAULT_WINDOWS, parseWindows, type WindowLimit } from "./aci/create-pacer";
+import { DEFAULT_FINAL_LOGS_BYTES } from "./aci/final-logs";
 import { DEFAULT_LOG_READ_SHARE } from "./aci/log-budget";
-import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, leaderLeaseName, VIRTUAL_NODE_TAINT } from "./constants";
+import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, KEEP_GROUP_ANNOTATION, leaderLeaseName, VIRTUAL_NODE_TAINT } from "./constants";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 
 /** Values and type in one (a string enum every Pulumi language can read). */
@@ -68,6 +70,13 @@ export interface BurstletConfig {
   readonly kubeApi: { readonly qps: number; readonly burst: number };
   /** What one container group may have in the region; larger pods are rejected at admission. */
   readonly groupMaxima: { readonly cpu: number; readonly memoryGB: number };
+  /**
+   * Finished pods: whether their container groups are deleted once their final status is written
+   * (their final logs kept in memory, at most `logsMemoryBytes` in all, oldest evicted first).
+   */
+  readonly finishedPods: { readonly release: boolean; readonly logsMemoryBytes: number };
+  /** ACI's per-region create and delete windows, which burstlet paces its creates and deletes under. */
+  readonly aciWindows: { readonly creates: readonly WindowLimit[]; readonly deletes: readonly WindowLimit[] };
   /** How long ARM must be unreachable (or refuse the credentials) before the node is NotReady. */
   readonly notReadyAfterSeconds: number;
   /** The first wait after a failed image pull; it doubles up to 5 minutes. */
@@ -158,6 +167,10 @@ export const SETTINGS = {
   kubeApiBurst: ["kube-api-burst", "BURSTLET_KUBE_API_BURST", "burst of pod status writes to the API server (default 200)"],
   maxGroupCpu: ["max-group-cpu", "BURSTLET_MAX_GROUP_CPU", `cores one container group may have in the region; larger pods are rejected (default ${DEFAULT_GROUP_MAXIMA.cpu}; up to 31 where ACI offers big groups)`],
   maxGroupMemory: ["max-group-memory-gb", "BURSTLET_MAX_GROUP_MEMORY_GB", `memory (GB) one container group may have in the region (default ${DEFAULT_GROUP_MAXIMA.memoryGB}; up to 240)`],
+  releaseFinishedPods: ["release-finished-pods", "BURSTLET_RELEASE_FINISHED_PODS", `true or false: delete a finished pod's container group once its final status is written, so it holds no quota, keeping its final logs for kubectl logs; a pod annotated ${KEEP_GROUP_ANNOTATION}=true keeps its group (default true)`],
+  finalLogsMemory: ["final-logs-memory-mb", "BURSTLET_FINAL_LOGS_MEMORY_MB", `memory (MB) for the final logs of finished pods whose groups were deleted, at most 4 MB per container; the oldest pods' are evicted first (default ${DEFAULT_FINAL_LOGS_BYTES / 1024 / 1024})`],
+  aciCreateWindows: ["aci-create-windows", "BURSTLET_ACI_CREATE_WINDOWS", "ACI's container group create limits per subscription and region, as count/duration (default 100/5m,300/1h, ACI's defaults)"],
+  aciDeleteWindows: ["aci-delete-windows", "BURSTLET_ACI_DELETE_WINDOWS", "ACI's container group delete limits per subscription and region (default 100/5m,300/1h)"],
   notReadyAfter: ["not-ready-after-seconds", "BURSTLET_NOT_READY_AFTER_SECONDS", `ARM unreachable or refusing credentials this long makes the node NotReady (default ${DEFAULT_NOT_READY_AFTER_MS / 1000})`],
   imagePullBackoff: ["image-pull-backoff-seconds", "BURSTLET_IMAGE_PULL_BACKOFF_SECONDS", `first wait after a failed image pull, doubling up to ${IMAGE_PULL_BACKOFF.maxMs / 1000} s (default ${IMAGE_PULL_BACKOFF.baseMs / 1000})`],
   listenAddress: ["listen-address", "BURSTLET_LISTEN_ADDRESS", "address to listen on (default 0.0.0.0)"],
@@ -250,6 +263,15 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     problems.push(`${where("nodeIdentity")} must be one of ${NODE_IDENTITIES.join(", ")}; got "${nodeIdentity}"`);
   }
   const leaderElection = parseLeaderElection(raw, number, where, (msg) => problems.push(msg));
+  const release = raw("releaseFinishedPods") ?? "true";
+  if (release !== "true" && release !== "false") problems.push(`${where("releaseFinishedPods")} must be true or false, got "${release}"`);
+  const windows = (name: "aciCreateWindows" | "aciDeleteWindows"): readonly WindowLimit[] => {
+    const value = raw(name);
+    if (value === undefined) return ACI_DEFAULT_WINDOWS;
+    const parsed = parseWindows(value);
+    if (typeof parsed === "string") problems.push(`${where(name)}: ${parsed}`);
+    return typeof parsed === "string" ? ACI_DEFAULT_WINDOWS : parsed;
+  };
   if (leaderElection.enabled && nodeName.length > 253 - leaderLeaseName("").length) {
     problems.push(`${where("nodeName")} may have at most ${253 - leaderLeaseName("").length} characters with leader election on (the Lease is named ${leaderLeaseName("<node>")}), got ${nodeName.length}`);
   }
@@ -301,6 +323,11 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       cpu: number("maxGroupCpu", DEFAULT_GROUP_MAXIMA.cpu) ?? DEFAULT_GROUP_MAXIMA.cpu,
       memoryGB: number("maxGroupMemory", DEFAULT_GROUP_MAXIMA.memoryGB) ?? DEFAULT_GROUP_MAXIMA.memoryGB,
     },
+    finishedPods: {
+      release: release !== "false",
+      logsMemoryBytes: Math.round((number("finalLogsMemory", DEFAULT_FINAL_LOGS_BYTES / 1024 / 1024, { min: 0 }) ?? 0) * 1024 * 1024),
+    },
+    aciWindows: { creates: windows("aciCreateWindows"), deletes: windows("aciDeleteWindows") },
     notReadyAfterSeconds: number("notReadyAfter", DEFAULT_NOT_READY_AFTER_MS / 1000) ?? DEFAULT_NOT_READY_AFTER_MS / 1000,
     imagePullBackoffSeconds: number("imagePullBackoff", IMAGE_PULL_BACKOFF.baseMs / 1000) ?? IMAGE_PULL_BACKOFF.baseMs / 1000,
     listenAddress: raw("listenAddress") ?? "0.0.0.0",

@@ -87,6 +87,13 @@ export const ACI_LIMITS = { containersPerGroup: 60, volumesPerGroup: 20, portsPe
 export const ACI_PUBLIC_IP_ANNOTATION = "burstlet.io/public-ip";
 
 /**
+ * Pod annotation that keeps a finished pod's container group (`"true"`), e.g. to inspect it with
+ * `az container show`: by default burstlet deletes the group of a pod whose containers have all
+ * terminated (it holds quota until deleted) and serves the pod's logs from what it kept.
+ */
+export const KEEP_GROUP_ANNOTATION = "burstlet.io/keep-container-group";
+
+/**
  * The Azure RBAC action behind burstlet's node health and capacity: reading the region's ACI usages
  * and quotas (`location.listUsage`), a subscription-scoped read that no resource-group role covers.
  */

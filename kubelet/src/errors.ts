@@ -4,12 +4,21 @@
 
 /** The thing asked for does not exist (a container group, a pod, an image tag). */
 export class NotFoundError extends Error {
-  override readonly name = "NotFoundError";
+  override readonly name: string = "NotFoundError";
+}
+
+/**
+ * A finished container's log is not there any more (its group was deleted, and what was kept of it
+ * was evicted or did not survive a restart). The kubelet API answers it as the kubelet answers
+ * logs it cannot serve: 400, with the message in plain text.
+ */
+export class LogsGoneError extends NotFoundError {
+  override readonly name = "LogsGoneError";
 }
 
 /** The backend asked us to slow down; `retryAfterMs` is its hint when it gave one. */
 export class ThrottledError extends Error {
-  override readonly name = "ThrottledError";
+  override readonly name: string = "ThrottledError";
   constructor(message: string, readonly retryAfterMs?: number) {
     super(message);
   }
@@ -85,4 +94,24 @@ export class AdmissionError extends Error {
 /** The pod ran, its backing disappeared, and its restart policy says it must not run again. */
 export class BackingLostError extends Error {
   override readonly name = "BackingLostError";
+}
+
+/**
+ * ACI answered 429 from its own per-region windows (creates or deletes per 5 minutes, per hour),
+ * not ARM's request budget: the window is full, and `retryAfterMs` says until when.
+ */
+export class AciWindowThrottledError extends ThrottledError {
+  override readonly name = "AciWindowThrottledError";
+}
+
+/**
+ * burstlet held a create back so as not to exceed one of ACI's limits: `limit` names it (a create
+ * window or a quota), `expectedAt` is when a slot is expected (epoch ms; undefined when that waits
+ * for groups to be deleted), `retryAt` when to look again. Not a failure of the pod: it waits.
+ */
+export class CreatePacedError extends Error {
+  override readonly name = "CreatePacedError";
+  constructor(readonly limit: string, readonly retryAt: number, readonly expectedAt?: number) {
+    super(`waiting for a create slot under ${limit}`);
+  }
 }

@@ -4,7 +4,8 @@ import type { ControlPlane } from "../../sandbox/control-plane";
 import { TransientError } from "../../kubelet/src/errors";
 import { silentLogger } from "../../kubelet/src/log";
 import { PodController } from "../../kubelet/src/pods/pod-controller";
-import type { BackendPod, PodProvider } from "../../kubelet/src/provider/provider";
+import type { BackendPod, PodNotice, PodProvider } from "../../kubelet/src/provider/provider";
+import { KEEP_GROUP_ANNOTATION } from "../../kubelet/src/constants";
 import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
 import { eventually } from "../fixtures/eventually";
 import { ManualClock } from "../fixtures/manual-clock";
@@ -12,6 +13,9 @@ import { ManualClock } from "../fixtures/manual-clock";
 /** A backend whose deletions and listings the test steers; it runs nothing. */
 class SteeredProvider implements PodProvider {
   readonly deletes: string[] = [];
+  /** The pods passed as finished to deletions, by UID. */
+  readonly finished = new Map<string, V1Pod>();
+  listener: (notice: PodNotice) => void = () => undefined;
   failDeletes = true;
   /** Deletes wait for this, when set. */
   deleteGate: Promise<void> | undefined;
@@ -32,15 +36,17 @@ class SteeredProvider implements PodProvider {
     return { notes: [], adopted: false };
   }
   updatePod(): void {}
-  async deletePod(pod: BackendPod): Promise<void> {
+  async deletePod(pod: BackendPod, finished?: V1Pod): Promise<void> {
     this.deletes.push(pod.uid);
     this.log.push(`delete ${pod.uid}`);
+    if (finished) this.finished.set(pod.uid, finished);
     await this.deleteGate;
     if (this.failDeletes) throw new TransientError("the resource group is locked");
   }
   listPods(): Promise<BackendPod[]> {
     return this.listing();
   }
+  forgetPod(): void {}
   getContainerLogs(): never {
     throw new Error("not used");
   }
@@ -53,7 +59,9 @@ class SteeredProvider implements PodProvider {
   stats(): never {
     throw new Error("not used");
   }
-  notify(): void {}
+  notify(listener: (notice: PodNotice) => void): void {
+    this.listener = listener;
+  }
   acknowledge(): void {}
 }
 
@@ -188,5 +196,21 @@ describe("pod controller deletions (real API server, steered backend)", function
     open();
     await eventually(() => assert.equal(controller.records.get(uid), undefined), { what: "the record to go" });
     assert.deepEqual(provider.log.filter((l) => l.includes(uid)), [`create ${uid} started`, `create ${uid} done`, `delete ${uid}`]);
+  });
+
+  it("releases a finished pod's backing once its final status is written, the pod object staying, unless the pod asks to keep it", async () => {
+    provider.failDeletes = false;
+    const kept = { ...pod("debug-me"), metadata: { name: "debug-me", annotations: { [KEEP_GROUP_ANNOTATION]: "true" } } };
+    const created = await Promise.all([core.createNamespacedPod({ namespace, body: pod("done") }), core.createNamespacedPod({ namespace, body: kept })]);
+    const uids = created.map((p) => p.metadata!.uid!);
+    await eventually(() => assert.ok(uids.every((uid) => controller.records.get(uid)?.backing === "running")), { what: "both pods created" });
+    const succeeded = { phase: "Succeeded", containerStatuses: [{ name: "main", image: "busybox:1.36", imageID: "", ready: false, restartCount: 0, state: { terminated: { exitCode: 0, finishedAt: new Date() } } }] };
+    for (const p of created) provider.listener({ kind: "status", namespace, name: p.metadata!.name!, uid: p.metadata!.uid!, status: succeeded, events: [] });
+    await eventually(() => assert.equal(controller.records.get(uids[0])?.backing, "gone"), { what: "the finished pod's backing to go" });
+    assert.equal(provider.finished.get(uids[0])?.metadata?.name, "done", "deleted as finished, so its logs are kept");
+    assert.equal((await core.readNamespacedPod({ namespace, name: "done" })).status?.phase, "Succeeded", "the pod object stays, its final status written");
+    await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "debug-me" })).status?.phase, "Succeeded"), { what: "the kept pod's final status" });
+    assert.deepEqual(provider.deletes, [uids[0]], "the annotated pod keeps its backing");
+    assert.equal(controller.records.get(uids[1])?.backing, "running");
   });
 });

@@ -179,7 +179,7 @@ describe("virtual node (burstlet against the real control plane and the ACI emul
     await core.createNamespacedPod({
       namespace,
       body: pod("with-secret", {
-        containers: [{ name: "main", image: "busybox:1.36", command: ["sleep", "1"], env: [{ name: "PASSWORD", valueFrom: { secretKeyRef: { name: "creds", key: "password" } } }, { name: "PLAIN", value: "visible" }] }],
+        containers: [{ name: "main", image: "busybox:1.36", command: ["sleep", "1000"], env: [{ name: "PASSWORD", valueFrom: { secretKeyRef: { name: "creds", key: "password" } } }, { name: "PLAIN", value: "visible" }] }],
       }),
     });
     const group = await eventually(() => {

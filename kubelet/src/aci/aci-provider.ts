@@ -7,7 +7,7 @@
 import type { ContainerGroup, Usage } from "@azure/arm-containerinstance";
 import type { V1Pod, V1Secret } from "@kubernetes/client-node";
 import { ACI_PUBLIC_IP_ANNOTATION, TAGS } from "../constants";
-import { BackingLostError, ImagePullError, NotFoundError, ThrottledError, TransientError } from "../errors";
+import { AciWindowThrottledError, BackingLostError, CreatePacedError, ImagePullError, NotFoundError, ThrottledError, TransientError } from "../errors";
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
@@ -17,7 +17,10 @@ import type { ImageConfig, ImageConfigResolver } from "../registry/image-config"
 import { parseImageReference } from "../registry/image-reference";
 import { admitPod, DEFAULT_GROUP_MAXIMA, type GroupMaxima } from "./admission";
 import type { ArmClient } from "./arm-client";
+import { ACI_DEFAULT_WINDOWS, CreatePacer, quotaFromUsages, SlidingWindows, type WindowLimit } from "./create-pacer";
 import { DeletionWatch } from "./deletion-watch";
+import { readFinalLogs, servedFinalLog } from "./final-log-reads";
+import { FinalLogStore, type FinalLogStoreOptions } from "./final-logs";
 import { ArmHealth } from "./health";
 import { eventsFromGroup } from "./events";
 import { filterLogs, needsTimestamps } from "./logs";
@@ -31,7 +34,7 @@ import { type Clock, realClock } from "../util/clock";
 import { podReferences, translatePod } from "./translate";
 
 /** What the provider needs of ARM (`ArmClient`); tests give it a fake. */
-export type ContainerGroupApi = Pick<ArmClient, "get" | "create" | "beginDelete" | "list" | "logs" | "probeRead" | "usages" | "onRecovered" | "unreachableSince" | "listPages"> & {
+export type ContainerGroupApi = Pick<ArmClient, "get" | "create" | "beginDelete" | "list" | "logs" | "finalLogs" | "probeRead" | "usages" | "onRecovered" | "unreachableSince" | "listPages"> & {
   readonly reads: Pick<ArmClient["reads"], "available" | "burst">;
 };
 
@@ -58,10 +61,18 @@ export interface AciProviderOptions {
    * reported NotReady; one slow or throttled call never is. @default DEFAULT_NOT_READY_AFTER_MS (2 minutes)
    */
   readonly notReadyAfterMs?: number;
-  /** Where usage comes from (Azure Monitor), and how often it is read; none: no usage. */
   readonly clock?: Clock;
+  /** Bounds of the final logs kept for finished pods whose groups were deleted. */
+  readonly finalLogs?: Omit<FinalLogStoreOptions, "clock">;
+  /** ACI's per-region create windows, and its delete windows. @default ACI_DEFAULT_WINDOWS for both */
+  readonly createWindows?: readonly WindowLimit[];
+  readonly deleteWindows?: readonly WindowLimit[];
+  /** Where usage comes from (Azure Monitor), and how often it is read; none: no usage. */
   readonly usage?: { readonly monitor: Pick<MonitorClient, "usage">; readonly intervalMs: number; readonly subscriptionId: string; readonly resourceGroup: string; readonly onDenied?: UsagePollerOptions["onDenied"] };
 }
+
+/** The setting that bounds the memory of final logs, named when a pod's logs were evicted. */
+export const FINAL_LOGS_FLAG = "--final-logs-memory-mb";
 
 /** Lifetime of service account tokens handed to container groups (ACI cannot refresh them in place). */
 const TOKEN_SECONDS = 24 * 3600;
@@ -78,6 +89,13 @@ export class AciProvider implements PodProvider {
   private listener: (notice: PodNotice) => void = () => undefined;
   private readonly usage = new UsageBook();
   readonly usagePoller: UsagePoller | undefined;
+  /** Final logs of finished pods whose groups were deleted. */
+  readonly finalLogs: FinalLogStore;
+  /** Creates under ACI's windows and quotas. */
+  readonly creates: CreatePacer;
+  /** Deletes under ACI's delete windows. */
+  readonly deleteWindows: SlidingWindows;
+  private usageSeenAt: number | undefined;
 
   private readonly clock: Clock;
 
@@ -85,6 +103,9 @@ export class AciProvider implements PodProvider {
     const arm = options.arm;
     this.clock = options.clock ?? realClock;
     this.armHealth = new ArmHealth(options.notReadyAfterMs);
+    this.finalLogs = new FinalLogStore({ ...options.finalLogs, clock: this.clock });
+    this.creates = new CreatePacer({ windows: options.createWindows, clock: this.clock });
+    this.deleteWindows = new SlidingWindows(options.deleteWindows ?? ACI_DEFAULT_WINDOWS, 2_000);
     this.tracker = new StatusTracker({
       // Until provisioning ends, a new group's containers are at most being pulled and started:
       // the read that matters comes when it ends (or after startingMaxMs).
@@ -149,11 +170,25 @@ export class AciProvider implements PodProvider {
     const exposesPorts = o.subnetId !== undefined || pod.metadata?.annotations?.[ACI_PUBLIC_IP_ANNOTATION] === "true";
     admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts });
     const restarts = ran === undefined ? 0 : ran + 1;
+    // While the create would wait anyway, nothing is fetched for it.
+    await this.readQuota();
+    const waits = this.creates.peek(pod.metadata!.uid!);
+    if (waits) throw new CreatePacedError(waits.limit, waits.retryAt, waits.expectedAt);
     const ctx = await this.translationContext(pod);
     const { group, notes } = translatePod(pod, { ...ctx, restarts });
+    const slot = await this.reserveCreate(pod.metadata!.uid!, groupCores(group));
     try {
       await this.options.arm.create(name, group);
+      this.creates.answered(slot);
     } catch (err) {
+      this.creates.answered(slot);
+      if (err instanceof AciWindowThrottledError) {
+        // The window is fuller than burstlet counted (creates from elsewhere in the subscription):
+        // every create waits for it; this pod keeps its place in line.
+        const retryAfterMs = err.retryAfterMs ?? 60_000;
+        this.creates.windowFull(retryAfterMs);
+        throw new CreatePacedError("Azure Container Instances' create window (it answered 429)", this.clock.now() + retryAfterMs, this.clock.now() + retryAfterMs);
+      }
       if (err instanceof TransientError || err instanceof ThrottledError) this.uncertain.add(name);
       throw err;
     }
@@ -167,20 +202,45 @@ export class AciProvider implements PodProvider {
     this.tracker.follow(pod);
   }
 
-  /** Stops following the pod, deletes its group and resolves once it is gone. */
-  async deletePod(pod: BackendPod): Promise<void> {
+  /**
+   * Stops following the pod, deletes its group and resolves once it is gone. For a pod that
+   * finished (`finished`), each container's final log is kept first, and served from then on.
+   */
+  async deletePod(pod: BackendPod, finished?: V1Pod): Promise<void> {
     this.tracker.untrack(pod.uid);
-    await this.deleteGroup(pod.handle ?? containerGroupName(pod));
+    this.creates.forget(pod.uid);
+    const name = pod.handle ?? containerGroupName(pod);
+    if (finished && !this.finalLogs.has(pod.uid)) {
+      this.finalLogs.keep(pod.uid, await readFinalLogs((container) => this.options.arm.finalLogs(name, container), finished));
+    }
+    await this.deleteGroup(name);
+  }
+
+  forgetPod(uid: string): void {
+    this.finalLogs.forget(uid);
+    this.creates.forget(uid);
   }
 
   async listPods(): Promise<BackendPod[]> {
     return (await this.listOwnGroups()).map((g) => ({ namespace: g.tags![TAGS.namespace], name: g.tags![TAGS.pod], uid: g.tags![TAGS.podUid], handle: g.name! }));
   }
 
+  /**
+   * A container's log from ACI; for a finished pod whose group was deleted, the log kept when it
+   * was (or a plain `NotFoundError` saying why there is none).
+   */
   async getContainerLogs(pod: V1Pod, container: string, options: LogOptions): Promise<string> {
+    const uid = pod.metadata?.uid ?? "";
+    if (this.finalLogs.has(uid)) return servedFinalLog(this.finalLogs, pod, container, options, this.clock.now(), FINAL_LOGS_FLAG);
     const stamped = needsTimestamps(options);
-    const raw = await this.options.arm.logs(containerGroupName(identity(pod)), container, stamped ? undefined : options.tailLines, stamped);
-    return filterLogs(raw, options, new Date());
+    try {
+      const raw = await this.options.arm.logs(containerGroupName(identity(pod)), container, stamped ? undefined : options.tailLines, stamped);
+      return filterLogs(raw, options, new Date());
+    } catch (err) {
+      const finished = pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
+      if (err instanceof NotFoundError && finished) return servedFinalLog(this.finalLogs, pod, container, options, this.clock.now(), FINAL_LOGS_FLAG);
+      throw err;
+    }
   }
 
   /** Ready unless ARM has been unreachable, or has refused the credentials, for a while (`ArmHealth`). */
@@ -218,9 +278,35 @@ export class AciProvider implements PodProvider {
     return { notes: [], adopted: true };
   }
 
+  /**
+   * Takes a create slot under ACI's windows and the region's quota (read at most every 10 s), or
+   * throws `CreatePacedError` saying which limit the pod waits for and when it expects a slot.
+   */
+  private async reserveCreate(uid: string, cores: number): Promise<{ at: number }> {
+    await this.readQuota();
+    const slot = this.creates.reserve(uid, cores);
+    if (!slot.ok) throw new CreatePacedError(slot.limit, slot.retryAt, slot.expectedAt);
+    return slot;
+  }
+
+  /** Gives the pacer the region's quota and usage when a new reading is in (at most every 10 s). */
+  private async readQuota(): Promise<void> {
+    const { usages, at, error } = await this.usages();
+    // A failed reading keeps the last one's figures, which do not count what was created since.
+    if (usages && error === undefined && at !== this.usageSeenAt) this.creates.setUsage(quotaFromUsages(usages, (this.usageSeenAt = at)));
+  }
+
   /** Deletes a group and resolves once it is gone (confirmed together with other deletions). */
   private async deleteGroup(name: string): Promise<void> {
-    const { gone } = await this.options.arm.beginDelete(name);
+    // Only a group that may exist takes a slot: ACI answers the delete of a missing one at once.
+    if (this.known.has(name) || this.uncertain.has(name)) await this.deleteWindows.acquire(this.clock);
+    let gone: boolean;
+    try {
+      ({ gone } = await this.options.arm.beginDelete(name));
+    } catch (err) {
+      if (err instanceof AciWindowThrottledError) this.deleteWindows.block(this.clock.now() + (err.retryAfterMs ?? 60_000));
+      throw err;
+    }
     if (!gone) await this.deletions.gone(name);
     this.known.delete(name);
     this.uncertain.delete(name);
@@ -307,7 +393,7 @@ export class AciProvider implements PodProvider {
     }
   }
 
-  private async usages(): Promise<{ usages?: Usage[]; error?: unknown }> {
+  private async usages(): Promise<{ at: number; usages?: Usage[]; error?: unknown }> {
     const now = this.clock.now();
     if (this.usageCache && now - this.usageCache.at < 10_000) return this.usageCache;
     try {
@@ -328,6 +414,11 @@ function restartsSoFar(pod: V1Pod): number | undefined {
   const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
   const ran = statuses.some((s) => s.started || s.state?.running || s.state?.terminated || s.lastState?.terminated || s.restartCount > 0);
   return ran ? Math.max(0, ...statuses.map((s) => s.restartCount)) : undefined;
+}
+
+/** The cores a group requests, as ACI counts them against the region's quota. */
+function groupCores(group: ContainerGroup): number {
+  return group.containers.reduce((sum, c) => sum + (c.resources?.requests?.cpu ?? 0), 0);
 }
 
 function identity(pod: V1Pod): { namespace: string; name: string; uid: string } {

@@ -14,10 +14,10 @@ import type { Agent } from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { type ContainerGroup, ContainerInstanceManagementClient, type Usage } from "@azure/arm-containerinstance";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { AciWindowThrottledError, CredentialsRejectedError, NotFoundError, ThrottledError, TransientError } from "../errors";
 import { backoffDelay } from "../util/backoff";
 import { type Clock, realClock } from "../util/clock";
-import { armFailureClass } from "./failure-classes";
+import { ACI_WINDOW_CODE, classify, errorCode, retryAfter } from "./arm-errors";
 import { TokenBucket } from "../util/token-bucket";
 import { DEFAULT_LOG_READ_SHARE, LogReadBudget } from "./log-budget";
 
@@ -53,6 +53,7 @@ export interface ArmClientOptions {
   readonly clock?: Clock;
 }
 
+
 /** A container group name no pod maps to (pods' group names end in a 12-hex-digit hash), for {@link ArmClient.probeRead}. */
 const READ_PROBE_NAME = "burstlet-read-probe";
 
@@ -61,7 +62,9 @@ export class ArmClient {
   readonly writes: TokenBucket;
   /** The log reads' share of `reads`. */
   readonly logReads: LogReadBudget;
-  readonly counts = { reads: 0, writes: 0, throttled: 0, logReads: 0 };
+  readonly counts = { reads: 0, writes: 0, throttled: 0, windowThrottled: 0, logReads: 0, finalLogReads: 0 };
+  /** Final-log reads admitted straight to the read budget and not ended yet. */
+  private finalLogsDirect = 0;
   /** Pages (so reads) the last full listing took. */
   listPages = 1;
   private readonly sdk: ContainerInstanceManagementClient;
@@ -175,6 +178,30 @@ export class ArmClient {
   }
 
   /**
+   * A finished container's whole log, with timestamps, read before its group is deleted. It never
+   * makes interactive log reads wait, and leaves status reads at least half the read burst less the
+   * log share's: it takes a read token at once while more than half the read budget is left (as
+   * after a burst, when most pods finish together), and otherwise waits for a free turn in the log
+   * share without reserving turns ahead of `kubectl logs` readers.
+   */
+  async finalLogs(name: string, container: string): Promise<string> {
+    const what = `final logs ${name}/${container}`;
+    // Reads admitted at once count until they end, so that many finishing together cannot all see a full budget.
+    const direct = this.reads.available() - this.finalLogsDirect > this.reads.burst / 2;
+    if (direct) this.finalLogsDirect++;
+    else await this.logReads.takeFree();
+    try {
+      const answer = await this.read(what, async () => {
+        this.counts.finalLogReads++;
+        return this.sdk.containers.listLogs(this.options.resourceGroup, name, container, { timestamps: true });
+      });
+      return answer.content ?? "";
+    } finally {
+      if (direct) this.finalLogsDirect--;
+    }
+  }
+
+  /**
    * A read of the resource group's container groups that costs one request whatever their number:
    * a GET of a name no group has. Resolves when ARM lets burstlet read there (the answer is 404).
    */
@@ -285,7 +312,8 @@ export class ArmClient {
       try {
         return await this.call(what, fn);
       } catch (err) {
-        const transient = err instanceof TransientError || err instanceof ThrottledError;
+        // ACI's windows free up in minutes: the caller waits for them, not this loop.
+        const transient = (err instanceof TransientError || err instanceof ThrottledError) && !(err instanceof AciWindowThrottledError);
         if (!worthRetrying(err) || !transient || attempt >= attempts) throw err;
         const hinted = err.retryAfterMs ?? 0;
         await this.clock.sleep(Math.max(hinted, backoffDelay({ baseMs: 250, maxMs: 5_000 }, attempt)));
@@ -309,8 +337,10 @@ export class ArmClient {
           const response = await next(request);
           if (response.status === 429) {
             this.counts.throttled++;
-            const retryAfterMs = retryAfter(response.headers.get("retry-after"));
-            (kind === "read" ? this.reads : this.writes).pause(retryAfterMs ?? 1_000);
+            // ACI's create and delete windows are not ARM's budget: the caller slows that window
+            // (see `CreatePacer`); pausing every write for minutes would hold deletions back too.
+            if (errorCode(response.bodyAsText) === ACI_WINDOW_CODE) this.counts.windowThrottled++;
+            else (kind === "read" ? this.reads : this.writes).pause(retryAfter(response.headers.get("retry-after")) ?? 1_000);
           }
           this.options.onCall?.({ method: request.method, kind, status: response.status, ms: Date.now() - started });
           return response;
@@ -332,47 +362,4 @@ function isOutage(err: unknown): boolean {
 
 function abandoned(): Error {
   return Object.assign(new Error("request abandoned before it was sent"), { name: "AbortError" });
-}
-
-function retryAfter(header: string | undefined): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-/** Turns an SDK failure into one of the kubelet's typed errors, by the class `failure-classes` gives it. */
-export function classify(what: string, err: unknown): Error {
-  const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(n: string): string | undefined } } };
-  const code = e.code ?? "";
-  const detail = e.message ?? String(err);
-  const message = `${what}: ${detail}`;
-  switch (armFailureClass(e.statusCode, code)) {
-    case "notFound":
-      return new NotFoundError(message);
-    case "throttled":
-      return new ThrottledError(message, retryAfter(e.response?.headers?.get("retry-after")));
-    case "image":
-      return new ImagePullError(/image '([^']+)'/.exec(detail)?.[1], `Azure Container Instances cannot pull the image: ${detail}`, { cause: err });
-    case "permanent":
-      return new UnsupportedError("spec", `Azure Container Instances refused the container group: ${detail} (${code})`);
-    case "credentials":
-      if (e.statusCode === 403) return authorizationError(code, detail, err);
-      return new CredentialsRejectedError(`${message} (credentials rejected)`, undefined, { cause: err });
-    case "transient":
-      return new TransientError(`${message}${code && e.statusCode !== undefined ? ` (${e.statusCode} ${code})` : ""}`, undefined, { cause: err });
-  }
-}
-
-/**
- * ARM's 403: `AuthorizationFailed` names the action and scope ("... perform action '<a>' over scope
- * '<s>' ..."), `LinkedAuthorizationFailed` the linked ones ("... action(s) '<a>' on the linked
- * scope(s) '<s>' ...").
- */
-function authorizationError(code: string, message: string, cause: unknown): AuthorizationError {
-  const linked = /perform action\(s\) '([^']+)' on the linked scope\(s\) '([^']+)'/.exec(message);
-  const direct = /perform action '([^']+)' over scope '([^']+)'/.exec(message);
-  const [, action, scope] = linked ?? direct ?? [undefined, "(not named)", "(not named)"];
-  return new AuthorizationError(action, scope, code || "Forbidden", { cause });
 }

@@ -76,6 +76,25 @@ export class LogReadBudget {
     }
   }
 
+  /**
+   * Waits until a token is free now, then takes it: a background read that never reserves a slot
+   * ahead of readers waiting in line (they reserve; it takes only what nobody reserved).
+   */
+  async takeFree(): Promise<void> {
+    for (;;) {
+      const wait = this.expectedWaitMs();
+      if (wait <= 0) break;
+      this.waiting++;
+      try {
+        await this.clock.sleep(Math.max(wait, 50));
+      } finally {
+        this.waiting--;
+        this.waitedMs += wait;
+      }
+    }
+    this.tokens -= 1;
+  }
+
   private refill(): void {
     const now = this.clock.now();
     if (now > this.last) this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);

@@ -5,7 +5,7 @@
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { LogBudgetExceededError } from "../aci/log-budget";
-import { NotFoundError, ThrottledError, TransientError } from "../errors";
+import { LogsGoneError, NotFoundError, ThrottledError, TransientError } from "../errors";
 import type { LogOptions, PodProvider } from "../provider/provider";
 import type { LogPollers } from "./log-poller";
 import { HttpError, badRequest } from "./status";
@@ -95,6 +95,8 @@ export async function streamLogs(input: StreamLogsInput): Promise<void> {
 /** The provider's typed errors as HTTP answers. */
 export function logErrorToHttp(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err;
+  // As the kubelet answers logs it cannot serve: 400, which the API server passes on with its message.
+  if (err instanceof LogsGoneError) return badRequest(err.message);
   if (err instanceof NotFoundError) return new HttpError(404, "NotFound", `logs not found: ${err.message}`);
   if (err instanceof LogBudgetExceededError) {
     const seconds = Math.max(1, Math.ceil((err.retryAfterMs ?? 1_000) / 1000));

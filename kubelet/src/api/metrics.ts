@@ -26,6 +26,10 @@ export interface MetricSources {
   readonly pods: () => readonly V1Pod[];
   /** Pod records by where their backing is. */
   readonly records?: () => Readonly<Record<string, number>>;
+  /** Final logs kept for finished pods whose groups were deleted. */
+  readonly finalLogs?: { readonly bytes: number; readonly size: number; readonly evictions: number; readonly totalBytes: number };
+  /** Creates paced under ACI's windows and quotas. */
+  readonly creates?: { readonly waitingCount: number; readonly throttled: number };
 }
 
 type BudgetKind = "read" | "write" | "log";
@@ -70,6 +74,32 @@ export class BurstletMetrics {
     new Gauge({ name: "burstlet_status_staleness_seconds", help: "Age of the oldest status read among tracked pods", registers: r, collect() { this.set(sources.tracker.maxStalenessSeconds()); } });
     new Gauge({ name: "burstlet_tracked_pods", help: "Pods whose status is read from Azure Container Instances", registers: r, collect() { this.set(sources.tracker.size); } });
     new Gauge({ name: "burstlet_container_group_deletions_pending", help: "Container groups whose deletion ARM accepted and that are not seen gone yet", registers: r, collect() { this.set(sources.deletions.pending); } });
+    const finalLogs = sources.finalLogs;
+    if (finalLogs) {
+      new Gauge({ name: "burstlet_final_logs_bytes", help: "Bytes of final logs kept in memory for finished pods whose container groups were deleted", registers: r, collect() { this.set(finalLogs.bytes); } });
+      new Gauge({ name: "burstlet_final_logs_limit_bytes", help: "The most bytes of final logs kept in memory (--final-logs-memory-mb)", registers: r, collect() { this.set(finalLogs.totalBytes); } });
+      new Gauge({ name: "burstlet_final_logs_pods", help: "Finished pods whose final logs are kept in memory", registers: r, collect() { this.set(finalLogs.size); } });
+      let evictedBefore = 0;
+      new Counter({
+        name: "burstlet_final_logs_evicted_pods_total", help: "Finished pods whose final logs were evicted to make room for newer ones", registers: r,
+        collect() {
+          this.inc(Math.max(0, finalLogs.evictions - evictedBefore));
+          evictedBefore = finalLogs.evictions;
+        },
+      });
+    }
+    const creates = sources.creates;
+    if (creates) {
+      new Gauge({ name: "burstlet_create_slot_waiters", help: "Pods whose create waits for a slot under ACI's create windows or quotas", registers: r, collect() { this.set(creates.waitingCount); } });
+      let throttledBefore = 0;
+      new Counter({
+        name: "burstlet_aci_window_throttled_total", help: "Creates ACI answered 429 from its own create window (burstlet then slows the window)", registers: r,
+        collect() {
+          this.inc(Math.max(0, creates.throttled - throttledBefore));
+          throttledBefore = creates.throttled;
+        },
+      });
+    }
     new Gauge({
       name: "burstlet_pods", help: "Pods bound to the virtual node, by phase", labelNames: ["phase"], registers: r,
       collect() {

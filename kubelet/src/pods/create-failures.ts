@@ -4,10 +4,10 @@
  * restart policy Never fails the pod, and anything transient keeps it Pending with the reason.
  */
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
-import { AdmissionError, AuthorizationError, BackingLostError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { AdmissionError, AuthorizationError, BackingLostError, CreatePacedError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import type { Logger } from "../log";
 import type { EventRecorder } from "./event-recorder";
-import { ERR_IMAGE_PULL_MS, type PullBackoff, containersWaitingStatus, lostStatus, waitingStatus } from "./pod-states";
+import { CREATE_SLOT_REASON, ERR_IMAGE_PULL_MS, type PullBackoff, containersWaitingStatus, lostStatus, waitingStatus } from "./pod-states";
 import type { WorkQueue } from "./work-queue";
 
 /** What the pod controller lends to the failure handling. */
@@ -17,6 +17,8 @@ export interface CreateFailureContext {
   readonly queue: WorkQueue;
   /** This pod's image pull backoff. */
   readonly pulls: PullBackoff;
+  /** The limit this pod's create waits for (its record), so its Event is written once per wait. */
+  readonly slot: { waitsFor?: string };
   readonly log: Logger;
   now(): Date;
   setStatus(pod: V1Pod, status: V1PodStatus): Promise<void>;
@@ -25,6 +27,7 @@ export interface CreateFailureContext {
 /** Records the Event and status a failed create calls for and schedules its retry; rethrows what it does not know. */
 export async function reportCreateError(ctx: CreateFailureContext, key: string, pod: V1Pod, err: unknown): Promise<void> {
   const uid = pod.metadata!.uid!;
+  if (err instanceof CreatePacedError) return waitForSlot(ctx, key, pod, err);
   if (err instanceof ImagePullError) {
     // As the kubelet: the pod waits, each attempt is an Event, the next comes after the backoff.
     const wait = ctx.pulls.fail();
@@ -76,4 +79,25 @@ export async function reportCreateError(ctx: CreateFailureContext, key: string, 
     return;
   }
   throw err;
+}
+
+/**
+ * The create waits under one of ACI's limits: the pod is Pending, its Ready condition says which
+ * limit and when a slot is expected, an Event says so once per limit, and it is looked at again
+ * then, without growing a backoff of its own (the window is slow, not the pod).
+ */
+async function waitForSlot(ctx: CreateFailureContext, key: string, pod: V1Pod, err: CreatePacedError): Promise<void> {
+  const now = ctx.now();
+  const when = err.expectedAt !== undefined
+    ? `a slot is expected at ${new Date(err.expectedAt).toISOString()} (in ${Math.max(1, Math.round((err.expectedAt - now.getTime()) / 1000))} s)`
+    : "a slot is expected once container groups in the region are deleted";
+  const message = `waiting for a create slot under ${err.limit}: ${when}`;
+  if (ctx.slot.waitsFor !== err.limit) {
+    ctx.slot.waitsFor = err.limit;
+    ctx.log.info("create waits for a slot under an Azure Container Instances limit", { pod: key, limit: err.limit, expectedAt: err.expectedAt });
+    await ctx.events.record(pod, { reason: CREATE_SLOT_REASON, message, type: "Normal" });
+  }
+  await ctx.setStatus(pod, waitingStatus(pod, message, now, CREATE_SLOT_REASON));
+  ctx.queue.forget(key);
+  ctx.queue.addAfter(key, Math.max(0, err.retryAt - now.getTime()));
 }

@@ -14,6 +14,7 @@
  */
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
 import { EPHEMERAL_MESSAGE, EPHEMERAL_REASON, ephemeralContainerStatuses } from "../aci/status";
+import { KEEP_GROUP_ANNOTATION } from "../constants";
 import type { Logger } from "../log";
 import type { PodNotice, PodProvider } from "../provider/provider";
 import { type BackoffPolicy } from "../util/backoff";
@@ -46,6 +47,11 @@ export interface PodControllerOptions {
   readonly statusWrites?: { readonly perSecond: number; readonly burst: number };
   /** Waits between attempts to pull an image that failed. @default the kubelet's: 10 s doubling to 5 min */
   readonly imagePullBackoff?: BackoffPolicy;
+  /**
+   * Delete a finished pod's backing (its final logs kept by the provider) once its final status is
+   * written, unless the pod asks to keep it (`KEEP_GROUP_ANNOTATION`). @default true
+   */
+  readonly releaseFinished?: boolean;
   /** Retries of a deletion that failed. @default 1 s doubling to 60 s */
   readonly deleteBackoff?: BackoffPolicy;
   readonly clock?: Clock;
@@ -83,7 +89,10 @@ export class PodController {
     await this.informer.start();
   }
 
-  /** Queues the deletion of backing whose pod no longer exists; returns how many were queued. */
+  /**
+   * Queues the deletion of backing whose pod no longer exists, and of finished pods' backing (see
+   * `release`); returns how many were queued.
+   */
   async collectGarbage(): Promise<number> {
     // A pod whose deletion finishes while the listing is on its way still shows in it, and its
     // record is gone by the time the listing answers: a record from before the listing tells.
@@ -91,10 +100,17 @@ export class PodController {
     const backends = await this.options.provider.listPods();
     // Pods are read after the listing: a group listed was created for a pod already in the cache,
     // so a pod created meanwhile can never look like an orphan.
-    const live = new Set(this.informer.list().map((p) => p.metadata?.uid));
+    const live = new Map(this.informer.list().map((p) => [p.metadata?.uid, p]));
     let queued = 0;
     for (const backend of backends) {
-      if (live.has(backend.uid) || (recorded.has(backend.uid) && !this.records.get(backend.uid))) continue;
+      // Deleted while the listing was on its way: done already.
+      if (recorded.has(backend.uid) && !this.records.get(backend.uid)) continue;
+      const pod = live.get(backend.uid);
+      if (pod) {
+        // A pod that finished while no burstlet ran, or before its backing could go: release it now.
+        if (TERMINAL.has(pod.status?.phase ?? "") && this.release(this.records.get(backend.uid) ?? this.records.see(pod).record, pod)) queued++;
+        continue;
+      }
       const record = this.records.orphan(backend);
       if (record.backing === "deleting" || record.backing === "gone") continue;
       this.log.info("deleting container group of a pod that no longer exists", { pod: podKey(backend.namespace, backend.name), uid: backend.uid });
@@ -191,6 +207,7 @@ export class PodController {
       if (record.backing !== "creating") return;
       record.backing = "running";
       record.attempts = 0;
+      record.waitsFor = undefined;
       record.pulls.forget();
       this.fromKubernetes.forget(key);
       this.log.info(result.adopted ? "adopted existing container group" : "created container group", { pod: key, uid: record.uid });
@@ -211,7 +228,7 @@ export class PodController {
   }
 
   private failureContext(record: PodRecord): CreateFailureContext {
-    return { events: this.events, queue: this.fromKubernetes, pulls: record.pulls, log: this.log, now: () => new Date(this.clock.now()), setStatus: (pod, status) => this.setStatus(pod, status) };
+    return { events: this.events, queue: this.fromKubernetes, pulls: record.pulls, slot: record, log: this.log, now: () => new Date(this.clock.now()), setStatus: (pod, status) => this.setStatus(pod, status) };
   }
 
   /** Whether `activeDeadlineSeconds` has passed; if not, the pod is looked at again when it does. */
@@ -229,7 +246,23 @@ export class PodController {
     const status = deadlineStatus(pod, new Date(this.clock.now()));
     await this.events.record(pod, { reason: "DeadlineExceeded", message: status.message!, type: "Warning" });
     await this.setStatus(pod, status);
+    // Killed, whatever the pod asks: its group goes, and what it logged is kept.
+    record.finished = true;
     this.deleteFromKubernetes.add(deletionKey(record));
+  }
+
+  /**
+   * A finished pod's backing goes (it holds quota and may bill) while the pod object stays, its
+   * final logs kept by the provider; the node's setting or the pod's annotation may keep it.
+   * Returns whether a deletion was queued.
+   */
+  private release(record: PodRecord, pod: V1Pod): boolean {
+    if (this.options.releaseFinished === false || pod.metadata?.annotations?.[KEEP_GROUP_ANNOTATION] === "true") return false;
+    if (record.backing === "deleting" || record.backing === "gone" || record.finished) return false;
+    record.finished = true;
+    this.log.info("pod finished; deleting its container group and keeping its final logs", { pod: podKey(record.namespace, record.name), uid: record.uid });
+    this.deleteFromKubernetes.add(deletionKey(record));
+    return true;
   }
 
   /**
@@ -274,15 +307,15 @@ export class PodController {
     // Every deletion is queued for a record (a pod seen, or garbage listed); none left means this
     // one is done (e.g. the key was queued again while it ran).
     if (!record) return;
+    const cached = this.informer.get(ref.namespace, ref.name);
+    const pod = cached?.metadata?.uid === ref.uid ? cached : undefined;
     if (record.backing !== "gone") {
       record.backing = "deleting";
       // A create in flight may still land: wait for it, then delete what it made.
       await record.creating?.catch(() => undefined);
-      await this.options.provider.deletePod(record);
+      await this.options.provider.deletePod(record, record.finished && pod ? pod : undefined);
       record.backing = "gone";
     }
-    const cached = this.informer.get(ref.namespace, ref.name);
-    const pod = cached?.metadata?.uid === ref.uid ? cached : undefined;
     if (pod?.metadata?.deletionTimestamp) {
       try {
         await this.core.deleteNamespacedPod({ namespace: ref.namespace, name: ref.name, gracePeriodSeconds: 0, body: { gracePeriodSeconds: 0, preconditions: { uid: ref.uid } } });
@@ -295,6 +328,7 @@ export class PodController {
     if (!pod) {
       this.records.remove(ref.uid);
       this.events.forget(ref.uid);
+      this.options.provider.forgetPod(ref.uid);
     }
   }
 
@@ -315,6 +349,8 @@ export class PodController {
     }
     if (!TERMINAL.has(pod.status?.phase ?? "")) await this.setStatus(pod, notice.status);
     if (record.pending === notice) record.pending = undefined;
+    // Its final status is written: nothing will run in its backing again.
+    if (TERMINAL.has(notice.status.phase ?? "") || TERMINAL.has(pod.status?.phase ?? "")) this.release(record, pod);
   }
 
   /** Replaces `pods/status` only when something changed; a conflict is retried from the fresh cache. */

@@ -26,6 +26,10 @@ export interface PodRecord extends BackendPod {
   present: boolean;
   /** The pod as last seen, without its status: an update that changes only status is no work. */
   shape: string;
+  /** The pod finished: its backing goes with its final logs kept, while the pod object stays. */
+  finished: boolean;
+  /** The backend limit this pod's create waits for now (a create window or a quota), if any. */
+  waitsFor?: string;
   /** The latest status the provider observed and the controller has not written yet, with its Events. */
   pending?: StatusNotice;
   readonly pulls: PullBackoff;
@@ -85,7 +89,7 @@ export class PodRecords {
       record.present = true;
       return { record, changed, replaced };
     }
-    const created: PodRecord = { namespace, name, uid, backing: "creating", attempts: 0, present: true, shape, pulls: this.pullBackoff() };
+    const created: PodRecord = { namespace, name, uid, backing: "creating", attempts: 0, finished: false, present: true, shape, pulls: this.pullBackoff() };
     this.byUid.set(uid, created);
     return { record: created, changed: true, replaced };
   }
@@ -94,7 +98,7 @@ export class PodRecords {
   orphan(backend: BackendPod): PodRecord {
     const existing = this.byUid.get(backend.uid);
     if (existing) return existing;
-    const record: PodRecord = { ...backend, backing: "running", attempts: 0, present: false, shape: "", pulls: this.pullBackoff() };
+    const record: PodRecord = { ...backend, backing: "running", attempts: 0, finished: false, present: false, shape: "", pulls: this.pullBackoff() };
     this.byUid.set(backend.uid, record);
     return record;
   }

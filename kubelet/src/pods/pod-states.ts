@@ -47,8 +47,11 @@ export class PullBackoff {
 /** How long a failed pull shows `ErrImagePull` before `ImagePullBackOff` (the kubelet's next sync). */
 export const ERR_IMAGE_PULL_MS = 1_000;
 
+/** The reason of the condition and Event of a pod whose create waits for a slot under one of ACI's limits. */
+export const CREATE_SLOT_REASON = "WaitingForCreateSlot";
+
 /** The pod's status with Ready=False, reason ProviderWaiting (or AuthorizationFailed): still Pending, with the reason. */
-export function waitingStatus(pod: V1Pod, message: string, now: Date, reason: "ProviderWaiting" | "AuthorizationFailed" = "ProviderWaiting"): V1PodStatus {
+export function waitingStatus(pod: V1Pod, message: string, now: Date, reason: "ProviderWaiting" | "AuthorizationFailed" | typeof CREATE_SLOT_REASON = "ProviderWaiting"): V1PodStatus {
   return { ...pod.status, phase: "Pending", conditions: withReady(pod, { status: "False", reason, message }, now) };
 }
 

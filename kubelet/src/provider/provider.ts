@@ -17,6 +17,10 @@
  * provider the pod as it is now (its statuses are mapped relative to it); `deletePod`, or a status
  * that is final (Succeeded/Failed), ends it.
  *
+ * Finished pods: the controller deletes a finished pod's backing while the pod object stays
+ * (`deletePod(pod, finished)`), so it holds no quota; the provider keeps what `getContainerLogs`
+ * needs to answer for it afterwards, until `forgetPod` says the pod object is gone too.
+ *
  * Events: every status notice carries each Event the backend observed that the controller has not
  * acknowledged yet, so none is lost when the controller writes only the latest notice; the controller
  * acknowledges the keys it wrote (`acknowledge`), and they are never sent again.
@@ -27,7 +31,9 @@
  * with ErrImagePull / ImagePullBackOff); `BackingLostError` — the pod ran, its backing is gone and
  * its restart policy forbids another (the controller fails it); `InvalidInputError` — something the
  * pod references is missing or malformed (retried, as a kubelet does with CreateContainerConfigError);
- * `AuthorizationError`, `ThrottledError`, `TransientError` — try again later, never a pod failure.
+ * `AuthorizationError`, `ThrottledError`, `TransientError` — try again later, never a pod failure;
+ * `CreatePacedError` — the create waits for a slot under one of the backend's limits (it says
+ * which, and when a slot is expected): the pod waits, Pending, without a backoff of its own.
  */
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import type { Capacity, Health } from "../node/node-model";
@@ -89,8 +95,13 @@ export interface PodProvider {
   createPod(pod: V1Pod): Promise<CreateResult>;
   /** The pod changed in Kubernetes (e.g. a replacement's statuses, ephemeral containers): follow it as it is now. */
   updatePod(pod: V1Pod): void;
-  /** Deletes a pod's backing; resolves once it is gone. Missing backing is not an error. */
-  deletePod(pod: BackendPod): Promise<void>;
+  /**
+   * Deletes a pod's backing; resolves once it is gone. Missing backing is not an error. `finished`:
+   * the pod ended and its object stays; its final logs are kept first (and served afterwards).
+   */
+  deletePod(pod: BackendPod, finished?: V1Pod): Promise<void>;
+  /** The pod object is gone: whatever was kept for it (final logs, a place in line) is dropped. */
+  forgetPod(uid: string): void;
   /** Every pod this node's backend runs (for adoption and garbage collection). */
   listPods(): Promise<BackendPod[]>;
   getContainerLogs(pod: V1Pod, container: string, options: LogOptions): Promise<string>;

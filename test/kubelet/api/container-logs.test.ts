@@ -5,7 +5,7 @@ import { LogPollers, followFinished } from "../../../kubelet/src/api/log-poller"
 import { HttpError } from "../../../kubelet/src/api/status";
 import { LogBudgetExceededError } from "../../../kubelet/src/aci/log-budget";
 import { filterLogs } from "../../../kubelet/src/aci/logs";
-import { ThrottledError } from "../../../kubelet/src/errors";
+import { LogsGoneError, NotFoundError, ThrottledError } from "../../../kubelet/src/errors";
 import { silentLogger } from "../../../kubelet/src/log";
 import type { LogOptions, PodProvider } from "../../../kubelet/src/provider/provider";
 import { ManualClock } from "../../fixtures/manual-clock";
@@ -120,6 +120,12 @@ describe("container logs", () => {
     assert.ok(http);
     assert.deepEqual([http.code, http.headers], [429, { "Retry-After": "3" }]);
     assert.match(http.message, /^too many log reads on this node: they are over their share of burstlet's Azure read budget \(4 reads\/s, --log-read-share\); try again in 3 s$/);
+  });
+
+  it("answers logs that are gone with the kubelet's 400 and the reason, and a missing group with 404", () => {
+    const gone = logErrorToHttp(new LogsGoneError("the final log of container \"main\" in pod \"p\" was evicted"));
+    assert.deepEqual([gone?.code, gone?.message], [400, "the final log of container \"main\" in pod \"p\" was evicted"]);
+    assert.equal(logErrorToHttp(new NotFoundError("no such group"))?.code, 404);
   });
 
   it("answers a plain request with the provider's filtered snapshot", async () => {

@@ -9,7 +9,7 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { AciProvider, type ContainerGroupApi } from "../../../kubelet/src/aci/aci-provider";
 import { containerGroupName } from "../../../kubelet/src/aci/naming";
 import { TAGS } from "../../../kubelet/src/constants";
-import { BackingLostError, NotFoundError, TransientError } from "../../../kubelet/src/errors";
+import { AciWindowThrottledError, BackingLostError, CreatePacedError, NotFoundError, TransientError } from "../../../kubelet/src/errors";
 import { silentLogger } from "../../../kubelet/src/log";
 import type { PodNotice } from "../../../kubelet/src/provider/provider";
 import { ManualClock } from "../../fixtures/manual-clock";
@@ -18,6 +18,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** ARM as a map of container groups, with a log of the calls made. */
 class FakeArm implements ContainerGroupApi {
+  /** The next create throws this without storing the group. */
+  refuseNextCreate: Error | undefined;
   readonly groups = new Map<string, ContainerGroup>();
   readonly calls: string[] = [];
   readonly reads = { available: () => 100, burst: 100 };
@@ -32,6 +34,9 @@ class FakeArm implements ContainerGroupApi {
   }
   create(name: string, group: ContainerGroup): Promise<void> {
     this.calls.push(`create ${name}`);
+    const refused = this.refuseNextCreate;
+    this.refuseNextCreate = undefined;
+    if (refused) return Promise.reject(refused);
     this.groups.set(name, { ...structuredClone(group), name, provisioningState: "Succeeded" });
     const lost = this.loseNextAnswer;
     this.loseNextAnswer = undefined;
@@ -46,16 +51,27 @@ class FakeArm implements ContainerGroupApi {
     this.calls.push("list");
     return Promise.resolve([...this.groups.values()].map((g): ContainerGroup => ({ name: g.name, tags: g.tags, provisioningState: g.provisioningState, containers: [], osType: g.osType })));
   }
-  logs(): Promise<string> {
-    return Promise.resolve("");
+  logs(name: string): Promise<string> {
+    this.calls.push(`logs ${name}`);
+    return this.groups.has(name) ? Promise.resolve("") : Promise.reject(new NotFoundError(`container group ${name} not found`));
+  }
+  /** Final logs by `group/container`; a container without one has no log (404). */
+  readonly finalLogContent = new Map<string, string>();
+  finalLogs(name: string, container: string): Promise<string> {
+    this.calls.push(`final logs ${name}/${container}`);
+    const log = this.finalLogContent.get(`${name}/${container}`);
+    return log === undefined ? Promise.reject(new NotFoundError(`no log for ${name}/${container}`)) : Promise.resolve(log);
   }
   probeRead(): Promise<void> {
     return Promise.resolve();
   }
+  /** The region's groups and cores in use, by the quotas' reading. */
+  groupsInUse = 0;
+  groupQuota = 60;
   usages(): Promise<Usage[]> {
     return Promise.resolve([
       { name: { value: "StandardCores" }, limit: 40, currentValue: 0, unit: "Count" },
-      { name: { value: "ContainerGroups" }, limit: 60, currentValue: 0, unit: "Count" },
+      { name: { value: "ContainerGroups" }, limit: this.groupQuota, currentValue: this.groupsInUse, unit: "Count" },
     ]);
   }
   onRecovered(): void {}
@@ -90,11 +106,7 @@ describe("AciProvider (fake ARM, manual clock)", () => {
   let stop: AbortController;
   let running: Promise<void>;
 
-  beforeEach(() => {
-    arm = new FakeArm();
-    clock = new ManualClock(0);
-    notices = [];
-    provider = new AciProvider({
+  const start = (extra: Partial<ConstructorParameters<typeof AciProvider>[0]> = {}): AciProvider => new AciProvider({
       arm,
       references: { secret: () => Promise.resolve(undefined), configMap: () => Promise.resolve(undefined), serviceAccountToken: () => Promise.resolve("token") },
       images: { resolve: () => Promise.reject(new Error("no image lookups expected")) },
@@ -106,7 +118,14 @@ describe("AciProvider (fake ARM, manual clock)", () => {
       clock,
       capacity: { pods: 50 },
       tracker: { activeMs: 100, steadyMs: 1_000, tickMs: 10, listEveryMs: 100_000, lostListMs: 100_000 },
+      ...extra,
     });
+
+  beforeEach(() => {
+    arm = new FakeArm();
+    clock = new ManualClock(0);
+    notices = [];
+    provider = start();
     provider.notify((n) => notices.push(n));
     stop = new AbortController();
     running = provider.run(stop.signal);
@@ -198,6 +217,70 @@ describe("AciProvider (fake ARM, manual clock)", () => {
     const before = notices.length;
     await clock.advance(10_000);
     assert.deepEqual([arm.count("get"), notices.length], [reads, before], "no reads and no notices after the delete");
+  });
+
+  it("keeps a finished pod's final logs, deletes its group, and serves its logs from them afterwards", async () => {
+    const p = pod("f1");
+    await provider.createPod(p);
+    const name = groupOf(p);
+    arm.finalLogContent.set(`${name}/main`, "2026-12-02T05:00:00Z hello\n2026-12-02T05:00:01Z bye\n");
+    const finished: V1Pod = { ...p, status: { phase: "Succeeded" } };
+    await provider.deletePod({ namespace: "ns", name: "pod-f1", uid: "f1" }, finished);
+    assert.equal(arm.groups.has(name), false);
+    assert.deepEqual(arm.calls.filter((c) => c.startsWith("final logs") || c.startsWith("delete")), [`final logs ${name}/main`, `delete ${name}`], "the logs are read before the group goes");
+    const logsBefore = arm.calls.length;
+    assert.equal(await provider.getContainerLogs(finished, "main", { tailLines: 1 }), "bye\n");
+    assert.equal(await provider.getContainerLogs(finished, "main", { timestamps: true }), "2026-12-02T05:00:00Z hello\n2026-12-02T05:00:01Z bye\n");
+    assert.equal(arm.calls.length, logsBefore, "served without a read");
+    provider.forgetPod("f1");
+    assert.equal(provider.finalLogs.size, 0);
+  });
+
+  it("says plainly that a finished pod's logs are gone when it kept none (a restart), not an error of its own", async () => {
+    const finished = pod("f2", "Never", { phase: "Failed" });
+    await assert.rejects(provider.getContainerLogs(finished, "main", {}), (err: Error) => err instanceof NotFoundError && /burstlet keeps final logs in memory only/.test(err.message));
+  });
+
+  it("holds a create back under ACI's create window, and says which window and when", async () => {
+    provider = start({ createWindows: [{ max: 2, windowSeconds: 60 }] });
+    await provider.createPod(pod("w1"));
+    await provider.createPod(pod("w2"));
+    const err = await provider.createPod(pod("w3")).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof CreatePacedError);
+    assert.deepEqual([err.limit, err.expectedAt, err.retryAt], ["2 container group creates per minute", 62_000, 62_000]);
+    assert.equal(arm.count("create"), 2, "nothing sent that ACI would refuse");
+    await clock.advance(62_000);
+    assert.equal((await provider.createPod(pod("w3"))).adopted, false);
+  });
+
+  it("slows the window for every pod when ACI answers 429 from it, and never adds a backoff to the pod", async () => {
+    arm.refuseNextCreate = new AciWindowThrottledError("create: TooManyRequests", 30_000);
+    const err = await provider.createPod(pod("t1")).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof CreatePacedError);
+    assert.deepEqual([err.expectedAt, provider.creates.throttled], [30_000, 1]);
+    const other = await provider.createPod(pod("t2")).then(() => undefined, (e: unknown) => e);
+    assert.ok(other instanceof CreatePacedError && other.expectedAt === 30_000, "another pod waits for the same window");
+    assert.equal(arm.count("create"), 1);
+    await clock.advance(30_000);
+    await provider.createPod(pod("t1"));
+    await provider.createPod(pod("t2"));
+    assert.equal(arm.count("create"), 3);
+  });
+
+  it("waits for the region's container group quota, which finished groups hold until deleted", async () => {
+    arm.groupQuota = 2;
+    arm.groupsInUse = 1;
+    await provider.createPod(pod("q1"));
+    const err = await provider.createPod(pod("q2")).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof CreatePacedError);
+    assert.match(err.limit, /quota of 2 container groups \(2 exist; groups count until they are deleted\)/);
+    assert.equal(err.expectedAt, undefined);
+    assert.equal(arm.count("create"), 1);
+    // A group is deleted; the next reading of usages (at most 10 s old) frees the slot.
+    arm.groupsInUse = 1;
+    await clock.advance(10_000);
+    await provider.createPod(pod("q2"));
+    assert.equal(arm.count("create"), 2);
   });
 
   it("offers the region's quota as capacity, with overrides, and memory at 4 GiB per core", async () => {

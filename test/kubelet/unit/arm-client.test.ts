@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
-import { classify } from "../../../kubelet/src/aci/arm-client";
-import { AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../../../kubelet/src/errors";
+import { classify } from "../../../kubelet/src/aci/arm-errors";
+import { AciWindowThrottledError, AuthorizationError, CredentialsRejectedError, ImagePullError, NotFoundError, ThrottledError, TransientError, UnsupportedError } from "../../../kubelet/src/errors";
 
 /** An error as the Azure SDK throws it for an HTTP answer. */
 function armError(status: number, code: string, message = `${code} happened`, headers: Record<string, string> = {}): RestError {
@@ -27,6 +27,14 @@ describe("classify (ARM failures)", () => {
     const bare = classify("create g", armError(429, "TooManyRequests"));
     assert.ok(bare instanceof ThrottledError);
     assert.equal(bare.retryAfterMs, undefined);
+  });
+
+  it("tells ACI's own create and delete windows (TooManyRequests) from ARM's request budget", () => {
+    const window = classify("create g", armError(429, "TooManyRequests", "The request is being throttled as the limit has been reached for operation type - ContainerGroupCreate_ObservationWindow_00:05:00", { "retry-after": "240" }));
+    assert.ok(window instanceof AciWindowThrottledError && window instanceof ThrottledError);
+    assert.equal(window.retryAfterMs, 240_000);
+    const arm = classify("create g", armError(429, "SubscriptionRequestsThrottled", "Number of 'write' requests exceeded", { "retry-after": "3" }));
+    assert.ok(arm instanceof ThrottledError && !(arm instanceof AciWindowThrottledError));
   });
 
   it("treats server errors, timeouts and conflicts as transient, keeping the cause", () => {

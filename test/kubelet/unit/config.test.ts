@@ -37,6 +37,19 @@ describe("parseConfig", () => {
     assert.equal(config.armEndpoint, undefined);
   });
 
+  it("releases finished pods and paces under ACI's default windows unless told otherwise, and names a malformed window", () => {
+    const defaults = parseConfig([], REQUIRED_ENV);
+    assert.deepEqual(defaults.finishedPods, { release: true, logsMemoryBytes: 256 * 1024 * 1024 });
+    const window = [{ max: 100, windowSeconds: 300 }, { max: 300, windowSeconds: 3600 }];
+    assert.deepEqual(defaults.aciWindows, { creates: window, deletes: window });
+    const set = parseConfig(["--release-finished-pods=false", "--final-logs-memory-mb=1.5", "--aci-create-windows=500/5m,1500/1h", "--aci-delete-windows=8/20s"], REQUIRED_ENV);
+    assert.deepEqual(set.finishedPods, { release: false, logsMemoryBytes: 1.5 * 1024 * 1024 });
+    assert.deepEqual(set.aciWindows, { creates: [{ max: 500, windowSeconds: 300 }, { max: 1500, windowSeconds: 3600 }], deletes: [{ max: 8, windowSeconds: 20 }] });
+    const problems = problemsOf(["--release-finished-pods=yes", "--aci-create-windows=100 per 5 minutes"]);
+    assert.match(problems, /--release-finished-pods \(BURSTLET_RELEASE_FINISHED_PODS\) must be true or false, got "yes"/);
+    assert.match(problems, /--aci-create-windows \(BURSTLET_ACI_CREATE_WINDOWS\): "100 per 5 minutes" is not <count>\/<duration>/);
+  });
+
   it("stays within ARM's per-subscription limits by default (reads 25/s, writes 10/s)", () => {
     const { armBudget } = parseConfig([], REQUIRED_ENV);
     assert.ok(armBudget.readsPerSecond < 25 && armBudget.readBurst < 250);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { assertNoSpecViolations, collect, fastEmulator, group, POLL, rejection } from "./fixture";
+import { assertNoSpecViolations, collect, fastEmulator, getUntil, group, POLL, rejection } from "./fixture";
 
 describe("ACI emulator: throttling and quotas", () => {
   it("answers 429 with Retry-After when the subscription's read bucket is empty, and the SDK waits and retries", async () => {
@@ -74,6 +74,42 @@ describe("ACI emulator: throttling and quotas", () => {
       const ok = await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "q3", group(emu), POLL);
       assert.equal(ok.provisioningState, "Succeeded");
       assertNoSpecViolations(emu);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("counts every existing group against the quota whatever its state (finished, stopped) until it is deleted, as ACI does", async () => {
+    const emu = await fastEmulator({ quotas: { containerGroups: 2 } });
+    try {
+      const client = emu.client();
+      await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "done", group(emu, { command: ["sleep", "1"] }), POLL);
+      await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "stopped", group(emu, { command: ["sleep", "1000"] }), POLL);
+      await client.containerGroups.stop(emu.resourceGroup, "stopped");
+      await getUntil(client, emu, "done", (g) => g.instanceView?.state === "Succeeded", "the first group to finish");
+      await getUntil(client, emu, "stopped", (g) => g.instanceView?.state === "Stopped", "the second group to stop");
+      const counted = (await collect(client.location.listUsage(emu.location))).find((u) => u.name?.value === "ContainerGroups");
+      assert.deepEqual([counted?.currentValue, counted?.limit], [2, 2], "a finished and a stopped group both count");
+      const err = await rejection(client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "third", group(emu), POLL));
+      assert.equal(err.code, "ContainerGroupQuotaReached");
+      await client.containerGroups.beginDeleteAndWait(emu.resourceGroup, "done", POLL);
+      const after = (await collect(client.location.listUsage(emu.location))).find((u) => u.name?.value === "ContainerGroups");
+      assert.equal(after?.currentValue, 1, "a deleted group no longer counts");
+      assert.equal((await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "third", group(emu), POLL)).provisioningState, "Succeeded");
+      assertNoSpecViolations(emu);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  it("defaults to ACI's documented windows: 100 creates per 5 minutes and 300 per hour, the same for deletes", async () => {
+    const emu = await fastEmulator({ quotas: "unlimited", limits: { reads: null, writes: null, deletes: null } });
+    try {
+      const client = emu.client({ retryOptions: { maxRetries: 0 } });
+      for (let i = 0; i < 100; i++) await client.containerGroups.beginCreateOrUpdate(emu.resourceGroup, `d${i}`, group(emu));
+      const err = await rejection(client.containerGroups.beginCreateOrUpdate(emu.resourceGroup, "d100", group(emu)));
+      assert.equal(err.statusCode, 429);
+      assert.match(err.message, /ContainerGroupCreate_ObservationWindow_00:05:00/);
     } finally {
       await emu.close();
     }
