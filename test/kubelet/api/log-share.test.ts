@@ -21,6 +21,8 @@ describe("log reads within their share of the ARM read budget (through the real 
   const CONTAINERS = 6;
   const FOLLOWS_PER_CONTAINER = 5;
   const LINES = 8;
+  /** Pods of the Job that runs meanwhile, one container each. */
+  const JOB_PODS = 3;
   const toleration = { key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect };
   let cp: ControlPlane;
   let sandbox: SandboxBurstlet;
@@ -96,8 +98,8 @@ describe("log reads within their share of the ARM read budget (through the real 
       body: {
         metadata: { name: "small" },
         spec: {
-          completions: 3,
-          parallelism: 3,
+          completions: JOB_PODS,
+          parallelism: JOB_PODS,
           backoffLimit: 0,
           template: { spec: { restartPolicy: "Never", nodeSelector: { "kubernetes.io/hostname": nodeName }, tolerations: [toleration], containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "echo working; sleep 20; echo done"] }] } },
         },
@@ -105,7 +107,7 @@ describe("log reads within their share of the ARM read budget (through the real 
     });
     await eventually(async () => {
       const job = await batch.readNamespacedJob({ namespace, name: "small" });
-      assert.equal(job.status?.succeeded, 3, JSON.stringify(job.status));
+      assert.equal(job.status?.succeeded, JOB_PODS, JSON.stringify(job.status));
     }, { timeoutMs: 120_000, intervalMs: 500, what: "the Job to complete while the logs are followed" });
 
     // Every follow gets every line of its container, in order, once: late perhaps, never lost.
@@ -119,8 +121,11 @@ describe("log reads within their share of the ARM read budget (through the real 
     const elapsedS = (Date.now() - started) / 1000;
     const record = sandbox.emulator.record;
     const logReads = record.count("Containers_ListLogs");
+    // The Job's pods give back their groups as they finish, each after one read of its container's
+    // final log; those reads come from the read budget's spare burst, not from the users' share.
+    const finalLogReads = JOB_PODS;
     const allowed = Math.floor(READS.burst * SHARE) + READS.perSecond * SHARE * elapsedS;
-    assert.ok(logReads <= allowed + 1, `${logReads} log reads in ${elapsedS.toFixed(1)} s; the share allows ${allowed.toFixed(1)}`);
+    assert.ok(logReads <= allowed + finalLogReads + 1, `${logReads} log reads in ${elapsedS.toFixed(1)} s; the share allows ${allowed.toFixed(1)}, and the finished pods' final logs ${finalLogReads}`);
     assert.ok(record.count("ContainerGroups_Get") > 0, "status reads went on");
     if (process.env.BURSTLET_TEST_LOGS) console.log(`      ${logReads} log reads in ${elapsedS.toFixed(1)} s (share: ${allowed.toFixed(1)}), ${record.count("ContainerGroups_Get")} status reads`);
 
