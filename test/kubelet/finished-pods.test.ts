@@ -14,28 +14,14 @@ import { KEEP_GROUP_ANNOTATION, TAGS, VIRTUAL_NODE_TAINT } from "../../kubelet/s
 import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
 import { type SandboxBurstlet, startSandboxBurstlet } from "../fixtures/burstlet";
 import { eventually } from "../fixtures/eventually";
+import { burstJob } from "../fixtures/jobs";
 
 const toleration: V1Toleration = { key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect };
 /** ARM's request budgets off (not under test here); ACI's windows at their defaults unless overridden. */
 const ACI_ONLY = { reads: null, writes: null, deletes: null } as const;
 
 function job(name: string, nodeName: string, pods: number, line: string): V1Job {
-  return {
-    metadata: { name },
-    spec: {
-      completions: pods,
-      parallelism: pods,
-      backoffLimit: 0,
-      template: {
-        spec: {
-          restartPolicy: "Never",
-          nodeSelector: { "kubernetes.io/hostname": nodeName },
-          tolerations: [toleration],
-          containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", `echo ${line}; sleep 20`], resources: { requests: { cpu: "250m", memory: "256Mi" } } }],
-        },
-      },
-    },
-  };
+  return burstJob(name, nodeName, pods, ["sh", "-c", `echo ${line}; sleep 20`], { cpu: "250m", memory: "256Mi" });
 }
 
 async function completed(batch: BatchV1Api, namespace: string, name: string, timeoutMs: number): Promise<V1Job> {

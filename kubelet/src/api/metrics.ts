@@ -79,26 +79,12 @@ export class BurstletMetrics {
       new Gauge({ name: "burstlet_final_logs_bytes", help: "Bytes of final logs kept in memory for finished pods whose container groups were deleted", registers: r, collect() { this.set(finalLogs.bytes); } });
       new Gauge({ name: "burstlet_final_logs_limit_bytes", help: "The most bytes of final logs kept in memory (--final-logs-memory-mb)", registers: r, collect() { this.set(finalLogs.totalBytes); } });
       new Gauge({ name: "burstlet_final_logs_pods", help: "Finished pods whose final logs are kept in memory", registers: r, collect() { this.set(finalLogs.size); } });
-      let evictedBefore = 0;
-      new Counter({
-        name: "burstlet_final_logs_evicted_pods_total", help: "Finished pods whose final logs were evicted to make room for newer ones", registers: r,
-        collect() {
-          this.inc(Math.max(0, finalLogs.evictions - evictedBefore));
-          evictedBefore = finalLogs.evictions;
-        },
-      });
+      totalCounter(r, "burstlet_final_logs_evicted_pods_total", "Finished pods whose final logs were evicted to make room for newer ones", () => finalLogs.evictions);
     }
     const creates = sources.creates;
     if (creates) {
       new Gauge({ name: "burstlet_create_slot_waiters", help: "Pods whose create waits for a slot under ACI's create windows or quotas", registers: r, collect() { this.set(creates.waitingCount); } });
-      let throttledBefore = 0;
-      new Counter({
-        name: "burstlet_aci_window_throttled_total", help: "Creates ACI answered 429 from its own create window (burstlet then slows the window)", registers: r,
-        collect() {
-          this.inc(Math.max(0, creates.throttled - throttledBefore));
-          throttledBefore = creates.throttled;
-        },
-      });
+      totalCounter(r, "burstlet_aci_window_throttled_total", "Creates ACI answered 429 from its own create window (burstlet then slows the window)", () => creates.throttled);
     }
     new Gauge({
       name: "burstlet_pods", help: "Pods bound to the virtual node, by phase", labelNames: ["phase"], registers: r,
@@ -143,4 +129,17 @@ export class BurstletMetrics {
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** A counter that follows a running total kept elsewhere: each scrape adds what it grew by. */
+function totalCounter(registers: Registry[], name: string, help: string, total: () => number): void {
+  let before = 0;
+  new Counter({
+    name, help, registers,
+    collect() {
+      const now = total();
+      this.inc(Math.max(0, now - before));
+      before = now;
+    },
+  });
 }
