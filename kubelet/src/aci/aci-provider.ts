@@ -5,16 +5,14 @@
  * are ever listed, adopted or collected.
  */
 import type { ContainerGroup, Usage } from "@azure/arm-containerinstance";
-import type { V1Pod, V1Secret } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { ACI_PUBLIC_IP_ANNOTATION, TAGS } from "../constants";
-import { AciWindowThrottledError, BackingLostError, CreatePacedError, ImagePullError, NotFoundError, ThrottledError, TransientError } from "../errors";
+import { AciWindowThrottledError, BackingLostError, CreatePacedError, NotFoundError, ThrottledError, TransientError } from "../errors";
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
 import type { BackendPod, CreateResult, LogOptions, PodNotice, PodProvider } from "../provider/provider";
-import { credentialsFromPullSecret } from "../registry/docker-config";
-import type { ImageConfig, ImageConfigResolver } from "../registry/image-config";
-import { parseImageReference } from "../registry/image-reference";
+import type { ImageConfigResolver } from "../registry/image-config";
 import { admitPod, DEFAULT_GROUP_MAXIMA, type GroupMaxima } from "./admission";
 import type { ArmClient } from "./arm-client";
 import { ACI_DEFAULT_WINDOWS, CreatePacer, quotaFromUsages, SlidingWindows, type WindowLimit } from "./create-pacer";
@@ -31,7 +29,8 @@ import type { MonitorClient } from "./monitor-client";
 import { UsagePoller, type UsagePollerOptions } from "./usage-poller";
 import { UsageBook } from "../usage/usage-book";
 import { type Clock, realClock } from "../util/clock";
-import { podReferences, translatePod } from "./translate";
+import { fetchPodReferences } from "./references";
+import { translatePod } from "./translate";
 
 /** What the provider needs of ARM (`ArmClient`); tests give it a fake. */
 export type ContainerGroupApi = Pick<ArmClient, "get" | "create" | "beginDelete" | "list" | "logs" | "finalLogs" | "probeRead" | "usages" | "onRecovered" | "unreachableSince" | "listPages"> & {
@@ -174,7 +173,8 @@ export class AciProvider implements PodProvider {
     await this.readQuota();
     const waits = this.creates.peek(pod.metadata!.uid!);
     if (waits) throw new CreatePacedError(waits.limit, waits.retryAt, waits.expectedAt);
-    const ctx = await this.translationContext(pod);
+    const fetched = await fetchPodReferences(pod, { references: o.references, images: o.images, tokenSeconds: TOKEN_SECONDS });
+    const ctx = { clusterName: o.clusterName, nodeName: o.nodeName, location: o.location, subnetId: o.subnetId, clusterDnsIp: o.clusterDnsIp, pullIdentityId: o.pullIdentityId, ...fetched };
     const { group, notes } = translatePod(pod, { ...ctx, restarts });
     const slot = await this.reserveCreate(pod.metadata!.uid!, groupCores(group));
     try {
@@ -347,50 +347,6 @@ export class AciProvider implements PodProvider {
       events: records.map((r) => ({ reason: r.reason, message: r.container ? `${r.container}: ${r.message}` : r.message, type: r.type, count: r.count, firstTimestamp: r.firstTimestamp, lastTimestamp: r.lastTimestamp })),
       eventKeys: records.map((r) => `${r.key}#${r.count}`),
     };
-  }
-
-  /** Fetches what the pod refers to: secrets, config maps, tokens and image entrypoints. */
-  private async translationContext(pod: V1Pod): Promise<Parameters<typeof translatePod>[1]> {
-    const namespace = pod.metadata!.namespace!;
-    const refs = podReferences(pod);
-    const r = this.options.references;
-    const secrets = new Map<string, V1Secret>();
-    for (const name of refs.secrets) {
-      const s = await r.secret(namespace, name);
-      if (s) secrets.set(name, s);
-    }
-    const configMaps = new Map<string, NonNullable<Awaited<ReturnType<ReferenceReader["configMap"]>>>>();
-    for (const name of refs.configMaps) {
-      const c = await r.configMap(namespace, name);
-      if (c) configMaps.set(name, c);
-    }
-    const serviceAccountTokens = new Map<string, string>();
-    for (const audience of refs.serviceAccountTokenAudiences) serviceAccountTokens.set(audience, await r.serviceAccountToken(pod, audience, TOKEN_SECONDS));
-    const imageConfigs = new Map<string, ImageConfig>();
-    for (const image of refs.imagesNeedingEntrypoint) {
-      const config = await this.resolveImage(pod, image, secrets);
-      if (config) imageConfigs.set(image, config);
-    }
-    const o = this.options;
-    return { clusterName: o.clusterName, nodeName: o.nodeName, location: o.location, subnetId: o.subnetId, clusterDnsIp: o.clusterDnsIp, pullIdentityId: o.pullIdentityId, secrets, configMaps, imageConfigs, serviceAccountTokens };
-  }
-
-  /**
-   * The image's entrypoint, with the pod's pull secret for its registry. A registry that refuses
-   * or cannot find the image is an image pull failure (`ImagePullError`), never a pod failure.
-   */
-  private async resolveImage(pod: V1Pod, image: string, secrets: ReadonlyMap<string, V1Secret>): Promise<ImageConfig> {
-    const registry = parseImageReference(image).registry;
-    const credential = (pod.spec?.imagePullSecrets ?? [])
-      .map((ref) => secrets.get(ref.name ?? ""))
-      .flatMap((s) => (s ? [credentialsFromPullSecret(s).get(registry)] : []))
-      .find((c) => c !== undefined);
-    try {
-      return await this.options.images.resolve(image, credential);
-    } catch (err) {
-      if (err instanceof ImagePullError || err instanceof TransientError || err instanceof ThrottledError) throw err;
-      throw new TransientError(`resolving the entrypoint of ${image}: ${(err as Error).message}`, undefined, { cause: err });
-    }
   }
 
   private async usages(): Promise<{ at: number; usages?: Usage[]; error?: unknown }> {
