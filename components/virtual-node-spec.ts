@@ -6,7 +6,8 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { SETTINGS, type LogLevel, type Taint } from "../kubelet/src/config";
+import type { LogLevel, Taint } from "../kubelet/src/config";
+import { SETTINGS } from "../kubelet/src/settings";
 import { HEALTH_PATH, leaderLeaseName, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
 import { WORKLOAD_IDENTITY_AUDIENCE } from "./azure-ids";
 import { HOSTNAME_LABEL } from "./placement";

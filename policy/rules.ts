@@ -6,7 +6,7 @@
 import { ACI_DELEGATION_SERVICE } from "../components/azure-ids";
 import { BUILT_IN_ROLES, roleGuidOf } from "../components/azure-ids";
 import { virtualNodePodProblems } from "../components/pod-validation";
-import { SETTINGS } from "../kubelet/src/config";
+import { SETTINGS } from "../kubelet/src/settings";
 import { LOAD_BALANCER_EXCLUSION_LABELS, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
 import { noClusterWideTokenRequests, roleAssignmentsAsDocumented } from "./access-rules";
 import { arrayAt, at, get, isAzure, kindOf, stringAt, type Rule, type StackResource, type Violation } from "./model";

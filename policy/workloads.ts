@@ -3,7 +3,7 @@
  * configuration, its service accounts, pod templates, tolerations and the nodes they target.
  */
 import { HOSTNAME_LABEL } from "../components/placement";
-import { SETTINGS } from "../kubelet/src/config";
+import { SETTINGS } from "../kubelet/src/settings";
 import { VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
 import { arrayAt, get, kindOf, stringAt, type StackResource } from "./model";
 

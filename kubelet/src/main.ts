@@ -3,7 +3,8 @@
  * setting), logs JSON lines, and stops gracefully on SIGTERM/SIGINT, leaving container groups running.
  */
 import { Burstlet } from "./burstlet";
-import { ConfigError, parseConfig, usage } from "./config";
+import { ConfigError, parseConfig } from "./config";
+import { usage } from "./settings";
 import { createLogger } from "./log";
 import { BURSTLET_VERSION } from "./version";
 

@@ -11,7 +11,7 @@ import { CoreV1Api, type V1Pod } from "@kubernetes/client-node";
 import { BurstletIdentity } from "../../components/burstlet-identity";
 import { HybridCluster } from "../../components/hybrid-cluster";
 import { VirtualNode } from "../../components/virtual-node";
-import { SETTINGS } from "../../kubelet/src/config";
+import { SETTINGS } from "../../kubelet/src/settings";
 import { VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
 import { BUILT_IN_ROLES } from "../../components/azure-ids";
 import { createLogger } from "../../kubelet/src/log";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { HybridCluster } from "../../components/hybrid-cluster";
-import { SETTINGS } from "../../kubelet/src/config";
+import { SETTINGS } from "../../kubelet/src/settings";
 import { stubRegistryExchange } from "./fetch-stub";
 import { declared, ofType, oneOfType, SUBSCRIPTION_ID, useMocks, valueOf } from "./mocks";
 

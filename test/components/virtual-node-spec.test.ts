@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseConfig, SETTINGS } from "../../kubelet/src/config";
+import { parseConfig } from "../../kubelet/src/config";
+import { SETTINGS } from "../../kubelet/src/settings";
 import { burstletConfigData, burstletPodEnv, formatTaint } from "../../components/virtual-node-spec";
 import { VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SETTINGS } from "../../kubelet/src/config";
+import { SETTINGS } from "../../kubelet/src/settings";
 import { VirtualNode, type VirtualNodeArgs } from "../../components/virtual-node";
 import { declared, kubernetesManifests, ofType, oneOfType, SUBSCRIPTION_ID, useMocks, valueOf } from "./mocks";
 

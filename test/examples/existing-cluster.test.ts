@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { SETTINGS } from "../../kubelet/src/config";
+import { SETTINGS } from "../../kubelet/src/settings";
 import { declared, loadProgram, ofType, oneOfType, TEST_KUBECONFIG, useMocks } from "../components/mocks";
 import { EXISTING_CLUSTER_CONFIG, subnetId } from "./existing-cluster-config";
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { BatchV1Api, CoordinationV1Api, CoreV1Api, type KubernetesObject, KubernetesObjectApi, PatchStrategy, type V1Job } from "@kubernetes/client-node";
 import { VirtualNode } from "../../components/virtual-node";
-import { SETTINGS } from "../../kubelet/src/config";
+import { SETTINGS } from "../../kubelet/src/settings";
 import { leaderLeaseName, TAGS } from "../../kubelet/src/constants";
 import { type AciEmulator, startAciEmulator } from "../../sandbox/aci-emulator";
 import type { ControlPlane } from "../../sandbox/control-plane";

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
-import { ConfigError, parseConfig, SETTINGS, usage } from "../../../kubelet/src/config";
+import { ConfigError, parseConfig } from "../../../kubelet/src/config";
+import { SETTINGS, usage } from "../../../kubelet/src/settings";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "../../../kubelet/src/constants";
 
 const SUBSCRIPTION = "0b1f6471-1bf0-4dda-aec3-cb9272f09590";
