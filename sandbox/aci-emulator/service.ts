@@ -1,12 +1,12 @@
 /**
  * The emulated `Microsoft.ContainerInstance` resource provider: container groups, their long-running
- * operations, quotas and the ACI create/delete windows. Transport-free: operations take parsed
- * requests and return status, body and headers, or throw {@link ArmError}.
+ * operations (kept in `operations.ts`), quotas and the ACI create/delete windows. Transport-free: operations take parsed
+ * requests and return status, body and headers, or throw an `ArmError`.
  */
 import { randomBytes } from "node:crypto";
 import { isImageAccessible } from "./behaviour";
 import * as catalog from "./catalog";
-import { armErrors, ArmError } from "./errors";
+import { armErrors } from "./errors";
 import { GroupRuntime, type LifecycleEnv, type ProvisioningOutcome } from "./lifecycle";
 import type { RegistryAccess } from "./registries";
 import { renderGroup, renderLogs, type StoredGroup } from "./render";
@@ -14,6 +14,7 @@ import type { AciSpec } from "./spec";
 import { Throttle, windowLabel, type ThrottleLimits } from "./throttle";
 import { totalRequests, validateContainerGroup, validateRequestBody, type GroupBounds } from "./validation";
 import { normalizeLocation, type WireContainerGroup } from "./wire";
+import { type AsyncOperation, Operations } from "./operations";
 
 export interface OpRequest {
   readonly operationId: string;
@@ -46,15 +47,6 @@ export interface ServiceConfig {
   readonly registryAccess?: RegistryAccess;
 }
 
-interface AsyncOperation {
-  readonly id: string;
-  status: "InProgress" | "Succeeded" | "Failed";
-  readonly startTime: string;
-  endTime?: string;
-  error?: { code: string; message: string };
-}
-
-const MAX_FINISHED_OPERATIONS = 20_000;
 
 /** A group whose containers were started anew while it existed: what its workload sees as a restart. */
 export interface GroupRestartRecord {
@@ -69,7 +61,7 @@ export interface GroupRestartRecord {
 
 export class AciService {
   private readonly groups = new Map<string, StoredGroup>();
-  private readonly operations = new Map<string, AsyncOperation>();
+  private readonly operations: Operations;
   private readonly regionThrottles = new Map<string, Throttle>();
   private readonly usage = new Map<string, catalog.RegionUsage>();
   private readonly rgByLower: Map<string, string>;
@@ -78,6 +70,7 @@ export class AciService {
 
   constructor(private readonly config: ServiceConfig) {
     this.rgByLower = new Map(config.resourceGroups.map((rg) => [rg.toLowerCase(), rg]));
+    this.operations = new Operations(() => this.uuid(), (rg, location, id) => `${config.endpoint()}/subscriptions/${config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/locations/${location}/operations/${id}?api-version=${config.spec.apiVersion}`);
   }
 
   /** Current container groups, in creation order. */
@@ -162,7 +155,7 @@ export class AciService {
       case "Operations_List":
         return { status: 200, body: catalog.operationsList() };
       case "AsyncOperation_Get":
-        return this.operationStatus(p.operationId ?? "");
+        return this.operations.status(p.operationId ?? "");
       default:
         throw armErrors.badRequest("UnsupportedOperation", `The operation '${req.operationId}' is not supported by the emulator.`);
     }
@@ -188,17 +181,17 @@ export class AciService {
       existing.runtime.dispose();
       this.removeUsage(existing);
       const replaced = this.store(rg, name, location, spec, existing);
-      const op = this.newOperation();
+      const op = this.operations.start();
       this.provision(replaced, op);
-      return { status: 200, body: renderGroup(replaced, { instanceView: true }), headers: this.asyncHeaders(rg, location, op) };
+      return { status: 200, body: renderGroup(replaced, { instanceView: true }), headers: this.operations.headers(rg, location, op) };
     }
     this.checkQuota(location, totalRequests(spec).cpu);
     const admission = this.regionThrottle(location).admitCreate();
     if (!admission.ok) throw armErrors.resourceProviderThrottled("ContainerGroupCreate", windowLabel(admission.window!), admission.retryAfterSeconds);
     const group = this.store(rg, name, location, spec);
-    const op = this.newOperation();
+    const op = this.operations.start();
     this.provision(group, op);
-    return { status: 201, body: renderGroup(group, { instanceView: true }), headers: this.asyncHeaders(rg, location, op) };
+    return { status: 201, body: renderGroup(group, { instanceView: true }), headers: this.operations.headers(rg, location, op) };
   }
 
   private store(rg: string, name: string, location: string, spec: WireContainerGroup, previous?: StoredGroup): StoredGroup {
@@ -229,7 +222,7 @@ export class AciService {
   private provision(group: StoredGroup, op: AsyncOperation): void {
     this.assignIp(group);
     group.runtime.provision((outcome: ProvisioningOutcome) => {
-      if (op.status === "InProgress") this.finish(op, outcome.status === "Succeeded" ? undefined : { code: outcome.code, message: outcome.message });
+      if (op.status === "InProgress") this.operations.finish(op, outcome.status === "Succeeded" ? undefined : { code: outcome.code, message: outcome.message });
     });
   }
 
@@ -246,22 +239,22 @@ export class AciService {
     if (!group) return { status: 204 };
     const admission = this.regionThrottle(group.location).admitGroupDelete();
     if (!admission.ok) throw armErrors.resourceProviderThrottled("ContainerGroupDelete", windowLabel(admission.window!), admission.retryAfterSeconds);
-    const op = this.newOperation();
+    const op = this.operations.start();
     group.runtime.beginDelete(() => {
       if (this.groups.get(groupKey(rg, name)) === group) {
         this.groups.delete(groupKey(rg, name));
         this.removeUsage(group);
       }
-      this.finish(op);
+      this.operations.finish(op);
     });
-    return { status: 202, headers: this.asyncHeaders(rg, group.location, op) };
+    return { status: 202, headers: this.operations.headers(rg, group.location, op) };
   }
 
   private start(rg: string, name: string): OpResponse {
     const group = this.mustGetActive(rg, name);
-    const op = this.newOperation();
+    const op = this.operations.start();
     this.provision(group, op);
-    return { status: 202, headers: this.asyncHeaders(rg, group.location, op) };
+    return { status: 202, headers: this.operations.headers(rg, group.location, op) };
   }
 
   private page(req: OpRequest, rg: string): OpResponse {
@@ -303,36 +296,6 @@ export class AciService {
     const kind = operationId === "Containers_ExecuteCommand" ? "exec" : "attach";
     const wsBase = this.config.endpoint().replace(/^https:/, "wss:");
     return { status: 200, body: { webSocketUri: `${wsBase}/_emulator/${kind}/${encodeURIComponent(rg)}/${encodeURIComponent(name)}/${encodeURIComponent(containerName)}`, password: randomBytes(18).toString("base64url") } };
-  }
-
-  private operationStatus(id: string): OpResponse {
-    const op = this.operations.get(id);
-    if (!op) throw new ArmError(404, "OperationNotFound", `The operation '${id}' could not be found.`);
-    // ARM's asynchronous operation status resource (Azure-AsyncOperation): id, name, status, times, error.
-    return { status: 200, body: { id: op.id, name: op.id, status: op.status, startTime: op.startTime, ...(op.endTime ? { endTime: op.endTime } : {}), ...(op.error ? { error: op.error } : {}) } };
-  }
-
-  private newOperation(): AsyncOperation {
-    const op: AsyncOperation = { id: this.uuid(), status: "InProgress", startTime: new Date().toISOString() };
-    this.operations.set(op.id, op);
-    if (this.operations.size > MAX_FINISHED_OPERATIONS) {
-      for (const [id, o] of this.operations) {
-        if (this.operations.size <= MAX_FINISHED_OPERATIONS / 2) break;
-        if (o.status !== "InProgress") this.operations.delete(id);
-      }
-    }
-    return op;
-  }
-
-  private finish(op: AsyncOperation, error?: { code: string; message: string }): void {
-    op.status = error ? "Failed" : "Succeeded";
-    op.endTime = new Date().toISOString();
-    if (error) op.error = error;
-  }
-
-  private asyncHeaders(rg: string, location: string, op: AsyncOperation): Record<string, string> {
-    const url = `${this.config.endpoint()}/subscriptions/${this.config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/locations/${location}/operations/${op.id}?api-version=${this.config.spec.apiVersion}`;
-    return { "azure-asyncoperation": url };
   }
 
   private checkQuota(location: string, cores: number): void {
