@@ -6,12 +6,16 @@ import { copyFileSync } from "node:fs";
 import * as path from "node:path";
 import type { GoModule } from "./go-build";
 
-/** The Kubernetes release the sandbox runs; AKS supports it. Override with BURSTLET_K8S_VERSION. */
-export const DEFAULT_KUBERNETES_VERSION = "v1.35.4";
-/** The kwok release that simulates ordinary nodes. Override with BURSTLET_KWOK_VERSION. */
-export const DEFAULT_KWOK_VERSION = "v0.7.0";
-/** metrics-server, behind the sandbox's metrics.k8s.io APIService. Override with BURSTLET_METRICS_SERVER_VERSION. */
-export const DEFAULT_METRICS_SERVER_VERSION = "v0.8.0";
+/**
+ * The Kubernetes release the sandbox runs; AKS supports it. Override with BURSTLET_K8S_VERSION.
+ * kwok and metrics-server are pinned at releases built on the same Kubernetes libraries, so the
+ * three compile as one program.
+ */
+export const DEFAULT_KUBERNETES_VERSION = "v1.36.3";
+/** The kwok release that simulates ordinary nodes (Kubernetes libraries v0.36). Override with BURSTLET_KWOK_VERSION. */
+export const DEFAULT_KWOK_VERSION = "v0.8.0";
+/** metrics-server, behind the sandbox's metrics.k8s.io APIService (Kubernetes libraries v0.36). Override with BURSTLET_METRICS_SERVER_VERSION. */
+export const DEFAULT_METRICS_SERVER_VERSION = "v0.9.0";
 /** Distribution's registry (the OCI registry behind Docker Hub and many others). Override with BURSTLET_REGISTRY_VERSION. */
 export const DEFAULT_REGISTRY_VERSION = "v3.1.2";
 
@@ -34,9 +38,8 @@ export interface Toolset {
   prepare(go: GoModule): Promise<{ readonly pkg: string; readonly ldflags: string }>;
 }
 
-export const KUBE_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubectl"] as const;
-/** Everything a control plane of the sandbox runs. */
-export const CONTROL_PLANE_BINARIES = [...KUBE_BINARIES, "kwok", "metrics-server"] as const;
+/** Everything a control plane of the sandbox runs, and its client. */
+export const CONTROL_PLANE_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubectl", "kwok", "metrics-server"] as const;
 
 function version(env: Env, variable: string, fallback: string): string {
   const value = env[variable] ?? fallback;
@@ -55,21 +58,23 @@ export function pinnedVersions(env: Env = process.env): { kubernetes: string; kw
 }
 
 /**
- * etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kubectl as one multi-call
- * program (`kube/main.go`). Kubernetes is not meant to be consumed as a module: its go.mod requires
- * the staging modules (k8s.io/api, ...) at v0.0.0 and replaces them with ./staging paths, so the
- * wrapper module replaces each with its published v0.<minor>.<patch>, the list read from that
- * release's own go.mod. etcd comes at the version that release pins.
+ * etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok and metrics-server
+ * as one multi-call program (`kube/main.go`): their shared packages compile once and the program
+ * links once. Kubernetes is not meant to be consumed as a module: its go.mod requires the staging
+ * modules (k8s.io/api, ...) at v0.0.0 and replaces them with ./staging paths, so the wrapper
+ * module replaces each with its published v0.<minor>.<patch>, the list read from that release's
+ * own go.mod. etcd comes at the version that release pins; kwok and metrics-server bring their own
+ * requirements, and the module's minimum version selection settles one version of each library.
  */
 export function controlPlane(env: Env = process.env): Toolset {
-  const { kubernetes } = pinnedVersions(env);
+  const { kubernetes, kwok, metricsServer } = pinnedVersions(env);
   return {
     name: "control-plane",
-    title: `Kubernetes ${kubernetes} (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl) and etcd as one binary`,
+    title: `Kubernetes ${kubernetes} (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl), etcd, kwok ${kwok} and metrics-server ${metricsServer} as one binary`,
     label: "control plane",
-    key: kubernetes,
-    binaries: KUBE_BINARIES,
-    dirVariables: ["BURSTLET_K8S_BIN_DIR", "KUBEBUILDER_ASSETS"],
+    key: `${kubernetes}-kwok-${kwok}-metrics-server-${metricsServer}`,
+    binaries: CONTROL_PLANE_BINARIES,
+    dirVariables: ["BURSTLET_K8S_BIN_DIR"],
     async prepare(go) {
       const k8sMod = await go.downloadGoMod(`k8s.io/kubernetes@${kubernetes}`);
       const goDirective = /^go\s+(\S+)/m.exec(k8sMod)?.[1];
@@ -79,47 +84,15 @@ export function controlPlane(env: Env = process.env): Toolset {
       const stagingVersion = `v0.${kubernetes.slice("v1.".length)}`;
       await go.run(["mod", "edit", `-go=${goDirective}`, ...staging.map((m) => `-replace=${m}=${m}@${stagingVersion}`)]);
       copyFileSync(path.join(__dirname, "kube", "main.go"), path.join(go.dir, "main.go"));
-      await go.run(["get", `k8s.io/kubernetes@${kubernetes}`, `go.etcd.io/etcd/server/v3@${etcd}`]);
+      await go.run(["get", `k8s.io/kubernetes@${kubernetes}`, `go.etcd.io/etcd/server/v3@${etcd}`, `sigs.k8s.io/kwok@${kwok}`, `sigs.k8s.io/metrics-server@${metricsServer}`]);
       const minor = kubernetes.split(".")[1];
       const v = "k8s.io/component-base/version";
-      const ldflags = `-X ${v}.gitVersion=${kubernetes} -X ${v}.gitMajor=1 -X ${v}.gitMinor=${minor} -X ${v}.gitTreeState=clean -X ${v}.buildDate=${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`;
+      const ldflags = [
+        `-X ${v}.gitVersion=${kubernetes} -X ${v}.gitMajor=1 -X ${v}.gitMinor=${minor} -X ${v}.gitTreeState=clean -X ${v}.buildDate=${new Date().toISOString().replace(/\.\d+Z$/, "Z")}`,
+        // As kwok's release script sets them.
+        `-X sigs.k8s.io/kwok/pkg/consts.Version=${kwok.slice(1)} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${kubernetes.slice(1)}`,
+      ].join(" ");
       return { pkg: ".", ldflags };
-    },
-  };
-}
-
-/** kwok, which simulates the ordinary nodes, built at its own module versions (as `go install` would). */
-export function kwok(env: Env = process.env): Toolset {
-  const { kwok: kwokVersion } = pinnedVersions(env);
-  return {
-    name: "kwok",
-    title: `kwok ${kwokVersion}`,
-    label: "kwok",
-    key: kwokVersion,
-    binaries: ["kwok"],
-    dirVariables: ["BURSTLET_K8S_BIN_DIR"],
-    async prepare(go) {
-      await go.run(["get", `sigs.k8s.io/kwok@${kwokVersion}`]);
-      return { pkg: "sigs.k8s.io/kwok/cmd/kwok", ldflags: "" };
-    },
-  };
-}
-
-/** metrics-server, built at its own module versions (its go.mod has no replace directives). */
-export function metricsServer(env: Env = process.env): Toolset {
-  const { metricsServer: msVersion } = pinnedVersions(env);
-  const module = "sigs.k8s.io/metrics-server";
-  return {
-    name: "metrics-server",
-    title: `metrics-server ${msVersion}`,
-    label: "metrics-server",
-    key: msVersion,
-    binaries: ["metrics-server"],
-    dirVariables: ["BURSTLET_METRICS_SERVER_BIN_DIR", "BURSTLET_K8S_BIN_DIR"],
-    async prepare(go) {
-      await go.run(["get", `${module}@${msVersion}`]);
-      // Its version is client-go's, as its Makefile sets it.
-      return { pkg: `${module}/cmd/metrics-server`, ldflags: `-X k8s.io/client-go/pkg/version.gitVersion=${msVersion}` };
     },
   };
 }
@@ -144,5 +117,5 @@ export function registry(env: Env = process.env): Toolset {
 
 /** Every toolset the tests, the demo and the benchmarks use. */
 export function allToolsets(env: Env = process.env): Toolset[] {
-  return [controlPlane(env), kwok(env), metricsServer(env), registry(env)];
+  return [controlPlane(env), registry(env)];
 }

@@ -1,14 +1,13 @@
 /**
  * Where the sandbox's binaries come from. For each toolset (the control plane, the OCI registry):
- * a directory named by its environment variable (e.g. BURSTLET_K8S_BIN_DIR, or the
- * KUBEBUILDER_ASSETS that Kubernetes developers already have), then a per-user cache outside the
+ * a directory named by its environment variable (e.g. BURSTLET_K8S_BIN_DIR), then a per-user cache outside the
  * repository, and otherwise a build from the Go module proxy into that cache. Nothing else on the
  * machine is needed but Go.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import { allToolsets, controlPlane, kwok, metricsServer, pinnedVersions, registry, type Toolset } from "./catalog";
+import { allToolsets, controlPlane, pinnedVersions, registry, type Toolset } from "./catalog";
 import { buildToolsets } from "./go-build";
 
 export { CONTROL_PLANE_BINARIES, DEFAULT_KUBERNETES_VERSION, DEFAULT_METRICS_SERVER_VERSION, pinnedVersions } from "./catalog";
@@ -44,7 +43,7 @@ export function findToolset(toolset: Toolset, env: Env = process.env): string | 
 
 /** Whether the control plane still has to be built (the first run on a machine). */
 export function controlPlaneNeedsBuild(env: Env = process.env): boolean {
-  return [controlPlane(env), kwok(env), metricsServer(env)].some((t) => !findToolset(t, env));
+  return !findToolset(controlPlane(env), env);
 }
 
 /**
@@ -89,30 +88,21 @@ export async function ensureAllBinaries(options: BinaryOptions & { toolsets?: re
   return sets;
 }
 
-/** The binaries of several toolsets as one set: each name resolves in its own toolset's directory. */
-async function ensureSet(toolsets: readonly Toolset[], options: BinaryOptions): Promise<BinarySet> {
-  const sets = await ensureAllBinaries({ ...options, toolsets });
-  const dirs = new Map(toolsets.flatMap((t) => t.binaries.map((b) => [b, sets.get(t.name)!.dir] as const)));
-  return {
-    dir: sets.get(toolsets[0].name)!.dir,
-    path(name) {
-      const dir = dirs.get(name);
-      if (!dir) throw new Error(`no sandbox binary is called ${name}`);
-      return path.join(dir, name);
-    },
-  };
+/** One toolset's binaries, found or built. */
+async function ensureSet(toolset: Toolset, options: BinaryOptions): Promise<BinarySet> {
+  return (await ensureAllBinaries({ ...options, toolsets: [toolset] })).get(toolset.name)!;
 }
 
-/** The control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, kubectl, metrics-server). */
+/** The control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, metrics-server). */
 export async function ensureControlPlaneBinaries(options: BinaryOptions = {}): Promise<BinarySet & { kubernetesVersion: string }> {
   const env = options.env ?? process.env;
-  const set = await ensureSet([controlPlane(env), kwok(env), metricsServer(env)], options);
+  const set = await ensureSet(controlPlane(env), options);
   return { ...set, kubernetesVersion: pinnedVersions(env).kubernetes };
 }
 
 /** Distribution's `registry` binary. */
 export function ensureRegistryBinary(options: BinaryOptions = {}): Promise<BinarySet> {
-  return ensureSet([registry(options.env ?? process.env)], options);
+  return ensureSet(registry(options.env ?? process.env), options);
 }
 
 /** Partial build directories this process may have left (for a demo interrupted mid-build). */

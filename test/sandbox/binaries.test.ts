@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { controlPlane, kwok, metricsServer, pinnedVersions, registry } from "../../sandbox/binaries/catalog";
+import { controlPlane, pinnedVersions, registry } from "../../sandbox/binaries/catalog";
 import { clock, estimateLeftMs } from "../../sandbox/binaries/go-build";
 import { controlPlaneNeedsBuild, ensureAllBinaries, findToolset, toolsetCacheDir } from "../../sandbox/binaries";
 
@@ -17,11 +17,11 @@ describe("sandbox binaries: lookup, cache and progress", () => {
   }
 
   it("keeps one cache folder per toolset and version under BURSTLET_CACHE_DIR", () => {
-    const env = { BURSTLET_CACHE_DIR: root, BURSTLET_K8S_VERSION: "v1.34.2" };
-    assert.equal(toolsetCacheDir(controlPlane(env), env), path.join(root, "control-plane", "v1.34.2"));
-    assert.equal(toolsetCacheDir(kwok(env), env), path.join(root, "kwok", "v0.7.0"));
+    const env = { BURSTLET_CACHE_DIR: root, BURSTLET_K8S_VERSION: "v1.36.1" };
+    assert.equal(toolsetCacheDir(controlPlane(env), env), path.join(root, "control-plane", "v1.36.1-kwok-v0.8.0-metrics-server-v0.9.0"));
     assert.equal(toolsetCacheDir(registry(env), env), path.join(root, "registry", "v3.1.2"));
-    assert.equal(toolsetCacheDir(metricsServer(env), env), path.join(root, "metrics-server", "v0.8.0"));
+    const kwokPinned = { ...env, BURSTLET_KWOK_VERSION: "v0.8.1" };
+    assert.equal(toolsetCacheDir(controlPlane(kwokPinned), kwokPinned), path.join(root, "control-plane", "v1.36.1-kwok-v0.8.1-metrics-server-v0.9.0"), "every version in the program is in its key");
   });
 
   it("looks in the named directory first, then the cache, and needs every binary of the toolset", () => {
@@ -30,33 +30,29 @@ describe("sandbox binaries: lookup, cache and progress", () => {
     const cp = controlPlane(env);
     assert.equal(findToolset(cp, env), undefined);
     assert.equal(controlPlaneNeedsBuild(env), true);
-    fill(toolsetCacheDir(cp, env), cp.binaries);
-    assert.equal(controlPlaneNeedsBuild(env), true, "kwok is still missing");
-    fill(toolsetCacheDir(kwok(env), env), ["kwok"]);
+    fill(toolsetCacheDir(cp, env), cp.binaries.filter((b) => b !== "metrics-server"));
     assert.equal(controlPlaneNeedsBuild(env), true, "metrics-server is still missing");
-    fill(toolsetCacheDir(metricsServer(env), env), ["metrics-server"]);
+    fill(toolsetCacheDir(cp, env), cp.binaries);
     assert.equal(findToolset(cp, env), toolsetCacheDir(cp, env));
+    assert.equal(controlPlaneNeedsBuild(env), false);
     fill(own, cp.binaries.slice(1));
     assert.equal(findToolset(cp, env), toolsetCacheDir(cp, env), "an incomplete directory is passed over");
-    fill(own, [...cp.binaries, "kwok", "metrics-server"]);
+    fill(own, cp.binaries);
     assert.equal(findToolset(cp, env), own);
-    assert.equal(findToolset(kwok(env), env), own);
-    assert.equal(findToolset(metricsServer(env), env), own, "one directory may hold every control-plane binary");
-    assert.equal(controlPlaneNeedsBuild(env), false);
   });
 
   it("refuses an incomplete BURSTLET_K8S_BIN_DIR, naming what it lacks, rather than building", async () => {
     const own = path.join(root, "own");
     fill(own, ["kube-apiserver", "etcd"]);
     const env = { BURSTLET_CACHE_DIR: path.join(root, "cache"), BURSTLET_K8S_BIN_DIR: own };
-    await assert.rejects(ensureAllBinaries({ env, toolsets: [controlPlane(env)], progress: () => assert.fail("no build") }), /BURSTLET_K8S_BIN_DIR=.* lacks kube-controller-manager, kube-scheduler, kubectl; unset it/);
+    await assert.rejects(ensureAllBinaries({ env, toolsets: [controlPlane(env)], progress: () => assert.fail("no build") }), /BURSTLET_K8S_BIN_DIR=.* lacks kube-controller-manager, kube-scheduler, kubectl, kwok, metrics-server; unset it/);
   });
 
   it("finds built toolsets without building", async () => {
     const env = { BURSTLET_CACHE_DIR: root };
-    for (const t of [controlPlane(env), kwok(env), metricsServer(env), registry(env)]) fill(toolsetCacheDir(t, env), t.binaries);
+    for (const t of [controlPlane(env), registry(env)]) fill(toolsetCacheDir(t, env), t.binaries);
     const sets = await ensureAllBinaries({ env, progress: () => assert.fail("no build") });
-    assert.deepEqual([...sets.keys()], ["control-plane", "kwok", "metrics-server", "registry"]);
+    assert.deepEqual([...sets.keys()], ["control-plane", "registry"]);
     assert.equal(sets.get("registry")!.path("registry"), path.join(root, "registry", "v3.1.2", "registry"));
   });
 
