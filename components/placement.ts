@@ -4,7 +4,7 @@
  * the scheduling contract is tested without a cluster and reused by every component.
  */
 import type { Taint } from "../kubelet/src/config";
-import { VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
+import { VIRTUAL_NODE_TYPE_LABEL, ZONE_LABEL } from "../kubelet/src/constants";
 
 /** `virtual`: only the virtual node; `overflow`: ordinary nodes first, spilling onto the virtual node. */
 export const PlacementMode = { virtual: "virtual", overflow: "overflow" } as const;
@@ -97,6 +97,18 @@ export interface TopologySpreadConstraint {
   readonly labelSelector?: SpreadLabelSelector;
   readonly minDomains?: number;
   readonly matchLabelKeys?: string[];
+  /** `Honor`: a tainted node (a NotReady virtual node) is not a domain the skew is counted against. */
+  readonly nodeTaintsPolicy?: "Honor" | "Ignore";
+}
+
+/**
+ * A hard spread of the pods `matchLabels` selects across the virtual nodes' zones
+ * (`topology.kubernetes.io/zone`), each zone within `maxSkew` pods of the others. Tainted nodes are
+ * left out (`nodeTaintsPolicy: Honor`): a zone whose node is NotReady is tainted by the node
+ * lifecycle controller, and counting it would hold every other zone at `maxSkew` pods.
+ */
+export function zoneSpread(matchLabels: Readonly<Record<string, string>>, maxSkew = 1): TopologySpreadConstraint {
+  return { maxSkew, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels }, nodeTaintsPolicy: "Honor" };
 }
 
 /**
