@@ -27,8 +27,9 @@ export class PlacementHealth {
 
   /** A create failed with an error that may pass (a 5xx, no answer); never a throttle. */
   failed(now: number, error: unknown): void {
-    // A failure long after the last one starts a new streak, unless the placement is down already.
-    if (!this.down(now) && (this.lastFailure === undefined || now - this.lastFailure > this.afterMs)) this.firstFailure = now;
+    // A failure more than the hold after the last one starts a new streak: retries of failed
+    // creates back off, so failures of one streak may come further apart than `afterMs`.
+    if (this.lastFailure === undefined || now - this.lastFailure > this.hold()) this.firstFailure = now;
     this.lastFailure = now;
     this.lastError = error instanceof Error ? error.message : String(error);
   }
@@ -36,7 +37,11 @@ export class PlacementHealth {
   /** Whether creates have failed for `afterMs` and still do at `now`. */
   down(now: number): boolean {
     if (this.firstFailure === undefined || this.lastFailure === undefined) return false;
-    return now - this.lastFailure <= Math.max(this.holdMs, this.afterMs) && this.lastFailure - this.firstFailure >= this.afterMs;
+    return now - this.lastFailure <= this.hold() && this.lastFailure - this.firstFailure >= this.afterMs;
+  }
+
+  private hold(): number {
+    return Math.max(this.holdMs, this.afterMs);
   }
 
   /** The Ready condition's reason and message while `down`; undefined otherwise. */

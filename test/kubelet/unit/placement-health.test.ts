@@ -25,13 +25,15 @@ describe("PlacementHealth", () => {
     assert.equal(h.down(70_001), false);
   });
 
-  it("starts a new streak when failures are further apart than the period", () => {
+  it("keeps a streak through backed-off retries, and starts a new one after the hold", () => {
     const h = new PlacementHealth({ region: "northeurope" }, 10_000, 60_000);
     h.failed(0, new Error("x"));
     h.failed(20_000, new Error("x"));
-    assert.equal(h.down(20_000), false);
-    h.failed(30_000, new Error("x"));
-    assert.equal(h.health(30_000)?.reason, "RegionUnavailable");
+    assert.equal(h.health(20_000)?.reason, "RegionUnavailable");
+    const later = new PlacementHealth({ region: "northeurope" }, 10_000, 60_000);
+    later.failed(0, new Error("x"));
+    later.failed(70_000, new Error("x"));
+    assert.equal(later.down(70_000), false);
   });
 });
 
