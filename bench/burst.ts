@@ -1,5 +1,5 @@
 /**
- * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S] [--arm-limits] [--aci-windows W]`
+ * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S] [--arm-limits] [--aci-windows W] [--zones Z]`
  *
  * Runs a burst on the sandbox — a real control plane, the ACI emulator, and burstlet as its own
  * process from the production bundle — and prints one JSON line of figures:
@@ -15,6 +15,9 @@
  * windows in the emulator and tells burstlet the same: creates are then paced, firstBindToAllCreatedS
  * follows the window, and createWindow429s counts the creates ACI refused for it. Without it the windows are off
  * on both sides (with `--arm-limits`, ACI's defaults of 100 per 5 minutes and 300 per hour).
+ * `--zones Z` runs Z burstlet processes, one virtual node per availability zone of the emulator's
+ * region (`--zone=1` … `--zone=Z`, each with 1/Z of the capacity), and spreads the Job across their
+ * zones (maxSkew 1); peakRssMB is then the largest process's, cpuSecondsPerPod all of theirs.
  * Progress goes to stderr; the JSON line alone goes to stdout. Burstlet's own settings can be given as
  * BURSTLET_* environment variables (see `node kubelet/dist/main.js --help`).
  */
@@ -22,13 +25,14 @@ import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { BatchV1Api, CoreV1Api, type KubeConfig, ListWatch, type V1Pod, Watch } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, type KubeConfig, ListWatch, type V1Job, type V1Pod, Watch } from "@kubernetes/client-node";
 import { build, stop as stopEsbuild } from "esbuild";
 import { METRICS_BATCH_OPERATION, startAciEmulator } from "../sandbox/aci-emulator";
 import { startControlPlane } from "../sandbox/control-plane";
 import { eventually } from "../sandbox/eventually";
 import { ProcessGroup } from "../sandbox/process-group";
-import { TAGS, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
+import { TAGS, VIRTUAL_NODE_TAINT, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
+import { zoneSpread } from "../components/placement";
 import { realClock } from "../kubelet/src/util/clock";
 import { parseWindows, type WindowLimit } from "../kubelet/src/aci/create-pacer";
 
@@ -42,12 +46,16 @@ const { values } = parseArgs({
     "steady-seconds": { type: "string", default: "60" },
     "arm-limits": { type: "boolean", default: false },
     "aci-windows": { type: "string" },
+    zones: { type: "string", default: "0" },
   },
 });
 const pods = positiveInt(values.pods, "--pods");
 const latencyMs = positiveInt(values["latency-ms"], "--latency-ms", true);
 const steadySeconds = positiveInt(values["steady-seconds"], "--steady-seconds", true);
 const aciWindows = windowsOption(values["aci-windows"]);
+const zones = positiveInt(values.zones, "--zones", true);
+/** One node, or one per zone. */
+const NODES = zones === 0 ? [NODE] : Array.from({ length: zones }, (_, i) => `${NODE}-zone-${i + 1}`);
 const say = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -62,6 +70,7 @@ async function main(): Promise<void> {
       ? { ...(values["arm-limits"] ? {} : { reads: null, writes: null, deletes: null }), creates: aciWindows, groupDeletes: aciWindows }
       : values["arm-limits"] ? undefined : "unlimited",
     quotas: "unlimited",
+    ...(zones > 3 ? { regions: { westeurope: { zones: NODES.map((_, i) => String(i + 1)) } } } : {}),
     record: { calls: true, bodies: false },
   });
   emulator.faults.set({ latencyMs });
@@ -69,17 +78,18 @@ async function main(): Promise<void> {
   try {
     // The same V8 flags as the image's entrypoint (kubelet/Dockerfile).
     const nodeFlags = (process.env.BURSTLET_NODE_FLAGS ?? "--max-semi-space-size=4 --max-old-space-size=192").split(" ").filter(Boolean);
-    const burstlet = processes.start("burstlet", process.execPath, [...nodeFlags, bundle], {
+    const burstlets = NODES.map((node, i) => processes.start(node, process.execPath, [...nodeFlags, bundle], {
       PATH: process.env.PATH,
       ...emulator.clientEnv,
       KUBECONFIG: cp.kubeconfigPath,
-      BURSTLET_NODE_NAME: NODE,
+      BURSTLET_NODE_NAME: node,
+      ...(zones > 0 ? { BURSTLET_ZONE: String(i + 1) } : {}),
       BURSTLET_CLUSTER_NAME: "bench",
       BURSTLET_NODE_ADDRESS: "127.0.0.1",
       BURSTLET_KUBELET_PORT: "0",
       BURSTLET_METRICS_PORT: "0",
-      BURSTLET_CAPACITY_PODS: String(pods + 10),
-      BURSTLET_CAPACITY_CPU: String(pods),
+      BURSTLET_CAPACITY_PODS: String(Math.ceil(pods / NODES.length) + 10),
+      BURSTLET_CAPACITY_CPU: String(Math.ceil(pods / NODES.length) + 1),
       // The sandbox's own limits are what is measured; ARM's are applied with --arm-limits.
       ...(values["arm-limits"] ? {} : { BURSTLET_ARM_WRITES_PER_SECOND: "1000", BURSTLET_ARM_WRITE_BURST: "2000", BURSTLET_ARM_READS_PER_SECOND: "1000", BURSTLET_ARM_READ_BURST: "2000" }),
       BURSTLET_LOG_LEVEL: "warn",
@@ -89,10 +99,11 @@ async function main(): Promise<void> {
         : values["arm-limits"] ? {} : { BURSTLET_ACI_CREATE_WINDOWS: "1000000/1h", BURSTLET_ACI_DELETE_WINDOWS: "1000000/1h" }),
       // Any other setting comes from the bench's own environment, e.g. BURSTLET_STATUS_STEADY_READS_PER_SECOND=34.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("BURSTLET_") && k !== "BURSTLET_NODE_FLAGS")),
-    });
+    }));
+    const pids = burstlets.map((b) => b.child.pid!);
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);
-    await eventually(async () => (await core.readNode({ name: NODE })).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false, { timeoutMs: 60_000, what: "the virtual node" });
-    const idleRssMB = Math.round(procStatusKb(burstlet.child.pid!, "VmRSS") / 1024);
+    for (const node of NODES) await eventually(async () => (await core.readNode({ name: node })).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false, { timeoutMs: 60_000, what: `the virtual node ${node}` });
+    const idleRssMB = Math.round(Math.max(...pids.map((pid) => procStatusKb(pid, "VmRSS"))) / 1024);
     say(`virtual node Ready; submitting a Job of ${pods} pods (latency ${latencyMs} ms)`);
 
     const seen = await watchPods(cp.kubeConfig(), pods, () => emulator.groups().length);
@@ -115,6 +126,7 @@ async function main(): Promise<void> {
     const steadyMonitor = monitor.filter((c) => c.at >= steadyStart && c.at < steadyEnd);
     const result = {
       pods,
+      zones,
       latencyMs,
       controlPlaneBindS: seconds(seen.lastBindAt() - firstBind),
       firstBindToAllCreatedS: seconds(allCreatedAt - firstBind),
@@ -123,8 +135,8 @@ async function main(): Promise<void> {
       armWrites: calls.filter((c) => c.method !== "GET").length,
       armReadsPerSecondSteady: Number((steadyGets.length / ((steadyEnd - steadyStart) / 1000)).toFixed(2)),
       maxStatusStalenessS: steadySeconds > 0 ? seconds(maxGapPerGroup(steadyGets, steadyStart, steadyEnd)) : null,
-      peakRssMB: Math.round(procStatusKb(burstlet.child.pid!, "VmHWM") / 1024),
-      cpuSecondsPerPod: Number((cpuSeconds(burstlet.child.pid!) / pods).toFixed(4)),
+      peakRssMB: Math.round(Math.max(...pids.map((pid) => procStatusKb(pid, "VmHWM"))) / 1024),
+      cpuSecondsPerPod: Number((pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) / pods).toFixed(4)),
       throttled: calls.filter((c) => c.status === 429).length,
       createWindow429s: calls.filter((c) => c.operation === "ContainerGroups_CreateOrUpdate" && c.status === 429).length,
       monitorCalls: monitor.length,
@@ -136,7 +148,7 @@ async function main(): Promise<void> {
     say(`scaling in: deleting the Job's ${pods} pods`);
     const scaleInStart = Date.now();
     await cp.kubeConfig().makeApiClient(BatchV1Api).deleteNamespacedJob({ namespace: "default", name: "burst", propagationPolicy: "Background" });
-    const left = (): number => emulator.groups().filter((g) => g.tags?.[TAGS.node] === NODE).length;
+    const left = (): number => emulator.groups().filter((g) => NODES.includes(g.tags?.[TAGS.node] ?? "")).length;
     const report = setInterval(() => say(`container groups left ${left()}`), 2_000);
     await eventually(() => left() === 0, { timeoutMs: 600_000, intervalMs: 100, what: "container groups to be deleted" }).finally(() => clearInterval(report));
     const scaleInEnd = Date.now();
@@ -151,7 +163,7 @@ async function main(): Promise<void> {
   }
 }
 
-function job(n: number) {
+function job(n: number): V1Job {
   return {
     metadata: { name: "burst" },
     spec: {
@@ -160,7 +172,9 @@ function job(n: number) {
       template: {
         spec: {
           restartPolicy: "Never",
-          nodeSelector: { "kubernetes.io/hostname": NODE },
+          ...(zones === 0
+            ? { nodeSelector: { "kubernetes.io/hostname": NODE } }
+            : { nodeSelector: { [VIRTUAL_NODE_TYPE_LABEL.key]: VIRTUAL_NODE_TYPE_LABEL.value }, topologySpreadConstraints: [zoneSpread({ "job-name": "burst" })] }),
           tolerations: [{ key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect }],
           automountServiceAccountToken: false,
           enableServiceLinks: false,

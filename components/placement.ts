@@ -4,7 +4,7 @@
  * the scheduling contract is tested without a cluster and reused by every component.
  */
 import type { Taint } from "../kubelet/src/config";
-import { VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
+import { REGION_LABEL, VIRTUAL_NODE_TYPE_LABEL, ZONE_LABEL } from "../kubelet/src/constants";
 
 /** `virtual`: only the virtual node; `overflow`: ordinary nodes first, spilling onto the virtual node. */
 export const PlacementMode = { virtual: "virtual", overflow: "overflow" } as const;
@@ -97,6 +97,18 @@ export interface TopologySpreadConstraint {
   readonly labelSelector?: SpreadLabelSelector;
   readonly minDomains?: number;
   readonly matchLabelKeys?: string[];
+  /** `Honor`: a tainted node (a NotReady virtual node) is not a domain the skew is counted against. */
+  readonly nodeTaintsPolicy?: "Honor" | "Ignore";
+}
+
+/**
+ * A hard spread of the pods `matchLabels` selects across the virtual nodes' zones
+ * (`topology.kubernetes.io/zone`), each zone within `maxSkew` pods of the others. Tainted nodes are
+ * left out (`nodeTaintsPolicy: Honor`): a zone whose node is NotReady is tainted by the node
+ * lifecycle controller, and counting it would hold every other zone at `maxSkew` pods.
+ */
+export function zoneSpread(matchLabels: Readonly<Record<string, string>>, maxSkew = 1): TopologySpreadConstraint {
+  return { maxSkew, topologyKey: ZONE_LABEL, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels }, nodeTaintsPolicy: "Honor" };
 }
 
 /**
@@ -125,4 +137,31 @@ export function relaxSpreadConstraints(constraints: readonly TopologySpreadConst
     };
   });
   return { constraints: relaxed, warnings };
+}
+
+/**
+ * `overflow` over virtual nodes in several regions: ordinary Linux nodes first (weight 100), then
+ * the virtual nodes of `homeRegion` (weight 50), then those of other regions; a full node (its pod
+ * capacity is its share of the region's ACI quota) is filtered out, so a burst that outgrows the
+ * home region's quota spills into the next. Every virtual node's taint is tolerated (`taints`, one
+ * per distinct taint). Zone spread, if wanted, is added beside it (`zoneSpread`).
+ */
+export function regionalOverflowPlacement(homeRegion: string, taints: readonly Taint[]): Placement {
+  const notVirtual: NodeSelectorRequirement = { key: VIRTUAL_NODE_TYPE_LABEL.key, operator: "NotIn", values: [VIRTUAL_NODE_TYPE_LABEL.value] };
+  const virtual: NodeSelectorRequirement = { key: VIRTUAL_NODE_TYPE_LABEL.key, operator: "In", values: [VIRTUAL_NODE_TYPE_LABEL.value] };
+  const linux: NodeSelectorRequirement = { key: OS_LABEL, operator: "In", values: ["linux"] };
+  const seen = new Set<string>();
+  const tolerations = taints.filter((t) => !seen.has(`${t.key}=${t.value}:${t.effect}`) && seen.add(`${t.key}=${t.value}:${t.effect}`)).map(tolerationFor);
+  return {
+    tolerations,
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [notVirtual, linux] }, { matchExpressions: [virtual] }] },
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, preference: { matchExpressions: [notVirtual] } },
+          { weight: 50, preference: { matchExpressions: [virtual, { key: REGION_LABEL, operator: "In", values: [homeRegion] }] } },
+        ],
+      },
+    },
+  };
 }

@@ -37,6 +37,10 @@ export interface BurstletConfig {
   readonly resourceGroup: string;
   /** Azure region of the container groups, e.g. `westeurope`. */
   readonly location: string;
+  /** Availability zone of `location` every container group is pinned to (`zones` on the group); none: ACI places it. */
+  readonly zone?: string;
+  /** Share (0-1] of the region's quota the node offers as capacity (nodes sharing a region split it). */
+  readonly quotaShare: number;
   /** ARM endpoint; the public cloud's by default. */
   readonly armEndpoint?: string;
   /** Resource ID of a subnet delegated to ACI; container groups get private IPs there when set. */
@@ -179,6 +183,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   }
   const resourceGroup = required("resourceGroup");
   const location = required("location");
+  const zone = raw("zone");
+  if (zone !== undefined && !/^[1-9][0-9]?$/.test(zone)) {
+    problems.push(`${where("zone")} must be an availability zone number such as 1, 2 or 3 (as Azure names them), got "${zone}"`);
+  }
   const subnetId = raw("subnetId");
   if (subnetId && !/\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i.test(subnetId)) {
     problems.push(`${where("subnetId")} must be a subnet resource ID (…/providers/Microsoft.Network/virtualNetworks/<vnet>/subnets/<subnet>), got "${subnetId}"`);
@@ -226,6 +234,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     subscriptionId,
     resourceGroup,
     location,
+    zone,
+    quotaShare: number("quotaShare", 1, { max: 1 }) ?? 1,
     armEndpoint,
     subnetId,
     clusterDnsIp: raw("clusterDnsIp"),

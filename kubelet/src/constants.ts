@@ -32,6 +32,29 @@ export const VIRTUAL_NODE_LABELS: Readonly<Record<string, string>> = {
   "node.kubernetes.io/exclude-from-external-load-balancers": LOAD_BALANCER_EXCLUSION_LABELS["node.kubernetes.io/exclude-from-external-load-balancers"],
 };
 
+/**
+ * The well-known topology labels: each virtual node stands for one ACI placement, a region and
+ * optionally an availability zone, so the scheduler can spread pods across them.
+ */
+export const REGION_LABEL = "topology.kubernetes.io/region";
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+/** Where a node's container groups go: an Azure region and, optionally, one of its availability zones. */
+export interface Placement {
+  readonly region: string;
+  readonly zone?: string;
+}
+
+/**
+ * The node's topology labels. A zone is named as AKS names its nodes' zones, `<region>-<zone>`
+ * (`westeurope-2`); a node without a zone is its region's one domain and carries the region name,
+ * so nodes in two regions are never taken for one zone.
+ */
+export function topologyLabels(placement: Placement): Record<string, string> {
+  const region = placement.region.toLowerCase().replace(/\s+/g, "");
+  return { [REGION_LABEL]: region, [ZONE_LABEL]: placement.zone ? `${region}-${placement.zone}` : region };
+}
+
 /** The default name of the virtual node. */
 export const DEFAULT_NODE_NAME = "burstlet";
 

@@ -115,3 +115,16 @@ export class CreatePacedError extends Error {
     super(`waiting for a create slot under ${limit}`);
   }
 }
+
+/**
+ * The node's placement (its zone or region) has refused or failed every create for a sustained
+ * period, and the pod never started: the controller gives it up (`Failed`, with the
+ * `DisruptionTarget` condition), so its controller creates a replacement the scheduler places on a
+ * healthy node. `reason` is `ZoneUnavailable` or `RegionUnavailable`.
+ */
+export class PlacementUnavailableError extends Error {
+  override readonly name = "PlacementUnavailableError";
+  constructor(readonly reason: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

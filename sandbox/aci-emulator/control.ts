@@ -70,7 +70,7 @@ export function createControlHandler(deps: ControlDeps): (method: string, pathna
         return { status: 204 };
       case "GET /_emulator/groups":
         return ok(
-          deps.service.list().map((g) => ({ id: g.id, name: g.name, resourceGroup: g.resourceGroup, location: g.location, provisioningState: g.runtime.provisioningState, state: g.runtime.state, tags: g.tags ?? {}, createdAt: new Date(g.createdAt).toISOString() })),
+          deps.service.list().map((g) => ({ id: g.id, name: g.name, resourceGroup: g.resourceGroup, location: g.location, zones: g.spec.zones ?? [], provisioningState: g.runtime.provisioningState, state: g.runtime.state, tags: g.tags ?? {}, createdAt: new Date(g.createdAt).toISOString() })),
         );
       case "POST /_emulator/resource-groups": {
         const { name } = parseObject(body) as { name?: unknown };

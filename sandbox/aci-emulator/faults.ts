@@ -28,6 +28,11 @@ export interface FaultSettings {
   throttleReadRate: number;
   /** `Retry-After` of those 429 answers (writes and reads), in seconds. @default 1 */
   throttleRetryAfterSeconds: number;
+  /**
+   * Regions or zones that are down: creates there answer 503 `ServiceUnavailable`; for a whole
+   * region, reads of its usages and of its groups too. Other regions and zones are served. @default []
+   */
+  placementOutages: PlacementOutageFault[];
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
@@ -43,6 +48,7 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   throttleWriteRate: 0,
   throttleReadRate: 0,
   throttleRetryAfterSeconds: 1,
+  placementOutages: [],
 });
 
 /** What to do with a request before serving it. */
@@ -51,6 +57,12 @@ export type FaultDecision =
   | { readonly kind: "throttle"; readonly of: "read" | "write" | "delete"; readonly retryAfterSeconds: number; readonly delayMs: number }
   | { readonly kind: "error"; readonly status: 500 | 503; readonly delayMs: number }
   | { readonly kind: "drop"; readonly delayMs: number };
+
+/** A region, or one zone of it, that is down (see `placement.ts`). */
+export interface PlacementOutageFault {
+  readonly location: string;
+  readonly zone?: string;
+}
 
 /** The live fault settings of one emulator. */
 export class Faults {
@@ -71,6 +83,9 @@ export class Faults {
     }
     for (const key of ["latencyMs", "slowProvisioningMs", "dropNextCreateResponses", "failNextRequests", "throttleRetryAfterSeconds"] as const) {
       if (!(next[key] >= 0)) throw new RangeError(`faults.${key} must be >= 0, got ${String(next[key])}`);
+    }
+    if (!Array.isArray(next.placementOutages) || next.placementOutages.some((o) => typeof o?.location !== "string" || (o.zone !== undefined && typeof o.zone !== "string"))) {
+      throw new RangeError("faults.placementOutages must be a list of { location, zone? }");
     }
     if (next.errorStatus !== 500 && next.errorStatus !== 503) throw new RangeError(`faults.errorStatus must be 500 or 503`);
     this.settings = clone(next);
@@ -112,11 +127,16 @@ export class Faults {
     return true;
   }
 
+  /** The regions and zones that are down now. */
+  placementOutages(): readonly PlacementOutageFault[] {
+    return this.settings.placementOutages;
+  }
+
   slowProvisioningMs(): number {
     return this.settings.slowProvisioningMs;
   }
 }
 
 function clone(s: Readonly<FaultSettings>): FaultSettings {
-  return { ...s, latencyByOperation: { ...s.latencyByOperation }, outage: s.outage ? { ...s.outage } : null };
+  return { ...s, latencyByOperation: { ...s.latencyByOperation }, outage: s.outage ? { ...s.outage } : null, placementOutages: s.placementOutages.map((o) => ({ ...o })) };
 }

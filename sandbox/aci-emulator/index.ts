@@ -46,6 +46,7 @@ import { ARM_DEFAULT_LIMITS, type BucketLimit, Throttle, TokenBucket, UNLIMITED,
 import { DEFAULT_GROUP_BOUNDS, type GroupBounds } from "./validation";
 import type { RoleDefinition } from "./roles";
 import { normalizeLocation } from "./wire";
+import { Regions, type RegionOptions } from "./placement";
 
 export { ArmError } from "./errors";
 export { Authorizer, actionMatches, scopeCovers } from "./authorization";
@@ -59,6 +60,7 @@ export type { GroupRestartRecord } from "./service";
 export type { LifecycleTiming } from "./lifecycle";
 export type { ThrottleLimits, BucketLimit, WindowLimit } from "./throttle";
 export type { QuotaLimits } from "./catalog";
+export type { RegionOptions, PlacementOutage } from "./placement";
 export type { GroupBounds } from "./validation";
 export { ARM_DEFAULT_LIMITS, UNLIMITED } from "./throttle";
 export { loadSpec, API_VERSION } from "./spec";
@@ -90,6 +92,11 @@ export interface AciEmulatorOptions {
   readonly limits?: Partial<ThrottleLimits> | "unlimited";
   /** Regional quotas; `"unlimited"`, or a partial override of 100 groups / 100 cores (`null` = unlimited). */
   readonly quotas?: Partial<QuotaLimits> | "unlimited";
+  /**
+   * Per region (by name): the availability zones it offers (`[]`: none; default 1, 2 and 3) and
+   * quotas of its own over `quotas`. Regions must be `location` or among `extraLocations`.
+   */
+  readonly regions?: Readonly<Record<string, RegionOptions>>;
   /** Per-group bounds (4 CPU, 16 GB, 60 containers, 20 volumes by default). */
   readonly bounds?: Partial<GroupBounds>;
   /** Container groups per list page. @default 100 */
@@ -225,6 +232,8 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     tenantId: tokens.tenantId,
     bounds: { ...DEFAULT_GROUP_BOUNDS, ...options.bounds },
     quotas,
+    regions: new Regions(options.regions ?? {}, quotas),
+    outages: () => faults.placementOutages(),
     limits,
     pageSize: options.pageSize ?? 100,
     random,

@@ -15,6 +15,7 @@ import { Throttle, windowLabel, type ThrottleLimits } from "./throttle";
 import { totalRequests, validateContainerGroup, validateRequestBody, type GroupBounds } from "./validation";
 import { normalizeLocation, type WireContainerGroup } from "./wire";
 import { type AsyncOperation, Operations } from "./operations";
+import { inOutage, type PlacementOutage, regionDown, type Regions } from "./placement";
 
 export interface OpRequest {
   readonly operationId: string;
@@ -39,6 +40,10 @@ export interface ServiceConfig {
   readonly tenantId: string;
   readonly bounds: GroupBounds;
   readonly quotas: catalog.QuotaLimits;
+  /** Zones and quotas per region. */
+  readonly regions: Regions;
+  /** Regions and zones that are down now. @default none */
+  readonly outages?: () => readonly PlacementOutage[];
   readonly limits: ThrottleLimits;
   readonly pageSize: number;
   readonly lifecycle: LifecycleEnv;
@@ -118,7 +123,7 @@ export class AciService {
       case "ContainerGroups_CreateOrUpdate":
         return this.createOrUpdate(rg, name, req.body);
       case "ContainerGroups_Get":
-        return { status: 200, body: renderGroup(this.mustGet(rg, name), { instanceView: true }) };
+        return { status: 200, body: renderGroup(this.reachable(this.mustGet(rg, name)), { instanceView: true }) };
       case "ContainerGroups_Update":
         return this.update(rg, name, req.body);
       case "ContainerGroups_Delete":
@@ -145,8 +150,11 @@ export class AciService {
       case "Containers_ExecuteCommand":
       case "Containers_Attach":
         return this.stream(req.operationId, rg, name, p.containerName ?? "", req.body);
-      case "Location_ListUsage":
-        return { status: 200, body: catalog.usages(this.config.subscriptionId, this.location(p.location ?? ""), this.config.quotas, this.usageOf(this.location(p.location ?? ""))) };
+      case "Location_ListUsage": {
+        const location = this.location(p.location ?? "");
+        if (regionDown(this.outages(), location)) throw armErrors.serviceUnavailable();
+        return { status: 200, body: catalog.usages(this.config.subscriptionId, location, this.config.regions.quotasOf(location), this.usageOf(location)) };
+      }
       case "Location_ListCapabilities":
         return { status: 200, body: catalog.capabilities(this.location(p.location ?? ""), this.config.bounds) };
       case "Location_ListCachedImages":
@@ -169,6 +177,8 @@ export class AciService {
     const location = normalizeLocation(spec.location!);
     const key = groupKey(rg, name);
     const existing = this.groups.get(key);
+    if (inOutage(this.outages(), location, spec.zones)) throw armErrors.serviceUnavailable();
+    this.config.regions.checkZones(spec, name, existing?.spec.zones);
     if (existing) {
       if (existing.runtime.provisioningState === "Deleting") throw armErrors.conflict("Conflict", `The container group '${name}' is being deleted.`);
       if (existing.location !== location) throw armErrors.badRequest("LocationMismatch", `The location '${location}' of container group '${name}' cannot be changed from '${existing.location}'.`);
@@ -237,6 +247,7 @@ export class AciService {
   private delete(rg: string, name: string): OpResponse {
     const group = this.groups.get(groupKey(rg, name));
     if (!group) return { status: 204 };
+    this.reachable(group);
     const admission = this.regionThrottle(group.location).admitGroupDelete();
     if (!admission.ok) throw armErrors.resourceProviderThrottled("ContainerGroupDelete", windowLabel(admission.window!), admission.retryAfterSeconds);
     const op = this.operations.start();
@@ -300,9 +311,19 @@ export class AciService {
 
   private checkQuota(location: string, cores: number): void {
     const u = this.usageOf(location);
-    const { containerGroups, standardCores } = this.config.quotas;
+    const { containerGroups, standardCores } = this.config.regions.quotasOf(location);
     if (containerGroups !== null && u.groups + 1 > containerGroups) throw armErrors.quotaReached("ContainerGroups", location, containerGroups, u.groups, 1);
     if (standardCores !== null && u.cores + cores > standardCores) throw armErrors.quotaReached("StandardCores", location, standardCores, round2(u.cores), cores);
+  }
+
+  private outages(): readonly PlacementOutage[] {
+    return this.config.outages?.() ?? [];
+  }
+
+  /** A group in a region that is down cannot be read or deleted. */
+  private reachable(group: StoredGroup): StoredGroup {
+    if (regionDown(this.outages(), group.location)) throw armErrors.serviceUnavailable();
+    return group;
   }
 
   private removeUsage(group: StoredGroup): void {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { placementFor, relaxSpreadConstraints, tolerationFor } from "../../components/placement";
+import { placementFor, regionalOverflowPlacement, relaxSpreadConstraints, tolerationFor, zoneSpread } from "../../components/placement";
 import { VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
 
 const node = { name: "burstlet", taint: VIRTUAL_NODE_TAINT };
@@ -35,5 +35,22 @@ describe("placement", () => {
     assert.equal(constraints[1].minDomains, undefined);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /topologySpreadConstraints\[1\]/);
+  });
+});
+
+describe("placement across zones and regions", () => {
+  it("zoneSpread: a hard spread on the zone label that leaves tainted (NotReady) nodes out", () => {
+    assert.deepEqual(zoneSpread({ app: "burst" }), { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { app: "burst" } }, nodeTaintsPolicy: "Honor" });
+  });
+
+  it("regionalOverflowPlacement: ordinary nodes, then the home region's virtual nodes, then any virtual node", () => {
+    const p = regionalOverflowPlacement("westeurope", [VIRTUAL_NODE_TAINT, VIRTUAL_NODE_TAINT]);
+    assert.equal(p.tolerations.length, 1, "one toleration per distinct taint");
+    const affinity = p.affinity!.nodeAffinity;
+    assert.deepEqual(affinity.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms.map((t) => t.matchExpressions.map((e) => `${e.key} ${e.operator}`)), [["type NotIn", "kubernetes.io/os In"], ["type In"]]);
+    assert.deepEqual(affinity.preferredDuringSchedulingIgnoredDuringExecution!.map((w) => [w.weight, w.preference.matchExpressions.map((e) => `${e.key} ${e.operator} ${(e.values ?? []).join(",")}`)]), [
+      [100, ["type NotIn virtual-kubelet"]],
+      [50, ["type In virtual-kubelet", "topology.kubernetes.io/region In westeurope"]],
+    ]);
   });
 });

@@ -7,7 +7,8 @@
 import type { ContainerGroup, Usage } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import { ACI_PUBLIC_IP_ANNOTATION, TAGS } from "../constants";
-import { AciWindowThrottledError, BackingLostError, CreatePacedError, NotFoundError, ThrottledError, TransientError } from "../errors";
+import { PlacementHealth } from "./placement-health";
+import { AciWindowThrottledError, BackingLostError, CreatePacedError, CredentialsRejectedError, NotFoundError, PlacementUnavailableError, ThrottledError, TransientError } from "../errors";
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
@@ -19,7 +20,7 @@ import { ACI_DEFAULT_WINDOWS, CreatePacer, quotaFromUsages, SlidingWindows, type
 import { DeletionWatch } from "./deletion-watch";
 import { readFinalLogs, servedFinalLog } from "./final-log-reads";
 import { FinalLogStore, type FinalLogStoreOptions } from "./final-logs";
-import { ArmHealth } from "./health";
+import { ArmHealth, DEFAULT_NOT_READY_AFTER_MS } from "./health";
 import { eventsFromGroup } from "./events";
 import { filterLogs, needsTimestamps } from "./logs";
 import { containerGroupName } from "./naming";
@@ -45,6 +46,10 @@ export interface AciProviderOptions {
   readonly clusterName: string;
   readonly nodeName: string;
   readonly location: string;
+  /** The availability zone of `location` every group is pinned to; none: ACI places it. */
+  readonly zone?: string;
+  /** Share (0-1] of the region's quota offered as the node's capacity. @default 1 */
+  readonly quotaShare?: number;
   /** The node's address, reported as each pod's hostIP. */
   readonly hostIP: string;
   readonly subnetId?: string;
@@ -95,6 +100,8 @@ export class AciProvider implements PodProvider {
   /** Deletes under ACI's delete windows. */
   readonly deleteWindows: SlidingWindows;
   private usageSeenAt: number | undefined;
+  /** Whether the node's zone (or region) takes creates. */
+  readonly placement: PlacementHealth;
 
   private readonly clock: Clock;
 
@@ -102,6 +109,7 @@ export class AciProvider implements PodProvider {
     const arm = options.arm;
     this.clock = options.clock ?? realClock;
     this.armHealth = new ArmHealth(options.notReadyAfterMs);
+    this.placement = new PlacementHealth({ region: options.location, zone: options.zone }, options.notReadyAfterMs ?? DEFAULT_NOT_READY_AFTER_MS);
     this.finalLogs = new FinalLogStore({ ...options.finalLogs, clock: this.clock });
     this.creates = new CreatePacer({ windows: options.createWindows, clock: this.clock });
     this.deleteWindows = new SlidingWindows(options.deleteWindows ?? ACI_DEFAULT_WINDOWS, 2_000);
@@ -174,7 +182,7 @@ export class AciProvider implements PodProvider {
     const waits = this.creates.peek(pod.metadata!.uid!);
     if (waits) throw new CreatePacedError(waits.limit, waits.retryAt, waits.expectedAt);
     const fetched = await fetchPodReferences(pod, { references: o.references, images: o.images, tokenSeconds: TOKEN_SECONDS });
-    const ctx = { clusterName: o.clusterName, nodeName: o.nodeName, location: o.location, subnetId: o.subnetId, clusterDnsIp: o.clusterDnsIp, pullIdentityId: o.pullIdentityId, ...fetched };
+    const ctx = { clusterName: o.clusterName, nodeName: o.nodeName, location: o.location, zone: o.zone, subnetId: o.subnetId, clusterDnsIp: o.clusterDnsIp, pullIdentityId: o.pullIdentityId, ...fetched };
     const { group, notes } = translatePod(pod, { ...ctx, restarts });
     const slot = await this.reserveCreate(pod.metadata!.uid!, groupCores(group));
     try {
@@ -190,12 +198,31 @@ export class AciProvider implements PodProvider {
         throw new CreatePacedError("Azure Container Instances' create window (it answered 429)", this.clock.now() + retryAfterMs, this.clock.now() + retryAfterMs);
       }
       if (err instanceof TransientError || err instanceof ThrottledError) this.uncertain.add(name);
+      this.placementFailed(err, ran === undefined);
       throw err;
     }
+    this.placement.succeeded();
     this.uncertain.delete(name);
     this.known.add(name);
     this.tracker.track(pod);
     return { notes, adopted: false, ...(ran !== undefined ? { restartCount: restarts } : {}) };
+  }
+
+  /**
+   * A create failed: an answer that may pass (5xx, none at all; never a throttle, a refusal of the
+   * credentials or of the pod) counts against the placement. Once the placement has failed for the
+   * sustained period, a pod that never started is given up (`PlacementUnavailableError`); a pod that
+   * ran keeps waiting for its group to come back.
+   */
+  private placementFailed(err: unknown, neverStarted: boolean): void {
+    if (!(err instanceof TransientError) || err instanceof CredentialsRejectedError) return;
+    // A quota that is full answers 409: it passes as groups are deleted, and says nothing of the zone.
+    const status = (err.cause as { statusCode?: number } | undefined)?.statusCode;
+    if (status !== undefined && status < 500) return;
+    const now = this.clock.now();
+    this.placement.failed(now, err);
+    const down = this.placement.health(now);
+    if (down && neverStarted) throw new PlacementUnavailableError(down.reason, down.message, { cause: err });
   }
 
   updatePod(pod: V1Pod): void {
@@ -246,15 +273,18 @@ export class AciProvider implements PodProvider {
   /** Ready unless ARM has been unreachable, or has refused the credentials, for a while (`ArmHealth`). */
   async health(): Promise<Health> {
     const { error } = await this.usages();
-    return this.armHealth.observe(error, this.clock.now(), this.options.arm.unreachableSince());
+    const arm = this.armHealth.observe(error, this.clock.now(), this.options.arm.unreachableSince());
+    return arm.healthy ? (this.placement.health(this.clock.now()) ?? arm) : arm;
   }
 
   async capacity(): Promise<Capacity> {
     const { usages } = await this.usages();
     const limit = (name: string): number | undefined => usages?.find((u) => u.name?.value === name)?.limit;
     const o = this.options.capacity ?? {};
-    const cpu = o.cpu ?? limit("StandardCores") ?? 100;
-    const pods = o.pods ?? limit("ContainerGroups") ?? 100;
+    // Nodes sharing a region split its quota; an unlimited one is reported as int32's largest value.
+    const share = (n: number | undefined): number | undefined => (n === undefined ? undefined : Math.max(1, Math.floor(n * (this.options.quotaShare ?? 1))));
+    const cpu = o.cpu ?? share(limit("StandardCores")) ?? 100;
+    const pods = o.pods ?? share(limit("ContainerGroups")) ?? 100;
     // ACI has no memory quota; a Linux group may have 4 GB per core at most of its size, so the
     // node offers that much per core of quota.
     return { cpu, pods, memoryGiB: o.memoryGiB ?? cpu * 4 };

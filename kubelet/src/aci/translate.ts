@@ -27,6 +27,8 @@ export interface TranslateContext {
   readonly clusterName: string;
   readonly nodeName: string;
   readonly location: string;
+  /** The availability zone the group is pinned to (ACI takes one zone per group). */
+  readonly zone?: string;
   readonly subnetId?: string;
   readonly clusterDnsIp?: string;
   readonly pullIdentityId?: string;
@@ -72,6 +74,7 @@ export function translatePod(pod: V1Pod, ctx: TranslateContext): Translation {
     restartPolicy: spec.restartPolicy ?? "Always",
     containers,
   };
+  if (ctx.zone) group.zones = [ctx.zone];
   if (initContainers.length > 0) group.initContainers = initContainers;
   if (volumes.length > 0) group.volumes = volumes;
   if (access.credentials) group.imageRegistryCredentials = access.credentials;

@@ -8,7 +8,7 @@
  */
 import type { KubeConfig, V1Lease, V1Node, V1Taint } from "@kubernetes/client-node";
 import type { Taint } from "../config";
-import { LEASE_NAMESPACE } from "../constants";
+import { LEASE_NAMESPACE, type Placement } from "../constants";
 import type { Logger } from "../log";
 import { type Clock, realClock } from "../util/clock";
 import { isConflict, isNotFound } from "../util/kube-errors";
@@ -23,6 +23,8 @@ export interface NodeControllerOptions {
   readonly api?: NodeApi;
   readonly nodeName: string;
   readonly taint?: Taint;
+  /** The region and zone the node stands for (its topology labels). */
+  readonly placement?: Placement;
   readonly address: string;
   readonly kubeletPort: number;
   /** Backend health, checked every `healthIntervalMs`. */
@@ -196,7 +198,7 @@ export class NodeController {
 
   private input(r: Reported): Parameters<typeof buildNode>[0] {
     const o = this.options;
-    return { name: o.nodeName, taint: o.taint, address: o.address, kubeletPort: this.kubeletPort, capacity: r.capacity, health: r.health };
+    return { name: o.nodeName, taint: o.taint, placement: o.placement, address: o.address, kubeletPort: this.kubeletPort, capacity: r.capacity, health: r.health };
   }
 
   /** Runs status writes one after another. */
@@ -249,7 +251,7 @@ export class NodeController {
       if (!isConflict(err)) throw err;
       const existing = await this.api.readNode(this.options.nodeName);
       const ours = new Set((desired.spec?.taints ?? []).map((t) => t.key));
-      existing.metadata!.labels = { ...existing.metadata?.labels, ...nodeLabels(this.options.nodeName) };
+      existing.metadata!.labels = { ...existing.metadata?.labels, ...nodeLabels(this.options.nodeName, this.options.placement) };
       const taints = [...(existing.spec?.taints ?? []).filter((t) => !ours.has(t.key) && t.key !== this.options.taint?.key), ...(desired.spec?.taints ?? [])];
       // Taints are left as they are when only their order would change: NodeRestriction refuses a
       // node any change to its own taints, so an identical set must not look like one.

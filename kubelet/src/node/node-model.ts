@@ -4,7 +4,7 @@
  */
 import type { V1Node, V1NodeCondition, V1NodeStatus } from "@kubernetes/client-node";
 import type { Taint } from "../config";
-import { VIRTUAL_NODE_LABELS } from "../constants";
+import { type Placement, topologyLabels, VIRTUAL_NODE_LABELS } from "../constants";
 import { KUBELET_VERSION } from "../version";
 
 export interface Capacity {
@@ -28,10 +28,12 @@ export interface NodeModelInput {
   readonly capacity: Capacity;
   readonly health: Health;
   readonly os?: string;
+  /** The region (and zone) the node's container groups are created in; labels it for the scheduler. */
+  readonly placement?: Placement;
 }
 
-export function nodeLabels(name: string): Record<string, string> {
-  return { ...VIRTUAL_NODE_LABELS, "kubernetes.io/hostname": name };
+export function nodeLabels(name: string, placement?: Placement): Record<string, string> {
+  return { ...VIRTUAL_NODE_LABELS, ...(placement ? topologyLabels(placement) : {}), "kubernetes.io/hostname": name };
 }
 
 /** The Node object burstlet registers. */
@@ -39,7 +41,7 @@ export function buildNode(input: NodeModelInput, now: Date): V1Node {
   return {
     apiVersion: "v1",
     kind: "Node",
-    metadata: { name: input.name, labels: nodeLabels(input.name) },
+    metadata: { name: input.name, labels: nodeLabels(input.name, input.placement) },
     spec: { taints: input.taint ? [{ key: input.taint.key, value: input.taint.value, effect: input.taint.effect }] : [] },
     status: buildNodeStatus(input, now),
   };

@@ -4,10 +4,10 @@
  * restart policy Never fails the pod, and anything transient keeps it Pending with the reason.
  */
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
-import { AdmissionError, AuthorizationError, BackingLostError, CreatePacedError, ImagePullError, InvalidInputError, ThrottledError, TransientError, UnsupportedError } from "../errors";
+import { AdmissionError, AuthorizationError, BackingLostError, CreatePacedError, ImagePullError, InvalidInputError, PlacementUnavailableError, ThrottledError, TransientError, UnsupportedError } from "../errors";
 import type { Logger } from "../log";
 import type { EventRecorder } from "./event-recorder";
-import { CREATE_SLOT_REASON, ERR_IMAGE_PULL_MS, type PullBackoff, containersWaitingStatus, lostStatus, waitingStatus } from "./pod-states";
+import { CREATE_SLOT_REASON, ERR_IMAGE_PULL_MS, type PullBackoff, containersWaitingStatus, givenUpStatus, lostStatus, waitingStatus } from "./pod-states";
 import type { WorkQueue } from "./work-queue";
 
 /** What the pod controller lends to the failure handling. */
@@ -43,6 +43,14 @@ export async function reportCreateError(ctx: CreateFailureContext, key: string, 
     ctx.log.warn("pod rejected at admission", { pod: key, reason: err.reason, field: err.field, error: err.message });
     await ctx.events.record(pod, { reason: err.reason, message: err.message, type: "Warning" });
     await ctx.setStatus(pod, { ...pod.status, phase: "Failed", reason: err.reason, message: err.message });
+    return;
+  }
+  if (err instanceof PlacementUnavailableError) {
+    // As a kubelet gives up pods for a node reason: Failed, marked DisruptionTarget, so the Job's
+    // podFailurePolicy may ignore it and the controller's replacement goes to a healthy node.
+    ctx.log.warn("the node's placement keeps failing creates; giving up a pod that never started", { pod: key, reason: err.reason, error: err.message });
+    await ctx.events.record(pod, { reason: err.reason, message: err.message, type: "Warning" });
+    await ctx.setStatus(pod, givenUpStatus(pod, err.reason, err.message, ctx.now()));
     return;
   }
   if (err instanceof BackingLostError) {

@@ -116,6 +116,21 @@ export function replacingStatus(pod: V1Pod, restartCount: number, now: Date): V1
   return { ...pod.status, containerStatuses: statuses, conditions: withReady(pod, { status: "False", reason: "ContainersNotReady", message: "its container group is being created again" }, now) };
 }
 
+/** The condition a kubelet adds to pods it terminates for a node reason (a Job's podFailurePolicy may ignore them). */
+export const DISRUPTION_TARGET = { type: "DisruptionTarget", reason: "TerminationByKubelet" } as const;
+
+/**
+ * The node gave up a pod that never started (its placement keeps failing creates): Failed with
+ * `reason`, its containers never run (137, as for containers a kubelet could not locate), and the
+ * `DisruptionTarget` condition, so the pod's controller replaces it and a Job may leave it out of
+ * its backoff limit.
+ */
+export function givenUpStatus(pod: V1Pod, reason: string, message: string, now: Date): V1PodStatus {
+  const status = terminalStatus(pod, reason, message, { exitCode: 137, reason: "ContainerStatusUnknown", message: "The container was never started: its node could not create it" }, now);
+  const disruption: V1PodCondition = { type: DISRUPTION_TARGET.type, status: "True", reason: DISRUPTION_TARGET.reason, message, lastTransitionTime: now };
+  return { ...status, conditions: [...(status.conditions ?? []).filter((c) => c.type !== DISRUPTION_TARGET.type), disruption] };
+}
+
 function terminalStatus(pod: V1Pod, reason: string, message: string, killed: Omit<NonNullable<V1ContainerState["terminated"]>, "finishedAt">, now: Date): V1PodStatus {
   const end = (s: V1ContainerStatus): V1ContainerStatus =>
     s.state?.terminated ? s : { ...s, ready: false, started: false, state: { terminated: { ...killed, startedAt: s.state?.running?.startedAt, finishedAt: now } } };

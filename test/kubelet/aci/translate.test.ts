@@ -20,6 +20,11 @@ describe("translatePod: the container group", () => {
     assert.deepEqual(notes, []);
   });
 
+  it("pins the group to the node's zone, and to none without one", () => {
+    assert.deepEqual(translatePod(pod(), context({ extra: { zone: "2" } })).group.zones, ["2"]);
+    assert.equal(translatePod(pod(), context()).group.zones, undefined);
+  });
+
   it("caps tag values at 256 characters", () => {
     const { group } = translatePod(pod(), context({ extra: { clusterName: "c".repeat(300) } }));
     assert.equal(group.tags?.[TAGS.cluster].length, 256);

@@ -24,6 +24,14 @@ function problemsOf(argv: readonly string[], env: Record<string, string | undefi
 }
 
 describe("parseConfig", () => {
+  it("takes a zone and a quota share, naming the setting when either is malformed", () => {
+    const config = parseConfig(["--zone=2", "--quota-share=0.5"], REQUIRED_ENV);
+    assert.deepEqual([config.zone, config.quotaShare], ["2", 0.5]);
+    assert.deepEqual([parseConfig([], REQUIRED_ENV).zone, parseConfig([], REQUIRED_ENV).quotaShare], [undefined, 1]);
+    assert.match(problemsOf(["--zone=westeurope-2"]), /--zone \(BURSTLET_ZONE\) must be an availability zone number/);
+    assert.match(problemsOf(["--quota-share=1.5"]), /--quota-share \(BURSTLET_QUOTA_SHARE\) must be a number between 0 and 1/);
+  });
+
   it("fills every default when only the required settings are given", () => {
     const config = parseConfig([], REQUIRED_ENV);
     assert.equal(config.nodeName, DEFAULT_NODE_NAME);
