@@ -11,7 +11,8 @@ import { DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants"
 import { isConflict, isNotFound } from "../kubelet/src/util/kube-errors";
 import { type DemoSandbox, startDemoSandbox } from "./sandbox";
 import { type BurstSnapshot, type DemoSummary, ContainerTimes, countPhases, countPlacement, groupCounts, steadyView } from "./snapshot";
-import { BURST_CONTAINER, BURST_NAME, STEADY_NAME, burstJob, steadyDeployment, steadyService } from "./workload";
+import { type UsageView, readPodUsage } from "./usage";
+import { BURST_CONTAINER, BURST_NAME, BURST_SELECTOR, DEFAULT_WORK_SECONDS, STEADY_NAME, burstJob, steadyDeployment, steadyService } from "./workload";
 
 export interface DemoOptions {
   /** Items to process, one pod each. */
@@ -30,7 +31,7 @@ export interface DemoOptions {
   readonly steadyReplicas?: number;
   /** The emulator's time scale. @default 0.1 (ten emulated seconds per real second) */
   readonly timeScale?: number;
-  /** Emulated seconds each burst pod works. @default 20 */
+  /** Emulated seconds each burst pod works. @default DEFAULT_WORK_SECONDS */
   readonly workSeconds?: number;
   /** Leave the sandbox and the finished Job running; the result carries the sandbox to stop later. */
   readonly keep?: boolean;
@@ -71,6 +72,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       timeScale: options.timeScale ?? 0.1,
       quota: Math.max(100, 2 * options.items),
       logFile: path.join(options.workDir, "burstlet.log"),
+      workDir: options.workDir,
       progress,
     },
     signal,
@@ -80,7 +82,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     const kc = sandbox.cp.kubeConfig();
     const api = { core: kc.makeApiClient(CoreV1Api), apps: kc.makeApiClient(AppsV1Api), batch: kc.makeApiClient(BatchV1Api) };
     const wait = (what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> => until(what, timeoutMs, pollMs, signal, check);
-    const burstPods = async (): Promise<V1Pod[]> => (await api.core.listNamespacedPod({ namespace, labelSelector: `burstlet.io/burst-job=${BURST_NAME}` })).items;
+    const burstPods = async (): Promise<V1Pod[]> => (await api.core.listNamespacedPod({ namespace, labelSelector: BURST_SELECTOR })).items;
     const steadyPods = async (): Promise<V1Pod[]> => (await api.core.listNamespacedPod({ namespace, labelSelector: `app=${STEADY_NAME}` })).items;
 
     const createdNamespace = await ensureNamespace(api.core, namespace);
@@ -91,18 +93,28 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     progress(`Steady service "${STEADY_NAME}": ${steady.running} pods running on ${Object.keys(steady.nodes).sort().join(", ")} (no toleration, so never on the virtual node)`);
     const setupMs = Date.now() - started;
 
-    const job = burstJob({ items: options.items, virtualNode: { name: nodeName, taint: { ...VIRTUAL_NODE_TAINT } }, workSeconds: options.workSeconds ?? 20 });
+    const job = burstJob({ items: options.items, virtualNode: { name: nodeName, taint: { ...VIRTUAL_NODE_TAINT } }, workSeconds: options.workSeconds ?? DEFAULT_WORK_SECONDS });
     await api.batch.createNamespacedJob({ namespace, body: job });
     const submittedAt = Date.now();
     progress(`Submitted BurstJob "${BURST_NAME}": ${options.items} items, an indexed Job of ${options.items} completions, placement "virtual"`);
 
     const times = new ContainerTimes();
     let lastBurst: V1Pod[] = [];
+    // What `kubectl top pods` shows while the burst runs; the reading with the most pods is kept for the summary.
+    let usage: UsageView | undefined;
+    let topUsage: { view: UsageView; atMs: number } | undefined;
+    let firstUsageMs: number | undefined;
     const observe = async (stage: BurstSnapshot["stage"], jobState?: V1Job): Promise<BurstSnapshot> => {
       const [burst, steadyNow] = await Promise.all([burstPods(), steadyPods()]);
       const groups = sandbox.groups();
       times.observe(groups);
       if (burst.length > 0) lastBurst = burst;
+      if (stage === "burst" && countPhases(burst).running > 0) {
+        usage = (await readPodUsage(kc, namespace, BURST_SELECTOR)) ?? usage;
+        const atMs = Date.now() - submittedAt;
+        if (usage && usage.rows.length > 0) firstUsageMs ??= atMs;
+        if (usage && usage.rows.length > (topUsage?.view.rows.length ?? 0)) topUsage = { view: usage, atMs };
+      }
       const snapshot: BurstSnapshot = {
         stage,
         elapsedMs: Date.now() - submittedAt,
@@ -112,6 +124,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
         steady: steadyView(steadyNow),
         groups: groupCounts(groups),
         jobComplete: finished(jobState) !== undefined,
+        usage: stage === "burst" ? usage : undefined,
       };
       hooks.snapshot?.(snapshot);
       return snapshot;
@@ -164,6 +177,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       containerGroupsLeft: sandbox.groups().length,
       cleanupMs,
       logs,
+      usage: topUsage && { ...topUsage, firstMs: firstUsageMs! },
       setupMs,
       controlPlaneMs: sandbox.controlPlaneMs,
       totalMs: Date.now() - started,

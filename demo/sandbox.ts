@@ -3,12 +3,14 @@
  * already has) with kwok "ordinary" nodes, the ACI emulator, and burstlet in this process
  * registering the virtual node and serving its kubelet API to the API server (for `kubectl logs`).
  */
-import { createWriteStream } from "node:fs";
+import { createWriteStream, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { type AciEmulator, startAciEmulator } from "../sandbox/aci-emulator";
 import type { StoredGroup } from "../sandbox/aci-emulator";
 import { type ControlPlane, startControlPlane } from "../sandbox/control-plane";
 import { cacheRoot, controlPlaneNeedsBuild } from "../sandbox/binaries";
+import { issueCert } from "../sandbox/tls";
 import { Burstlet } from "../kubelet/src/burstlet";
 import { parseConfig } from "../kubelet/src/config";
 import { TAGS } from "../kubelet/src/constants";
@@ -29,6 +31,8 @@ export interface DemoSandboxOptions {
   readonly quota: number;
   /** Where burstlet's JSON logs go. */
   readonly logFile: string;
+  /** Where burstlet's serving certificate is written (the caller owns and removes it). */
+  readonly workDir: string;
   readonly progress: (line: string) => void;
 }
 
@@ -72,6 +76,7 @@ export async function startDemoSandbox(options: DemoSandboxOptions, signal: Abor
       // wall-clock windows that the time scale does not shorten, so they would stall a large demo.
       limits: { creates: null, groupDeletes: null },
       quotas: { containerGroups: options.quota, standardCores: options.quota },
+      monitor: { timing: DEMO_METRIC_TIMING },
     });
     stack.push(() => emulator.close());
     options.progress(`ACI emulator at ${emulator.endpoint} (1 emulated second = ${options.timeScale} s; quota ${options.quota} container groups)`);
@@ -79,12 +84,13 @@ export async function startDemoSandbox(options: DemoSandboxOptions, signal: Abor
 
     const log = createWriteStream(options.logFile, { flags: "a" });
     stack.push(() => new Promise<void>((resolve) => log.end(resolve)));
-    const burstlet = new Burstlet(burstletConfig(cp, emulator, options), {
+    const serving = await servingCertificate(cp, options);
+    const burstlet = new Burstlet(burstletConfig(cp, emulator, options, serving), {
       log: createLogger("info", (line) => log.write(`${line}\n`)),
       credential: emulator.credential(),
       armAgent: emulator.agent(),
       // The status tracker's intervals follow the emulator's clock, as they would follow ACI's.
-      tuning: { statusActiveMs: Math.max(100, 2_000 * options.timeScale), statusSteadyMs: Math.max(500, 30_000 * options.timeScale) },
+      tuning: { statusActiveMs: Math.max(100, 2_000 * options.timeScale), statusSteadyMs: Math.max(500, 30_000 * options.timeScale), usagePollMs: DEMO_USAGE_POLL_MS },
     });
     const controller = new AbortController();
     const running = burstlet.run(controller.signal);
@@ -112,10 +118,28 @@ export async function startDemoSandbox(options: DemoSandboxOptions, signal: Abor
   }
 }
 
+/**
+ * Azure Monitor's buckets are a minute long and readable a minute after they end; the demo's are
+ * 2 s, readable 1 s later, and burstlet asks every second, so `kubectl top` has figures for a burst
+ * pod within seconds of its start (metrics-server's 15 s scrapes are then what it waits for).
+ */
+export const DEMO_METRIC_TIMING = { grainSeconds: 2, delaySeconds: 1 } as const;
+const DEMO_USAGE_POLL_MS = 1_000;
+
+/** A serving certificate from the cluster CA, so metrics-server verifies burstlet as it does a kubelet. */
+async function servingCertificate(cp: ControlPlane, options: DemoSandboxOptions): Promise<{ certFile: string; keyFile: string }> {
+  const pair = await issueCert(cp.pki.ca, { commonName: options.nodeName, ipAddresses: ["127.0.0.1"], serverAuth: true });
+  const certFile = path.join(options.workDir, "burstlet-serving.crt");
+  const keyFile = path.join(options.workDir, "burstlet-serving.key");
+  writeFileSync(certFile, pair.certPem);
+  writeFileSync(keyFile, pair.keyPem, { mode: 0o600 });
+  return { certFile, keyFile };
+}
+
 /** A window no demo reaches. */
 const UNPACED = "1000000/1h";
 
-function burstletConfig(cp: ControlPlane, emulator: AciEmulator, options: DemoSandboxOptions) {
+function burstletConfig(cp: ControlPlane, emulator: AciEmulator, options: DemoSandboxOptions, serving: { certFile: string; keyFile: string }) {
   return parseConfig(
     [
       `--node-name=${options.nodeName}`,
@@ -131,6 +155,8 @@ function burstletConfig(cp: ControlPlane, emulator: AciEmulator, options: DemoSa
       "--metrics-port=0",
       // The API server's kubelet client certificate chains to the cluster CA.
       `--client-ca-file=${cp.pki.files.caCert}`,
+      `--tls-cert-file=${serving.certFile}`,
+      `--tls-key-file=${serving.keyFile}`,
       // The emulator's create and delete windows are off here (see above): burstlet need not pace under them.
       `--aci-create-windows=${UNPACED}`,
       `--aci-delete-windows=${UNPACED}`,

@@ -3,6 +3,7 @@
  * groups from the ACI emulator). Pure, so the figures are tested without a cluster.
  */
 import type { V1Pod } from "@kubernetes/client-node";
+import type { UsageView } from "./usage";
 
 /** A container group as the demo sees it (one per burst pod on the virtual node). */
 export interface GroupView {
@@ -49,6 +50,8 @@ export interface BurstSnapshot {
   readonly steady: SteadyView;
   readonly groups: { readonly alive: number; readonly running: number; readonly succeeded: number };
   readonly jobComplete: boolean;
+  /** The burst pods' usage from `metrics.k8s.io` (as `kubectl top pods`), once read while pods run. */
+  readonly usage?: UsageView;
 }
 
 export function countPhases(pods: readonly V1Pod[]): PhaseCounts {
@@ -148,6 +151,11 @@ export interface DemoSummary {
   readonly cleanupMs?: number;
   /** One burst pod's logs, read through the API server (which asks burstlet's kubelet API). */
   readonly logs: { readonly pod: string; readonly text: string };
+  /**
+   * The `metrics.k8s.io` reading that covered the most burst pods, when it was taken and when the
+   * first pod's usage appeared (ms after the Job was submitted); undefined when none was seen.
+   */
+  readonly usage?: { readonly view: UsageView; readonly atMs: number; readonly firstMs: number };
   /** Setup: control plane, emulator, virtual node, steady service. */
   readonly setupMs: number;
   readonly controlPlaneMs: number;

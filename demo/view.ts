@@ -6,6 +6,7 @@
  * The `render*` functions are pure; `TerminalView` owns the stream.
  */
 import type { BurstSnapshot, DemoSummary } from "./snapshot";
+import { cpuText, memoryText, topTable } from "./usage";
 
 export interface Style {
   readonly color: boolean;
@@ -38,6 +39,15 @@ function nodeList(nodes: Readonly<Record<string, number>>, max = 4): string {
   return names.length <= max ? names.join(", ") : `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
 }
 
+/** Rows of `kubectl top pods` the summary shows. */
+export const TOP_ROWS = 5;
+
+/** The burst's usage in one line, as `kubectl top pods` would add it up. */
+export function usageLine(s: BurstSnapshot): string {
+  if (!s.usage || s.usage.rows.length === 0) return s.phases.running > 0 ? "kubectl top: no figures yet (metrics-server scrapes every 15 s)" : "kubectl top: no burst pod running";
+  return `kubectl top: ${s.usage.rows.length} pods, CPU ${cpuText(s.usage.cpuMillicores)}, memory ${memoryText(s.usage.memoryBytes)}`;
+}
+
 const podsLeft = (s: BurstSnapshot): number => s.phases.pending + s.phases.running + s.phases.succeeded + s.phases.failed;
 
 /**
@@ -57,6 +67,7 @@ export function renderLive(s: BurstSnapshot, virtualNode: string, style: Style, 
     `${label("")}pending ${p.pending}  ${paint(style, "yellow", `running ${p.running}`)}  ${paint(style, "green", `succeeded ${p.succeeded}`)}  ${p.failed > 0 ? paint(style, "red", `failed ${p.failed}`) : "failed 0"}${s.jobComplete ? paint(style, "green", "  Job complete") : ""}`,
     `${label("Where")}${paint(style, "cyan", `virtual node ${virtualNode} (ACI): ${s.placement.virtual}`)}  ordinary nodes: ${s.placement.ordinary}  unscheduled: ${s.placement.unscheduled}`,
     `${label("")}steady service: ${s.steady.running}/${s.steady.total} running on ${nodeList(s.steady.nodes)}`,
+    `${label("Usage")}${usageLine(s)}`,
     `${label("ACI")}container groups alive: ${paint(style, "bold", String(s.groups.alive))} (running ${s.groups.running}, succeeded ${s.groups.succeeded})`,
   ];
 }
@@ -69,6 +80,7 @@ export function renderPlain(s: BurstSnapshot): string {
     `[${secondsText(s.elapsedMs).padStart(7)}] burst: pending ${p.pending}, running ${p.running}, succeeded ${p.succeeded}/${s.items}, failed ${p.failed}`,
     `on virtual node ${s.placement.virtual}, ordinary ${s.placement.ordinary}, unscheduled ${s.placement.unscheduled}`,
     `steady ${s.steady.running}/${s.steady.total}`,
+    usageLine(s),
     `container groups ${s.groups.alive} (running ${s.groups.running})${s.jobComplete ? " | Job complete" : ""}`,
   ].join(" | ");
 }
@@ -90,6 +102,7 @@ export function renderSummary(m: DemoSummary, style: Style): string[] {
     row("Job complete", `${secondsText(m.jobCompleteMs)} after the Job was submitted (every pod reported)`),
     row("container groups", `${m.containerGroupsStarted} started, at most ${m.peakContainerGroups} alive at once`),
     row("container groups left", m.cleanupMs === undefined ? `${m.containerGroupsLeft} (kept with --keep)` : ok(m.containerGroupsLeft === 0, `${m.containerGroupsLeft} after deleting the Job (cleanup took ${secondsText(m.cleanupMs)})`)),
+    row("kubectl top", m.usage ? `${m.usage.view.rows.length} burst pods with usage, first after ${secondsText(m.usage.firstMs)}; CPU ${cpuText(m.usage.view.cpuMillicores)}, memory ${memoryText(m.usage.view.memoryBytes)} in all` : ok(false, "no usage was read from metrics.k8s.io")),
     row("setup", `${secondsText(m.setupMs)} (control plane ${secondsText(m.controlPlaneMs)})`),
     row("demo time", `${secondsText(m.totalMs)} from start to summary`),
     "",
@@ -97,6 +110,9 @@ export function renderSummary(m: DemoSummary, style: Style): string[] {
       ? `Logs of ${m.logs.pod}, read through the API server (kubectl logs), which asked burstlet's kubelet API:`
       : ok(false, "No burst pod finished, so no logs were read."),
     ...logLines.map((l) => paint(style, "dim", `  | ${l}`)),
+    ...(m.usage
+      ? ["", `Usage of the burst pods ${secondsText(m.usage.atMs)} after the Job was submitted, from metrics.k8s.io (kubectl top pods), which metrics-server scraped from burstlet:`, ...topTable(m.usage.view, TOP_ROWS).map((l) => paint(style, "dim", `  | ${l}`))]
+      : []),
   ];
 }
 

@@ -11,6 +11,10 @@ import type { Taint } from "../kubelet/src/config";
 export const STEADY_NAME = "web";
 export const BURST_NAME = "thumbnails";
 export const BURST_CONTAINER = "thumbnailer";
+/** Emulated seconds each burst pod works (2 s at the demo's time scale, 0.1). */
+export const DEFAULT_WORK_SECONDS = 20;
+/** Selects the demo burst's pods. */
+export const BURST_SELECTOR = `burstlet.io/burst-job=${BURST_NAME}`;
 /** The labels the BurstJob component puts on a burst's pods. */
 export const burstPodLabels = (name: string): Record<string, string> => ({ "app.kubernetes.io/name": name, "burstlet.io/burst-job": name });
 

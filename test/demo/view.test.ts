@@ -3,7 +3,8 @@ import { PassThrough } from "node:stream";
 import type { V1Pod } from "@kubernetes/client-node";
 import { DEFAULT_ITEMS, MAX_ITEMS, parseDemoArgs, UsageError } from "../../demo/options";
 import { type BurstSnapshot, type DemoSummary, ContainerTimes, countPhases, countPlacement, groupCounts, steadyView } from "../../demo/snapshot";
-import { TerminalView, progressBar, renderLive, renderPlain, renderSummary, secondsText } from "../../demo/view";
+import { TerminalView, progressBar, renderLive, renderPlain, renderSummary, secondsText, usageLine } from "../../demo/view";
+import { cpuMillicores, memoryBytes, topTable, usageView } from "../../demo/usage";
 
 const pod = (phase: string | undefined, nodeName?: string): V1Pod => ({ spec: { containers: [], nodeName }, status: phase ? { phase } : undefined });
 const plain = { color: false };
@@ -106,7 +107,7 @@ describe("demo: view", () => {
   it("prints one plain line per snapshot for pipes", () => {
     assert.equal(
       renderPlain(snapshot({ jobComplete: true })),
-      "[  3.4 s] burst: pending 2, running 3, succeeded 5/10, failed 0 | on virtual node 10, ordinary 0, unscheduled 0 | steady 3/3 | container groups 8 (running 3) | Job complete",
+      "[  3.4 s] burst: pending 2, running 3, succeeded 5/10, failed 0 | on virtual node 10, ordinary 0, unscheduled 0 | steady 3/3 | kubectl top: no figures yet (metrics-server scrapes every 15 s) | container groups 8 (running 3) | Job complete",
     );
   });
   it("summarises times, placement, groups left and the logs", () => {
@@ -138,8 +139,40 @@ describe("demo: view", () => {
     view.progress("a step");
     view.snapshot(snapshot({ elapsedMs: 4_000 }));
     view.finish();
-    assert.equal(text().split("\x1b[5F\x1b[0J").length - 1, 2, "moved up over the five-line block twice");
+    assert.equal(text().split("\x1b[6F\x1b[0J").length - 1, 2, "moved up over the six-line block twice");
     assert.match(text(), /a step\n/);
     assert.ok(text().endsWith("\x1b[?25h"));
+  });
+});
+
+describe("demo: kubectl top", () => {
+  const items = [
+    { metadata: { name: "thumbnails-1-b" }, containers: [{ usage: { cpu: "2000000n", memory: "6144Ki" } }] },
+    { metadata: { name: "thumbnails-0-a" }, containers: [{ usage: { cpu: "3m", memory: "6Mi" } }, { usage: { cpu: "1", memory: "1048576" } }] },
+  ];
+
+  it("parses metrics.k8s.io quantities as kubectl does", () => {
+    assert.equal(cpuMillicores("2000000n"), 2);
+    assert.equal(cpuMillicores("250m"), 250);
+    assert.equal(cpuMillicores("1"), 1000);
+    assert.equal(memoryBytes("6Mi"), 6 * 1024 ** 2);
+    assert.equal(memoryBytes("6144Ki"), 6 * 1024 ** 2);
+    assert.throws(() => cpuMillicores("two"), /not a CPU quantity/);
+  });
+
+  it("shows the burst pods' usage in the live block, the plain line and the summary's table", () => {
+    const view = usageView(items);
+    assert.deepEqual(view.rows.map((r) => r.pod), ["thumbnails-0-a", "thumbnails-1-b"], "sorted by name, containers summed");
+    assert.equal(view.cpuMillicores, 1005);
+    assert.equal(usageLine(snapshot({ usage: view })), "kubectl top: 2 pods, CPU 1005m, memory 13Mi");
+    assert.ok(renderLive(snapshot({ usage: view }), "burstlet", plain).some((l) => l.includes("kubectl top: 2 pods, CPU 1005m")));
+    assert.match(renderPlain(snapshot({ usage: view })), /\| kubectl top: 2 pods, CPU 1005m, memory 13Mi \|/);
+    assert.equal(usageLine(snapshot({ phases: { pending: 0, running: 0, succeeded: 10, failed: 0 } })), "kubectl top: no burst pod running");
+    const lines = renderSummary({ ...summary, usage: { view, atMs: 21_000, firstMs: 18_000 } }, plain);
+    assert.ok(lines.includes("  kubectl top                 2 burst pods with usage, first after 18.0 s; CPU 1005m, memory 13Mi in all"));
+    const table = lines.slice(lines.findIndex((l) => l.startsWith("Usage of the burst pods 21.0 s")) + 1);
+    assert.deepEqual(table, ["  | NAME             CPU(cores)   MEMORY(bytes)", "  | thumbnails-0-a   1003m        7Mi", "  | thumbnails-1-b   2m           6Mi"]);
+    assert.deepEqual(topTable(view, 1).at(-1), "… and 1 more pods");
+    assert.ok(renderSummary(summary, plain).includes("  kubectl top                 no usage was read from metrics.k8s.io"));
   });
 });

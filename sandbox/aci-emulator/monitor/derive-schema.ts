@@ -4,10 +4,18 @@
  * definition it reaches, reduced as the ACI contract is (`reduceSchema`: types, `required`, enums,
  * formats and bounds kept, prose dropped).
  *
- * usage: tsx sandbox/aci-emulator/monitor/derive-schema.ts <metricBatch.json> <common-types/v3/types.json> > metric-batch.schema.json
+ * `npm run sandbox:derive-monitor-contract -- <folder>` rewrites the file beside this one from the
+ * folder's `metricBatch.json` and `types.json` (see SOURCE.md); a test checks it still matches the
+ * official specification when that is at hand.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { reduceSchema } from "../contract/derive";
+
+/** The derived contract the emulator loads. */
+export const METRICS_SCHEMA_FILE = path.join(__dirname, "metric-batch.schema.json");
+/** The official files a folder must hold to derive from: the operation's and ARM's common types. */
+export const OFFICIAL_FILES = { spec: "metricBatch.json", common: "types.json" } as const;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -82,12 +90,23 @@ export function deriveSchema(specDocument: unknown, commonDocument: unknown): Js
   return { apiVersion: spec.info.version, operations, definitions: sorted };
 }
 
+/** The file's text for a derived schema, stable across runs. */
+export function schemaText(schema: JsonObject): string {
+  return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+/** Derives from the two official files in `dir`. */
+export function deriveFromDir(dir: string): JsonObject {
+  const read = (file: string): Swagger => JSON.parse(readFileSync(path.join(dir, file), "utf8")) as Swagger;
+  return deriveSchema(read(OFFICIAL_FILES.spec), read(OFFICIAL_FILES.common));
+}
+
 if (require.main === module) {
-  const [specPath, commonPath] = process.argv.slice(2);
-  if (!specPath || !commonPath) {
-    process.stderr.write("usage: derive-schema.ts <metricBatch.json> <common-types/resource-management/v3/types.json>\n");
+  const dir = process.argv[2];
+  if (!dir) {
+    process.stderr.write(`usage: derive-schema.ts <folder holding ${OFFICIAL_FILES.spec} and ${OFFICIAL_FILES.common} (common-types/resource-management/v3)>\n`);
     process.exit(2);
   }
-  const read = (p: string): Swagger => JSON.parse(readFileSync(p, "utf8")) as Swagger;
-  process.stdout.write(`${JSON.stringify(deriveSchema(read(specPath), read(commonPath)), null, 2)}\n`);
+  writeFileSync(METRICS_SCHEMA_FILE, schemaText(deriveFromDir(dir)));
+  process.stdout.write(`wrote ${METRICS_SCHEMA_FILE}\n`);
 }

@@ -3,8 +3,8 @@
  * SOURCE.md), compiled into validators: the request body, the query parameters and the responses.
  */
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import Ajv, { type ValidateFunction } from "ajv";
+import { METRICS_SCHEMA_FILE } from "./derive-schema";
 
 export const BATCH_OPERATION = "Batch";
 
@@ -78,6 +78,6 @@ let loaded: MetricsSpec | undefined;
 
 /** The derived contract stored beside this file, loaded once. */
 export function loadMetricsSpec(): MetricsSpec {
-  loaded ??= new MetricsSpec(JSON.parse(readFileSync(path.join(__dirname, "metric-batch.schema.json"), "utf8")) as DerivedSchema);
+  loaded ??= new MetricsSpec(JSON.parse(readFileSync(METRICS_SCHEMA_FILE, "utf8")) as DerivedSchema);
   return loaded;
 }

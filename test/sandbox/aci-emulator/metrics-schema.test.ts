@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { deriveSchema } from "../../../sandbox/aci-emulator/monitor/derive-schema";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { KnownVersions } from "@azure/monitor-query-metrics";
+import { METRICS_SCHEMA_FILE, OFFICIAL_FILES, deriveFromDir, deriveSchema, schemaText } from "../../../sandbox/aci-emulator/monitor/derive-schema";
 import { loadMetricsSpec } from "../../../sandbox/aci-emulator/monitor/schema";
 
 describe("ACI emulator: the Azure Monitor metrics contract", () => {
@@ -33,4 +36,41 @@ describe("ACI emulator: the Azure Monitor metrics contract", () => {
     assert.notDeepEqual(spec.checkResponse(200, { values: [{ starttime: "x", endtime: "y", value: [{ id: "i", type: "t", name: { value: "CpuUsage" }, unit: "Millicores", timeseries: [] }] }] }), [], "unit outside the enum");
     assert.deepEqual(spec.checkResponse(400, { error: { code: "BadRequest", message: "m" } }), []);
   });
+});
+
+/**
+ * The official copy, outside the repository: BURSTLET_MONITOR_SPEC_DIR, else
+ * `../shared/specs/monitor/2024-02-01` beside it, holding `metricBatch.json` and the ARM common
+ * `types.json` at the commits SOURCE.md names.
+ */
+function officialMonitorSpecDir(): string | undefined {
+  const dir = process.env.BURSTLET_MONITOR_SPEC_DIR ?? path.resolve(__dirname, "../../../../shared/specs/monitor/2024-02-01");
+  return Object.values(OFFICIAL_FILES).every((f) => existsSync(path.join(dir, f))) ? dir : undefined;
+}
+
+describe("ACI emulator: the Azure Monitor metrics contract against the official specification", () => {
+  it("is for the api-version the metrics client sends, and carries no prose", () => {
+    assert.equal(loadMetricsSpec().apiVersion, KnownVersions.V20240201, "@azure/monitor-query-metrics' api-version");
+    const prose: string[] = [];
+    const walk = (node: unknown, at: string): void => {
+      if (Array.isArray(node)) node.forEach((n, i) => walk(n, `${at}[${i}]`));
+      else if (typeof node === "object" && node !== null) {
+        for (const [k, v] of Object.entries(node)) {
+          if (["description", "summary", "title", "x-ms-examples", "example", "x-ms-client-name"].includes(k) && typeof v !== "object") prose.push(`${at}.${k}`);
+          walk(v, `${at}.${k}`);
+        }
+      }
+    };
+    walk(JSON.parse(readFileSync(METRICS_SCHEMA_FILE, "utf8")), "schema");
+    assert.deepEqual(prose, []);
+  });
+
+  const officialDir = officialMonitorSpecDir();
+  if (!officialDir) {
+    it(`pending: matches the official specification — needs ${OFFICIAL_FILES.spec} and ${OFFICIAL_FILES.common} from Azure/azure-rest-api-specs at the commits in sandbox/aci-emulator/monitor/SOURCE.md, in ../shared/specs/monitor/2024-02-01 or BURSTLET_MONITOR_SPEC_DIR`);
+  } else {
+    it("matches what the official specification derives to (run npm run sandbox:derive-monitor-contract after updating it)", () => {
+      assert.equal(readFileSync(METRICS_SCHEMA_FILE, "utf8"), schemaText(deriveFromDir(officialDir)));
+    });
+  }
 });
