@@ -5,6 +5,7 @@
 import { copyFileSync } from "node:fs";
 import * as path from "node:path";
 import type { GoModule } from "./go-build";
+import { netif, virtualKubeletE2e } from "./e2e-tools";
 
 /** The Kubernetes release the sandbox runs; AKS supports it. Override with BURSTLET_K8S_VERSION. */
 export const DEFAULT_KUBERNETES_VERSION = "v1.35.4";
@@ -31,7 +32,7 @@ export interface Toolset {
   /** Environment variables naming a directory that already holds all the binaries, in lookup order. */
   readonly dirVariables: readonly string[];
   /** Sets up the module to build in `work` (an empty directory). */
-  prepare(go: GoModule): Promise<{ readonly pkg: string; readonly ldflags: string }>;
+  prepare(go: GoModule): Promise<{ readonly pkg: string; readonly ldflags: string; /** Compile the package's tests (`go test -c`). */ readonly test?: boolean }>;
 }
 
 export const KUBE_BINARIES = ["kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd", "kubectl"] as const;
@@ -144,5 +145,5 @@ export function registry(env: Env = process.env): Toolset {
 
 /** Every toolset the tests, the demo and the benchmarks use. */
 export function allToolsets(env: Env = process.env): Toolset[] {
-  return [controlPlane(env), kwok(env), metricsServer(env), registry(env)];
+  return [controlPlane(env), kwok(env), metricsServer(env), registry(env), virtualKubeletE2e(env), netif()];
 }

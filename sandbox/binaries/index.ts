@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import { allToolsets, controlPlane, kwok, metricsServer, pinnedVersions, registry, type Toolset } from "./catalog";
 import { buildToolsets } from "./go-build";
+import { netif, virtualKubeletE2e } from "./e2e-tools";
 
 export { CONTROL_PLANE_BINARIES, DEFAULT_KUBERNETES_VERSION, DEFAULT_METRICS_SERVER_VERSION, pinnedVersions } from "./catalog";
 
@@ -113,6 +114,11 @@ export async function ensureControlPlaneBinaries(options: BinaryOptions = {}): P
 /** Distribution's `registry` binary. */
 export function ensureRegistryBinary(options: BinaryOptions = {}): Promise<BinarySet> {
   return ensureSet([registry(options.env ?? process.env)], options);
+}
+
+/** The virtual-kubelet end-to-end suite and the interface helper that gives its node a proxyable address. */
+export function ensureE2eBinaries(options: BinaryOptions = {}): Promise<BinarySet> {
+  return ensureSet([virtualKubeletE2e(options.env ?? process.env), netif()], options);
 }
 
 /** Partial build directories this process may have left (for a demo interrupted mid-build). */
