@@ -80,6 +80,6 @@ export async function createNodeAddress(netifBinary: string, pid: number = proce
   } catch (err) {
     const e = err as { code?: number; stderr?: string; message: string };
     if (e.code === 3) return { missing: `${(e.stderr ?? "").trim().split("\n").pop()} (the node proxy refuses loopback addresses, and this machine cannot create one of its own)` };
-    throw new Error(`could not create the sandbox's node address: ${e.stderr?.trim() || e.message}`);
+    throw new Error(`could not create the sandbox's node address: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
 }
