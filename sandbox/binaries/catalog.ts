@@ -5,6 +5,7 @@
 import { copyFileSync } from "node:fs";
 import * as path from "node:path";
 import type { GoModule } from "./go-build";
+import { netif, virtualKubeletE2e } from "./e2e-tools";
 
 /**
  * The Kubernetes release the sandbox runs; AKS supports it. Override with BURSTLET_K8S_VERSION.
@@ -35,7 +36,7 @@ export interface Toolset {
   /** Environment variables naming a directory that already holds all the binaries, in lookup order. */
   readonly dirVariables: readonly string[];
   /** Sets up the module to build in `work` (an empty directory). */
-  prepare(go: GoModule): Promise<{ readonly pkg: string; readonly ldflags: string }>;
+  prepare(go: GoModule): Promise<{ readonly pkg: string; readonly ldflags: string; /** Compile the package's tests (`go test -c`). */ readonly test?: boolean }>;
 }
 
 /** Everything a control plane of the sandbox runs, and its client. */
@@ -117,5 +118,5 @@ export function registry(env: Env = process.env): Toolset {
 
 /** Every toolset the tests, the demo and the benchmarks use. */
 export function allToolsets(env: Env = process.env): Toolset[] {
-  return [controlPlane(env), registry(env)];
+  return [controlPlane(env), registry(env), virtualKubeletE2e(env), netif()];
 }

@@ -85,9 +85,9 @@ export async function buildToolsets(targets: readonly BuildTarget[], progress: (
       mkdirSync(dir);
       const go = goModule(dir);
       await go.run(["mod", "init", `burstlet.local/sandbox-${target.toolset.name}`]);
-      const { pkg, ldflags } = await target.toolset.prepare(go);
+      const { pkg, ldflags, test } = await target.toolset.prepare(go);
       const deps = (await go.run(["list", "-deps", "-f", "{{.ImportPath}}@{{if .Module}}{{.Module.Version}}{{end}}", pkg])).split("\n").filter(Boolean);
-      prepared.push({ target, go, pkg, ldflags, deps });
+      prepared.push({ target, go, pkg, ldflags, test, deps });
     }
     // Packages shared by two toolsets at the same version compile once (the build cache).
     const seen = new Set<string>();
@@ -109,9 +109,12 @@ export async function buildToolsets(targets: readonly BuildTarget[], progress: (
       try {
         mkdirSync(outDir, { recursive: true });
         const [main, ...links] = toolset.binaries;
-        await p.go.run(["build", "-v", "-trimpath", "-ldflags", `-s -w ${p.ldflags}`, "-o", path.join(outDir, main), p.pkg], (line) => {
+        const flags = ["-trimpath", "-ldflags", `-s -w ${p.ldflags}`];
+        // A test binary: `go build -v` compiles the package and what it imports (with progress), then `go test -c` links.
+        await p.go.run(["build", "-v", ...flags, ...(p.test ? [] : ["-o", path.join(outDir, main)]), p.pkg], (line) => {
           if (mine.has(line.trim())) compiled++;
         });
+        if (p.test) await p.go.run(["test", "-c", ...flags, "-o", path.join(outDir, main), p.pkg]);
         for (const link of links) symlinkSync(main, path.join(outDir, link));
       } finally {
         clearInterval(ticker);

@@ -9,6 +9,7 @@ import { homedir } from "node:os";
 import * as path from "node:path";
 import { allToolsets, controlPlane, pinnedVersions, registry, type Toolset } from "./catalog";
 import { buildToolsets } from "./go-build";
+import { netif, virtualKubeletE2e } from "./e2e-tools";
 
 export { CONTROL_PLANE_BINARIES, DEFAULT_KUBERNETES_VERSION, DEFAULT_METRICS_SERVER_VERSION, pinnedVersions } from "./catalog";
 
@@ -88,21 +89,35 @@ export async function ensureAllBinaries(options: BinaryOptions & { toolsets?: re
   return sets;
 }
 
-/** One toolset's binaries, found or built. */
-async function ensureSet(toolset: Toolset, options: BinaryOptions): Promise<BinarySet> {
-  return (await ensureAllBinaries({ ...options, toolsets: [toolset] })).get(toolset.name)!;
+/** The binaries of several toolsets as one set: each name resolves in its own toolset's directory. */
+async function ensureSet(toolsets: readonly Toolset[], options: BinaryOptions): Promise<BinarySet> {
+  const sets = await ensureAllBinaries({ ...options, toolsets });
+  const dirs = new Map(toolsets.flatMap((t) => t.binaries.map((b) => [b, sets.get(t.name)!.dir] as const)));
+  return {
+    dir: sets.get(toolsets[0].name)!.dir,
+    path(name) {
+      const dir = dirs.get(name);
+      if (!dir) throw new Error(`no sandbox binary is called ${name}`);
+      return path.join(dir, name);
+    },
+  };
 }
 
 /** The control plane's binaries (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, metrics-server). */
 export async function ensureControlPlaneBinaries(options: BinaryOptions = {}): Promise<BinarySet & { kubernetesVersion: string }> {
   const env = options.env ?? process.env;
-  const set = await ensureSet(controlPlane(env), options);
+  const set = await ensureSet([controlPlane(env)], options);
   return { ...set, kubernetesVersion: pinnedVersions(env).kubernetes };
 }
 
 /** Distribution's `registry` binary. */
 export function ensureRegistryBinary(options: BinaryOptions = {}): Promise<BinarySet> {
-  return ensureSet(registry(options.env ?? process.env), options);
+  return ensureSet([registry(options.env ?? process.env)], options);
+}
+
+/** The virtual-kubelet end-to-end suite and the interface helper that gives its node a proxyable address. */
+export function ensureE2eBinaries(options: BinaryOptions = {}): Promise<BinarySet> {
+  return ensureSet([virtualKubeletE2e(options.env ?? process.env), netif()], options);
 }
 
 /** Partial build directories this process may have left (for a demo interrupted mid-build). */
