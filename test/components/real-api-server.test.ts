@@ -311,7 +311,7 @@ describe("component manifests against a real API server", function () {
 
     it("restarts as the same node and takes it over without touching its taints (NodeRestriction forbids that)", async () => {
       assert.ok(sandbox, "burstlet is running");
-      await sandbox.stop();
+      await sandbox.stop({ keepNode: true });
       sandbox = undefined;
       const admin = cp.kubeConfig().makeApiClient(CoreV1Api);
       // Another controller's taint: after a takeover the node's set is the same, in another order.

@@ -117,14 +117,14 @@ describe("finished pods release their quota (ACI quota and windows on)", functio
 
   it("after a restart, releases finished pods whose groups still exist, and says plainly that logs it kept before are gone", async () => {
     const first = await podsOf("first");
-    await sandbox.stop();
+    await sandbox.stop({ keepNode: true });
     // A burstlet that keeps finished groups runs a Job; then one that releases them starts.
     sandbox = await startSandboxBurstlet(cp, { nodeName, sharedEmulator: emulator, flags: ["--release-finished-pods=false"] });
     await batch.createNamespacedJob({ namespace, body: job("third", nodeName, 2, "from-the-third-job") });
     await completed(batch, namespace, "third", 120_000);
     const third = await podsOf("third");
     assert.equal(groupsOf(third).length, 2, "groups kept while the node's setting says so");
-    await sandbox.stop();
+    await sandbox.stop({ keepNode: true });
     sandbox = await startSandboxBurstlet(cp, { nodeName, sharedEmulator: emulator });
     await eventually(() => assert.equal(groupsOf(third).length, 0), { timeoutMs: 30_000, what: "the groups of pods that finished before the restart to be released" });
     assert.equal(await core.readNamespacedPodLog({ namespace, name: third[0].metadata!.name!, container: "work" }), "from-the-third-job\n", "logs read as the group was released");

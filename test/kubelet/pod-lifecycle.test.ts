@@ -178,7 +178,7 @@ describe("pods on the virtual node: Jobs, deletion, entrypoints", function () {
     await core.createNamespacedPod({ namespace, body: runningPod("survivor") });
     await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "survivor" })).status?.phase, "Running"), { what: "Running" });
     const createsBefore = emulator.record.calls.filter((c) => c.method === "PUT" && c.path.includes(`${namespace}-survivor`)).length;
-    await sandbox.stop();
+    await sandbox.stop({ keepNode: true });
     sandbox = await startSandboxBurstlet(cp, { nodeName, sharedEmulator: emulator, flags: [`--insecure-registries=${registry.host}`] });
     await core.deleteNamespacedPod({ namespace, name: "survivor" });
     await eventually(() => assert.equal(groupOf("survivor").length, 0), { what: "the adopted group to be deleted with its pod" });
