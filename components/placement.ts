@@ -85,6 +85,9 @@ export function placementFor(mode: PlacementMode, node: VirtualNodeTarget): Plac
 
 export const WhenUnsatisfiable = { DoNotSchedule: "DoNotSchedule", ScheduleAnyway: "ScheduleAnyway" } as const;
 export type WhenUnsatisfiable = (typeof WhenUnsatisfiable)[keyof typeof WhenUnsatisfiable];
+/** Whether a spread counts nodes the pod's affinity or tolerations leave out (`nodeAffinityPolicy`, `nodeTaintsPolicy`). */
+export const NodeInclusionPolicy = { Honor: "Honor", Ignore: "Ignore" } as const;
+export type NodeInclusionPolicy = (typeof NodeInclusionPolicy)[keyof typeof NodeInclusionPolicy];
 
 export interface SpreadLabelSelector {
   readonly matchLabels?: Readonly<Record<string, string>>;
@@ -98,7 +101,7 @@ export interface TopologySpreadConstraint {
   readonly minDomains?: number;
   readonly matchLabelKeys?: string[];
   /** `Honor`: a tainted node (a NotReady virtual node) is not a domain the skew is counted against. */
-  readonly nodeTaintsPolicy?: "Honor" | "Ignore";
+  readonly nodeTaintsPolicy?: NodeInclusionPolicy;
 }
 
 /**

@@ -2,8 +2,9 @@
  * Regions and availability zones: which zones a region offers, its own quotas, and outages of a
  * region or of one zone. ACI's rules for zonal groups (Azure's "Reliability in Azure Container
  * Instances"): a group is pinned to one self-selected zone, set at the group level; zones exist in
- * most regions but not all; GPU groups cannot be zonal; a group's zone cannot be changed (delete it
- * and create it again).
+ * most regions but not all; a group's zone cannot be changed (delete it and create it again). The
+ * same page says GPU groups cannot be zonal, but the API specification's own create example pins a
+ * GPU group to a zone, so the emulator does not refuse that pairing.
  */
 import { armErrors } from "./errors";
 import type { QuotaLimits } from "./catalog";
@@ -54,8 +55,6 @@ export class Regions {
     const offered = this.zonesOf(location);
     if (offered.length === 0) throw armErrors.badRequest("AvailabilityZoneNotSupported", `The region '${location}' does not support availability zones for container groups.`, "zones");
     if (!offered.includes(zones[0])) throw armErrors.badRequest("InvalidAvailabilityZone", `The availability zone '${zones[0]}' is not available in region '${location}'. Available zones: '${offered.join(", ")}'.`, "zones");
-    const gpu = [...group.properties.containers, ...(group.properties.initContainers ?? [])].some((c) => (c.properties as { resources?: { requests?: { gpu?: unknown } } }).resources?.requests?.gpu !== undefined);
-    if (gpu) throw armErrors.badRequest("AvailabilityZoneNotSupportedForGpu", `Container group '${groupName}' requests GPU resources, which availability zones do not support.`, "zones");
   }
 }
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { controlPlane, pinnedVersions, registry } from "../../sandbox/binaries/catalog";
+import { allToolsets, controlPlane, pinnedVersions, registry } from "../../sandbox/binaries/catalog";
 import { clock, estimateLeftMs } from "../../sandbox/binaries/go-build";
 import { controlPlaneNeedsBuild, ensureAllBinaries, findToolset, toolsetCacheDir } from "../../sandbox/binaries";
 
@@ -50,9 +50,9 @@ describe("sandbox binaries: lookup, cache and progress", () => {
 
   it("finds built toolsets without building", async () => {
     const env = { BURSTLET_CACHE_DIR: root };
-    for (const t of [controlPlane(env), registry(env)]) fill(toolsetCacheDir(t, env), t.binaries);
+    for (const t of allToolsets(env)) fill(toolsetCacheDir(t, env), t.binaries);
     const sets = await ensureAllBinaries({ env, progress: () => assert.fail("no build") });
-    assert.deepEqual([...sets.keys()], ["control-plane", "registry"]);
+    assert.deepEqual([...sets.keys()], ["control-plane", "registry", "virtual-kubelet-e2e", "netif"]);
     assert.equal(sets.get("registry")!.path("registry"), path.join(root, "registry", "v3.1.2", "registry"));
   });
 
