@@ -58,7 +58,7 @@ export async function startDemoSandbox(options: DemoSandboxOptions, signal: Abor
     const cpStarted = Date.now();
     let cp = options.controlPlane;
     if (!cp) {
-      if (controlPlaneNeedsBuild()) options.progress(`First run on this machine: building the control plane binaries into ${cacheRoot()} (about 5 minutes on two idle cores; later runs start in seconds).`);
+      if (controlPlaneNeedsBuild()) options.progress(`First run on this machine: building the control plane binaries into ${cacheRoot()} (about 15 minutes on two idle cores; later runs start in seconds).`);
       else options.progress("Starting the control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok)…");
       const started = await startControlPlane({ progress: (line) => options.progress(line) });
       stack.push(() => started.stop());
