@@ -8,7 +8,7 @@ import type { ContainerGroup, Usage } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import { ACI_PUBLIC_IP_ANNOTATION, TAGS } from "../constants";
 import { PlacementHealth } from "./placement-health";
-import { AciWindowThrottledError, BackingLostError, CreatePacedError, CredentialsRejectedError, NotFoundError, PlacementUnavailableError, ThrottledError, TransientError } from "../errors";
+import { AciWindowThrottledError, BackingLostError, CreatePacedError, NotFoundError, PlacementUnavailableError, ThrottledError, TransientError } from "../errors";
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
@@ -198,7 +198,10 @@ export class AciProvider implements PodProvider {
         throw new CreatePacedError("Azure Container Instances' create window (it answered 429)", this.clock.now() + retryAfterMs, this.clock.now() + retryAfterMs);
       }
       if (err instanceof TransientError || err instanceof ThrottledError) this.uncertain.add(name);
-      this.placementFailed(err, ran === undefined);
+      // Once the placement has failed for the sustained period, a pod that never started is given
+      // up; a pod that ran keeps waiting for its group to come back.
+      const down = this.placement.createFailed(this.clock.now(), err);
+      if (down && ran === undefined) throw new PlacementUnavailableError(down.reason, down.message, { cause: err });
       throw err;
     }
     this.placement.succeeded();
@@ -206,23 +209,6 @@ export class AciProvider implements PodProvider {
     this.known.add(name);
     this.tracker.track(pod);
     return { notes, adopted: false, ...(ran !== undefined ? { restartCount: restarts } : {}) };
-  }
-
-  /**
-   * A create failed: an answer that may pass (5xx, none at all; never a throttle, a refusal of the
-   * credentials or of the pod) counts against the placement. Once the placement has failed for the
-   * sustained period, a pod that never started is given up (`PlacementUnavailableError`); a pod that
-   * ran keeps waiting for its group to come back.
-   */
-  private placementFailed(err: unknown, neverStarted: boolean): void {
-    if (!(err instanceof TransientError) || err instanceof CredentialsRejectedError) return;
-    // A quota that is full answers 409: it passes as groups are deleted, and says nothing of the zone.
-    const status = (err.cause as { statusCode?: number } | undefined)?.statusCode;
-    if (status !== undefined && status < 500) return;
-    const now = this.clock.now();
-    this.placement.failed(now, err);
-    const down = this.placement.health(now);
-    if (down && neverStarted) throw new PlacementUnavailableError(down.reason, down.message, { cause: err });
   }
 
   updatePod(pod: V1Pod): void {

@@ -7,6 +7,7 @@
  * `holdMs`, it is Ready again and the next create tells. Pure but for the times passed in.
  */
 import type { Placement } from "../constants";
+import { CredentialsRejectedError, TransientError } from "../errors";
 import type { Health } from "../node/node-model";
 
 /** Five minutes: ACI's create window is as long, and a zone outage rarely passes sooner. */
@@ -23,6 +24,20 @@ export class PlacementHealth {
   /** A create succeeded: the placement works. */
   succeeded(): void {
     this.firstFailure = this.lastFailure = undefined;
+  }
+
+  /**
+   * A create failed. Only an answer that may pass and says something of the placement counts (a
+   * 5xx, none at all): never a throttle, a refusal of the credentials or of the pod, nor a full
+   * quota's 409 (it passes as groups are deleted). Returns the node's health if the placement is
+   * now down.
+   */
+  createFailed(now: number, error: unknown): Health | undefined {
+    if (!(error instanceof TransientError) || error instanceof CredentialsRejectedError) return undefined;
+    const status = (error.cause as { statusCode?: number } | undefined)?.statusCode;
+    if (status !== undefined && status < 500) return undefined;
+    this.failed(now, error);
+    return this.health(now);
   }
 
   /** A create failed with an error that may pass (a 5xx, no answer); never a throttle. */
