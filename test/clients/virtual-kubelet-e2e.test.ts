@@ -134,6 +134,8 @@ describe("the virtual-kubelet end-to-end suite against burstlet", function () {
 
   it("serves stats and resource metrics through the API server's node proxy (what the pod-proxy tests read)", async function () {
     if (missing) {
+      // Skipped without CAP_NET_ADMIN: the node proxy needs an address the sandbox creates, and
+      // `missing` says what this machine lacks.
       console.log(`      skipped: ${missing}`);
       this.skip();
     }
@@ -149,7 +151,8 @@ describe("the virtual-kubelet end-to-end suite against burstlet", function () {
 
   it("passes every upstream test but the listed ones, which still fail", async function () {
     if (missing) {
-      // Every upstream test waits for a pod IP and reads the kubelet API through the node proxy.
+      // Skipped without CAP_NET_ADMIN: every upstream test waits for a pod IP and reads the kubelet
+      // API through the node proxy, which needs an address the sandbox creates; `missing` says why.
       console.log(`      skipped: ${missing}`);
       this.skip();
     }
