@@ -211,12 +211,13 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const leaderElection = parseLeaderElection(raw, number, where, (msg) => problems.push(msg));
   const release = raw("releaseFinishedPods") ?? "true";
   if (release !== "true" && release !== "false") problems.push(`${where("releaseFinishedPods")} must be true or false, got "${release}"`);
+  const quotaShare = number("quotaShare", 1, { max: 1 }) ?? 1;
   const windows = (name: "aciCreateWindows" | "aciDeleteWindows"): readonly WindowLimit[] => {
     const value = raw(name);
-    if (value === undefined) return ACI_DEFAULT_WINDOWS;
-    const parsed = parseWindows(value);
+    const parsed = value === undefined ? ACI_DEFAULT_WINDOWS : parseWindows(value);
     if (typeof parsed === "string") problems.push(`${where(name)}: ${parsed}`);
-    return typeof parsed === "string" ? ACI_DEFAULT_WINDOWS : parsed;
+    // The windows are the region's; nodes that share it each pace under their share of them.
+    return (typeof parsed === "string" ? ACI_DEFAULT_WINDOWS : parsed).map((l) => ({ ...l, max: Math.max(1, Math.floor(l.max * quotaShare)) }));
   };
   if (leaderElection.enabled && nodeName.length > 253 - leaderLeaseName("").length) {
     problems.push(`${where("nodeName")} may have at most ${253 - leaderLeaseName("").length} characters with leader election on (the Lease is named ${leaderLeaseName("<node>")}), got ${nodeName.length}`);
@@ -235,7 +236,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     resourceGroup,
     location,
     zone,
-    quotaShare: number("quotaShare", 1, { max: 1 }) ?? 1,
+    quotaShare,
     armEndpoint,
     subnetId,
     clusterDnsIp: raw("clusterDnsIp"),

@@ -26,7 +26,7 @@ export const SETTINGS = {
   resourceGroup: ["resource-group", "BURSTLET_RESOURCE_GROUP", "resource group for container groups (required)"],
   location: ["location", "BURSTLET_LOCATION", "Azure region, e.g. westeurope (required)"],
   zone: ["zone", "BURSTLET_ZONE", "availability zone of the region (e.g. 1) every container group is pinned to; the node is labelled topology.kubernetes.io/zone=<location>-<zone> (default: none, ACI places groups)"],
-  quotaShare: ["quota-share", "BURSTLET_QUOTA_SHARE", "share (0-1] of the region's ACI quota (groups and cores) this node offers as capacity, for nodes that share a region (default 1)"],
+  quotaShare: ["quota-share", "BURSTLET_QUOTA_SHARE", "share (0-1] of the region's ACI quota (groups and cores) this node offers as capacity, and of its create and delete windows it paces under, for nodes that share a region (default 1)"],
   armEndpoint: ["arm-endpoint", "BURSTLET_ARM_ENDPOINT", "ARM endpoint URL (default: Azure public cloud)"],
   subnetId: ["subnet-id", "BURSTLET_SUBNET_ID", "resource ID of a subnet delegated to Microsoft.ContainerInstance/containerGroups"],
   clusterDnsIp: ["cluster-dns-ip", "BURSTLET_CLUSTER_DNS_IP", "cluster DNS service IP for dnsPolicy ClusterFirst"],

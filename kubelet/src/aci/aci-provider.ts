@@ -16,6 +16,7 @@ import type { BackendPod, CreateResult, LogOptions, PodNotice, PodProvider } fro
 import type { ImageConfigResolver } from "../registry/image-config";
 import { admitPod, DEFAULT_GROUP_MAXIMA, type GroupMaxima } from "./admission";
 import type { ArmClient } from "./arm-client";
+import { answeredStatus } from "./arm-errors";
 import { ACI_DEFAULT_WINDOWS, CreatePacer, quotaFromUsages, SlidingWindows, type WindowLimit } from "./create-pacer";
 import { DeletionWatch } from "./deletion-watch";
 import { readFinalLogs, servedFinalLog } from "./final-log-reads";
@@ -189,7 +190,8 @@ export class AciProvider implements PodProvider {
       await this.options.arm.create(name, group);
       this.creates.answered(slot);
     } catch (err) {
-      this.creates.answered(slot);
+      if ((answeredStatus(err) ?? 0) >= 500) this.creates.failed(slot);
+      else this.creates.answered(slot);
       if (err instanceof AciWindowThrottledError) {
         // The window is fuller than burstlet counted (creates from elsewhere in the subscription):
         // every create waits for it; this pod keeps its place in line.

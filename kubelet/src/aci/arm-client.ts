@@ -17,7 +17,7 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { AciWindowThrottledError, CredentialsRejectedError, NotFoundError, ThrottledError, TransientError } from "../errors";
 import { backoffDelay } from "../util/backoff";
 import { type Clock, realClock } from "../util/clock";
-import { ACI_WINDOW_CODE, classify, errorCode, retryAfter } from "./arm-errors";
+import { ACI_WINDOW_CODE, classify, errorCode, isOutage, retryAfter } from "./arm-errors";
 import { TokenBucket } from "../util/token-bucket";
 import { DEFAULT_LOG_READ_SHARE, LogReadBudget } from "./log-budget";
 
@@ -351,13 +351,6 @@ export class ArmClient {
       },
     };
   }
-}
-
-/** A failure that means ARM did not answer: a 5xx, or no HTTP answer at all. */
-function isOutage(err: unknown): boolean {
-  if (!(err instanceof TransientError) || err instanceof CredentialsRejectedError) return false;
-  const status = (err.cause as { statusCode?: number } | undefined)?.statusCode;
-  return status === undefined || status >= 500;
 }
 
 function abandoned(): Error {

@@ -29,6 +29,19 @@ export function retryAfter(header: string | undefined): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
+/** The HTTP status ARM answered with, for an error `classify` made from an answer; undefined when none came. */
+export function answeredStatus(err: unknown): number | undefined {
+  const cause = err instanceof Error ? (err.cause as { statusCode?: unknown } | undefined) : undefined;
+  return typeof cause?.statusCode === "number" ? cause.statusCode : undefined;
+}
+
+/** A failure that means ARM did not answer: a 5xx, or no HTTP answer at all (never a throttle or a refusal). */
+export function isOutage(err: unknown): boolean {
+  if (!(err instanceof TransientError) || err instanceof CredentialsRejectedError) return false;
+  const status = answeredStatus(err);
+  return status === undefined || status >= 500;
+}
+
 /** Turns an SDK failure into one of the kubelet's typed errors, by the class `failure-classes` gives it. */
 export function classify(what: string, err: unknown): Error {
   const e = err as { statusCode?: number; code?: string; message?: string; response?: { headers?: { get(n: string): string | undefined } } };

@@ -227,6 +227,17 @@ export class CreatePacer {
     if (sent) sent.answeredAt = this.clock.now();
   }
 
+  /**
+   * ACI answered the create reserved at `reservation.at` with a server error: no group was created,
+   * so the create takes no place in the windows (retries of a placement that is down would
+   * otherwise fill them, and the pods would wait for slots instead of being seen to fail). The
+   * next reading of the quota still counts it, as for any answered create.
+   */
+  failed(reservation: { readonly at: number }): void {
+    this.windows.unrecord(reservation.at);
+    this.answered(reservation);
+  }
+
   /** A reserved create was not sent after all: its slot is free again. */
   cancel(reservation: { readonly at: number }): void {
     this.windows.unrecord(reservation.at);

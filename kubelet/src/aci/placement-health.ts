@@ -7,7 +7,7 @@
  * `holdMs`, it is Ready again and the next create tells. Pure but for the times passed in.
  */
 import type { Placement } from "../constants";
-import { CredentialsRejectedError, TransientError } from "../errors";
+import { isOutage } from "./arm-errors";
 import type { Health } from "../node/node-model";
 
 /** Five minutes: ACI's create window is as long, and a zone outage rarely passes sooner. */
@@ -33,9 +33,7 @@ export class PlacementHealth {
    * now down.
    */
   createFailed(now: number, error: unknown): Health | undefined {
-    if (!(error instanceof TransientError) || error instanceof CredentialsRejectedError) return undefined;
-    const status = (error.cause as { statusCode?: number } | undefined)?.statusCode;
-    if (status !== undefined && status < 500) return undefined;
+    if (!isOutage(error)) return undefined;
     this.failed(now, error);
     return this.health(now);
   }

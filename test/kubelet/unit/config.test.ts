@@ -29,6 +29,8 @@ describe("parseConfig", () => {
     assert.deepEqual([config.zone, config.quotaShare], ["2", 0.5]);
     assert.deepEqual([parseConfig([], REQUIRED_ENV).zone, parseConfig([], REQUIRED_ENV).quotaShare], [undefined, 1]);
     assert.match(problemsOf(["--zone=westeurope-2"]), /--zone \(BURSTLET_ZONE\) must be an availability zone number/);
+    const third = parseConfig(["--quota-share=0.33", "--aci-delete-windows=8/20s"], REQUIRED_ENV).aciWindows;
+    assert.deepEqual(third, { creates: [{ max: 33, windowSeconds: 300 }, { max: 99, windowSeconds: 3600 }], deletes: [{ max: 2, windowSeconds: 20 }] }, "a node paces under its share of the region's windows");
     assert.match(problemsOf(["--quota-share=1.5"]), /--quota-share \(BURSTLET_QUOTA_SHARE\) must be a number between 0 and 1/);
   });
 

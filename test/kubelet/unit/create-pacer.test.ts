@@ -111,6 +111,18 @@ describe("CreatePacer (creates under ACI's windows and quotas, manual clock)", (
     assert.equal(pacer.reserve("b", 1).ok, true);
   });
 
+  it("gives back the window slot of a create ACI answered with a server error, which created nothing", () => {
+    const clock = new ManualClock();
+    const pacer = new CreatePacer({ windows: [{ max: 2, windowSeconds: 300 }], marginMs: 0, clock });
+    const failed = pacer.reserve("a", 1);
+    const answered = pacer.reserve("b", 1);
+    assert.ok(failed.ok && answered.ok);
+    pacer.failed(failed);
+    pacer.answered(answered);
+    assert.equal(pacer.reserve("a", 1).ok, true, "the retry of the failed create takes the freed slot");
+    assert.equal(pacer.reserve("c", 1).ok, false, "an answered create keeps its slot for the window's length");
+  });
+
   it("counts the region's groups and cores as usages reports them, plus the creates sent since", async () => {
     const clock = new ManualClock();
     const t0 = clock.now();
