@@ -121,7 +121,7 @@ export async function startDemoSandbox(options: DemoSandboxOptions, signal: Abor
 /**
  * Azure Monitor's buckets are a minute long and readable a minute after they end; the demo's are
  * 2 s, readable 1 s later, and burstlet asks every second, so `kubectl top` has figures for a burst
- * pod within seconds of its start (metrics-server's 15 s scrapes are then what it waits for).
+ * pod within seconds of its start (metrics-server's scrapes, every 10 s in the sandbox, are then what it waits for).
  */
 export const DEMO_METRIC_TIMING = { grainSeconds: 2, delaySeconds: 1 } as const;
 const DEMO_USAGE_POLL_MS = 1_000;
@@ -149,6 +149,7 @@ function burstletConfig(cp: ControlPlane, emulator: AciEmulator, options: DemoSa
       `--resource-group=${emulator.resourceGroup}`,
       `--location=${emulator.location}`,
       `--arm-endpoint=${emulator.endpoint}`,
+      `--azure-monitor-endpoint=${emulator.metricsEndpoint}`,
       "--node-address=127.0.0.1",
       "--listen-address=127.0.0.1",
       "--kubelet-port=0",

@@ -7,6 +7,7 @@
  */
 import type { BurstSnapshot, DemoSummary } from "./snapshot";
 import { cpuText, memoryText, topTable } from "./usage";
+import { SANDBOX_METRIC_RESOLUTION_SECONDS } from "../sandbox/control-plane/metrics-server";
 
 export interface Style {
   readonly color: boolean;
@@ -44,7 +45,7 @@ export const TOP_ROWS = 5;
 
 /** The burst's usage in one line, as `kubectl top pods` would add it up. */
 export function usageLine(s: BurstSnapshot): string {
-  if (!s.usage || s.usage.rows.length === 0) return s.phases.running > 0 ? "kubectl top: no figures yet (metrics-server scrapes every 15 s)" : "kubectl top: no burst pod running";
+  if (!s.usage || s.usage.rows.length === 0) return s.phases.running > 0 ? `kubectl top: no figures yet (metrics-server scrapes every ${SANDBOX_METRIC_RESOLUTION_SECONDS} s)` : "kubectl top: no burst pod running";
   return `kubectl top: ${s.usage.rows.length} pods, CPU ${cpuText(s.usage.cpuMillicores)}, memory ${memoryText(s.usage.memoryBytes)}`;
 }
 

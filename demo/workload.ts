@@ -11,8 +11,13 @@ import type { Taint } from "../kubelet/src/config";
 export const STEADY_NAME = "web";
 export const BURST_NAME = "thumbnails";
 export const BURST_CONTAINER = "thumbnailer";
-/** Emulated seconds each burst pod works (2 s at the demo's time scale, 0.1). */
-export const DEFAULT_WORK_SECONDS = 20;
+/**
+ * Emulated seconds each burst pod works: 30 s at the demo's time scale (0.1). metrics-server, which
+ * scrapes the sandbox's nodes every 10 s, shows a container once two scrapes have figures for it
+ * (or one when it is 10 to 20 s old, its fresh-container rule); burstlet has a pod's first figures
+ * a few seconds after it starts, so every burst pod shows in `kubectl top` while it runs.
+ */
+export const DEFAULT_WORK_SECONDS = 300;
 /** Selects the demo burst's pods. */
 export const BURST_SELECTOR = `burstlet.io/burst-job=${BURST_NAME}`;
 /** The labels the BurstJob component puts on a burst's pods. */

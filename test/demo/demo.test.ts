@@ -60,6 +60,9 @@ describe("the demo's core (npm run demo) on the shared control plane", function 
     const finished = summary.lastContainerFinishedMs ?? Number.NaN;
     assert.ok(first >= 0 && first <= last && last <= finished && finished <= summary.jobCompleteMs, `first ${first} ≤ last ${last} ≤ finished ${finished} ≤ complete ${summary.jobCompleteMs}`);
     assert.ok(snapshots.some((s) => s.phases.running > 0 || s.groups.running > 0), "the view saw the burst running");
+    // kubectl top: burstlet read the pods' usage from the emulator's Azure Monitor, metrics-server scraped it.
+    assert.equal(summary.usage?.view.rows.length, 10, "metrics.k8s.io had usage for every burst pod");
+    assert.ok(summary.usage.view.cpuMillicores > 0 && summary.usage.view.memoryBytes > 0, JSON.stringify(summary.usage.view));
     assert.ok(snapshots.some((s) => s.jobComplete), "the view saw the Job complete");
     assert.equal(snapshots.at(-1)?.groups.alive, 0);
     assert.ok(progress.some((line) => line.includes('registered the virtual node "burstlet-demo-test"')));
