@@ -23,7 +23,8 @@
  * expected exit (`read-schedule.ts` `nextExitRead`): once pods of their cohort (one controller and
  * template, e.g. one Job) have finished, at the run times those took, spending the read budget's
  * spare and burst (while `spareReads()` says it has room); before any has, after `youngFirstMs` of
- * running and twice as long each time, spending only what steady reads leave of `steadyReadsPerSecond`.
+ * running and twice as long each time, spending only what steady reads leave of `steadyReadsPerSecond`
+ * (and of `freshReadsPerSecond`).
  * Services (restart policy Always) keep the steady cadence.
  *
  * When reads compete, pods past the steady interval go first (the staleness bound holds), then pods
@@ -65,11 +66,16 @@ interface Tracked {
   exitAt?: number;
   /** When a read first found it running (its run's start where the backend gives none). */
   runningAt?: number;
+  /** Its first steady read after it was found running comes at a staggered share of the interval. */
+  stagger?: boolean;
   /** The interval of a starting pod's reads that its listed state did not ask for (0: not yet set). */
   startingMs: number;
   /** Reads that failed in a row. */
   failures: number;
 }
+
+/** The golden ratio's fractional part: successive multiples fall evenly spread over (0, 1). */
+const GOLDEN = 0.6180339887498949;
 
 /** Dispatch order when reads compete: lower first. */
 const enum Urgency {
@@ -89,6 +95,10 @@ export class StatusTracker {
   private readonly clock: Clock;
   /** What steady reads leave of their rate, for reads before a cohort's first exit. */
   private readonly leftover: LeftoverRate;
+  /** Callers of `exitReadsSettled` waiting. */
+  private exitWaiters: Array<() => void> = [];
+  /** Where the last staggered first read fell, as a share of (0, 1). */
+  private staggers = 0;
   /** Run times of finished pods, by cohort. */
   private readonly runTimes = new RunTimes();
   /** Reads done (for metrics and benchmarks). */
@@ -238,7 +248,9 @@ export class StatusTracker {
     const now = this.clock.now();
     const running = this.runningCount();
     const steadyMs = this.steadyInterval(running);
-    const spare = (): boolean => (this.o.spareReads?.() ?? true) && this.leftover.take(now, this.o.steadyReadsPerSecond - running / (steadyMs / 1000));
+    // Reads before a cohort's first exit spend what steady reads leave of their rate, fresh share included.
+    const rate = Math.min(this.o.steadyReadsPerSecond, this.o.freshReadsPerSecond ?? Number.POSITIVE_INFINITY);
+    const spare = (): boolean => (this.o.spareReads?.() ?? true) && this.leftover.take(now, rate - running / (steadyMs / 1000));
     const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now, steadyMs) }));
     due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
     let slots = max - this.inFlight;
@@ -254,13 +266,37 @@ export class StatusTracker {
       slots--;
       void this.read(t);
     }
+    if (!due.some(({ t, urgency }) => urgency === Urgency.Exit && !t.inFlight)) for (const settle of this.exitWaiters.splice(0)) settle();
+  }
+
+  /**
+   * Resolves once no read at an expected exit waits for room in the budget, or after `maxMs`: work
+   * that can wait (reading a finished pod's final logs, deleting its group) comes after noticing the
+   * other pods' exits, whose reads it would otherwise take.
+   */
+  exitReadsSettled(maxMs = 30_000): Promise<void> {
+    const now = this.clock.now();
+    if (![...this.tracked.values()].some((t) => !t.inFlight && t.due <= now && this.exitDue(t, now))) return Promise.resolve();
+    return new Promise((resolve) => {
+      const cancel = this.clock.timer(maxMs, () => {
+        this.exitWaiters = this.exitWaiters.filter((w) => w !== settle);
+        resolve();
+      });
+      const settle = (): void => (cancel(), resolve());
+      this.exitWaiters.push(settle);
+    });
   }
 
   private urgency(t: Tracked, now: number, steadyMs: number): Urgency {
     if (now - t.lastReadAt >= steadyMs) return Urgency.Overdue;
     if (t.starting) return Urgency.Starting;
-    if (t.exitAt !== undefined && t.exitAt <= now && this.runTimes.has(t.cohort)) return Urgency.Exit;
+    if (this.exitDue(t, now)) return Urgency.Exit;
     return t.exitAt !== undefined || now - t.changedAt < this.o.recentMs ? Urgency.Recent : Urgency.Steady;
+  }
+
+  /** Whether the pod is at a run time its cohort's finished pods took (a read at its expected exit). */
+  private exitDue(t: Tracked, now: number): boolean {
+    return t.exitAt !== undefined && t.exitAt <= now && this.runTimes.has(t.cohort);
   }
 
   /**
@@ -286,11 +322,26 @@ export class StatusTracker {
       return;
     }
     // Read for its exit or not, a pod is read within the steady interval of its last read.
-    const steadyDue = lastReadAt + this.steadyInterval();
+    const steadyDue = lastReadAt + this.steadyInterval() * this.staggered(t);
     const startedAt = mayFinish(t.pod) ? (runningSince(t.pod.status) ?? t.runningAt) : undefined;
     const exitAt = startedAt === undefined ? undefined : nextExitRead(startedAt, exitFrom, this.runTimes.of(t.cohort), { firstMs: this.o.youngFirstMs, minGapMs: this.o.exitGapMs });
     t.exitAt = exitAt !== undefined && exitAt < steadyDue ? exitAt : undefined;
     t.due = t.exitAt ?? steadyDue;
+  }
+
+  /**
+   * The share of the steady interval until a pod's first steady read after it was found running: for
+   * pods that may finish, while the interval is shortened for freshness, spread over (0.1, 1] by the
+   * golden ratio, so that pods of a Job that started together are read at times spread over the
+   * interval (the first exit is found soon); otherwise 1. It is never more than the interval.
+   */
+  private staggered(t: Tracked): number {
+    if (!t.stagger) return 1;
+    t.stagger = false;
+    const running = this.runningCount();
+    if (this.steadyInterval(running) >= steadyIntervalMs(running, { ...this.o, freshReadsPerSecond: undefined })) return 1;
+    this.staggers = (this.staggers + GOLDEN) % 1;
+    return 0.1 + 0.9 * this.staggers;
   }
 
   /** A pod of `cohort` finished after `ms` of running: its running siblings are read around that time. */
@@ -343,6 +394,7 @@ export class StatusTracker {
         const awaitsReadiness = (t.pod.spec?.containers ?? []).some((c) => c.readinessProbe);
         if (!awaitsReadiness) t.changedAt = 0;
         t.runningAt = now;
+        t.stagger = mayFinish(t.pod);
       }
       t.stateAtRead = t.listedState;
       this.scheduleAfterRead(t, now);

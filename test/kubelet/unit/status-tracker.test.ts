@@ -357,12 +357,21 @@ describe("StatusTracker", () => {
       await burst(t);
       answers.set("c", { status: succeeded(1_500, 2_200) });
       room = false;
+      const settled: string[] = [];
+      void t.exitReadsSettled().then(() => settled.push(`waited@${now()}`));
+      void t.exitReadsSettled(300).then(() => settled.push(`gave up@${now()}`));
       await advanceTo(2_500);
       assert.deepEqual(at("c").filter((ms) => ms > 1_500), [], "due at 2 200, no room");
+      assert.deepEqual(settled, ["waited@1600", "gave up@1600"], "nothing waited at 1 600");
+      void t.exitReadsSettled().then(() => settled.push(`waited@${now()}`));
+      void t.exitReadsSettled(50).then(() => settled.push(`gave up@${now()}`));
+      await advanceTo(2_560);
+      assert.deepEqual(settled.slice(2), ["gave up@2550"], "c's read waits for room; a caller waits at most its maxMs");
       room = true;
       await advanceTo(2_600);
-      assert.deepEqual(at("c").filter((ms) => ms > 1_500), [2_505], "read at the first tick with room");
-      assert.deepEqual(pushed.filter((u) => u.uid === "c").map((u) => [u.at, u.status.phase]), [[0, "Pending"], [1_500, "Running"], [2_505, "Succeeded"]]);
+      assert.deepEqual(at("c").filter((ms) => ms > 1_500), [2_565], "read at the first tick with room");
+      assert.deepEqual(settled.slice(3), ["waited@2565"], "settled once it was read");
+      assert.deepEqual(pushed.filter((u) => u.uid === "c").map((u) => [u.at, u.status.phase]), [[0, "Pending"], [1_500, "Running"], [2_565, "Succeeded"]]);
     });
 
     it("keeps a service's steady cadence, and reads a Job's pod again soon after it outlived its siblings", async () => {
@@ -396,6 +405,42 @@ describe("StatusTracker", () => {
     // Ten pods at 5 reads/s would take 2 s: the steady interval of 1 s holds.
     const last = at("more0").slice(-4);
     assert.deepEqual(last.slice(1).map((ms, i) => ms - last[i]), [1_000, 1_000, 1_000]);
+  });
+
+  it("spreads the first steady reads of Job pods that started together over the interval, while it is shortened for freshness", async () => {
+    const t = tracker({ steadyMs: 10_000, steadyReadsPerSecond: 100, freshReadsPerSecond: 10, freshFloorMs: 1_000, youngFirstMs: 100_000, recentMs: 1 });
+    for (let i = 0; i < 10; i++) {
+      answers.set(`job${i}`, { status: { phase: "Running" } });
+      t.track(job(`job${i}`));
+    }
+    answers.set("svc", { status: { phase: "Running" } });
+    t.track({ ...pod("svc"), spec: { restartPolicy: "Always", containers: [] } });
+    start(t);
+    await advanceTo(3_000);
+    // Eleven pods at 10 reads/s: every 1.1 s (the first ones scheduled, with fewer running, every 1 s).
+    const firsts = Array.from({ length: 10 }, (_, i) => at(`job${i}`)[1]).sort((a, b) => a - b);
+    assert.equal(new Set(firsts).size, 10, `ten distinct times: ${firsts.join(", ")}`);
+    assert.ok(firsts[0] <= 200 && firsts[9] >= 900, `spread over the interval: ${firsts.join(", ")}`);
+    for (let i = 0; i < 10; i++) {
+      const [, first, second] = at(`job${i}`);
+      assert.equal(second - first, 1_100, `job${i} then at the steady interval`);
+    }
+    assert.equal(at("svc")[1], 1_100, "a service's first steady read is not staggered");
+  });
+
+  it("spends nothing on reads before a Job's first exit when steady reads use the whole fresh share", async () => {
+    const t = tracker({ steadyMs: 10_000, steadyReadsPerSecond: 100, freshReadsPerSecond: 5, freshFloorMs: 100, youngFirstMs: 10, recentMs: 1 });
+    for (let i = 0; i < 5; i++) {
+      answers.set(`job${i}`, { status: { phase: "Running" } });
+      t.track(job(`job${i}`));
+    }
+    start(t);
+    await advanceTo(3_100);
+    // Five pods at 5 reads/s: each read every second, which is all of the fresh share. What is left
+    // is one read at 10 ms of running, the least the leftover bucket holds; that pod's steady reads
+    // count from it.
+    assert.deepEqual(at("job0"), [0, 10, 1_010, 2_010, 3_010]);
+    for (let i = 1; i < 5; i++) assert.deepEqual(at(`job${i}`), [0, 1_000, 2_000, 3_000], `job${i}`);
   });
 
   it("skips a young pod's optional reads when the read budget has nothing to spare, without delaying its steady read", async () => {
