@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
-import { cohortOf, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "../../../kubelet/src/aci/read-schedule";
+import { cohortOf, LeftoverRate, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "../../../kubelet/src/aci/read-schedule";
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (ms: number): Date => new Date(T0 + ms);
@@ -89,6 +89,19 @@ describe("read schedule", () => {
     it("reads a pod that ran past its siblings' run times since it was last read when they are learnt: the read is due already", () => {
       assert.equal(nextExitRead(0, 15_000, [20_000], o), 20_000);
       assert.equal(nextExitRead(0, 30_000, [20_000], o), 35_750, "found running long past them: gaps doubling on");
+    });
+  });
+
+  describe("LeftoverRate", () => {
+    it("holds ten seconds of what steady reads leave (room for one read at least), refilled at that rate", () => {
+      const rate = new LeftoverRate(0);
+      const taken = (now: number, perSecond: number, n: number): number => Array.from({ length: n }, () => rate.take(now, perSecond)).filter(Boolean).length;
+      assert.equal(taken(0, 2, 30), 20, "2 reads/s left: 20 at once");
+      assert.equal(taken(500, 2, 5), 1, "one more after half a second");
+      assert.equal(taken(10_000, 0, 5), 0, "nothing left, nothing saved");
+      assert.equal(taken(20_000, -3, 5), 0, "steady reads above the rate leave nothing");
+      assert.equal(taken(20_100, 1, 5), 0, "a tenth of a read");
+      assert.equal(taken(21_000, 1, 5), 1, "a whole one a second later: the bucket holds one read at least");
     });
   });
 
