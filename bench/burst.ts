@@ -16,7 +16,7 @@
  * last container exit in the emulator to the Job's Complete condition, exitSpreadS the time from the
  * first exit to the last, and readBound the physical bound on noticing the exits for the read budget
  * burstlet was given (per node): N ÷ R if all ended at once with nothing saved, (N − burst) ÷ R after
- * the bucket's burst.
+ * the bucket's burst; lastExitGroupReadsS lists when the last pod to end was read, from its exit.
  * `--aci-windows 20/30s` (count/duration, comma-separated) turns on ACI's per-region create and delete
  * windows in the emulator and tells burstlet the same: creates are then paced, firstBindToAllCreatedS
  * follows the window, and createWindow429s counts the creates ACI refused for it. Without it the windows are off
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     const allCreatedAt = Math.max(...creates.map((c) => c.at + c.durationMs));
     say(`all ${pods} Running after ${((runningAt - firstBind) / 1000).toFixed(1)} s; ${jobSeconds > 0 ? "waiting for the Job to complete" : `steady window ${steadySeconds} s`}`);
 
-    const completion = jobSeconds > 0 ? await jobCompletion(batch, startedAt, pods, readBudget, () => emulator.containerExits()) : undefined;
+    const completion = jobSeconds > 0 ? await jobCompletion(batch, startedAt, pods, readBudget, () => emulator.containerExits(), () => emulator.record.calls) : undefined;
     const steadyStart = Date.now();
     if (jobSeconds === 0) await realClock.sleep(steadySeconds * 1000);
     const steadyEnd = Date.now();
@@ -206,20 +206,24 @@ function job(n: number): V1Job {
  * Waits for the Job's Complete condition (read every 100 ms) and measures it against the
  * emulator's exit times, with the bound on noticing the exits at the read budget (per node).
  */
-async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, budget: { perSecond: number; burst: number }, exits: () => ReadonlyArray<{ at: number }>) {
+async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, budget: { perSecond: number; burst: number }, exits: () => ReadonlyArray<{ at: number; group: string }>, calls: () => ReadonlyArray<{ at: number; method: string; groupName?: string }>) {
   await eventually(async () => {
     const conditions = (await batch.readNamespacedJob({ namespace: "default", name: "burst" })).status?.conditions ?? [];
     if (conditions.some((c) => c.type === "Failed" && c.status === "True")) throw new Error("the Job failed");
     return conditions.some((c) => c.type === "Complete" && c.status === "True");
   }, { timeoutMs: 1_800_000, intervalMs: 100, what: "the Job to complete" });
   const completeAt = Date.now();
-  const times = exits().map((e) => e.at).filter((at) => at >= startedAt);
+  const ended = exits().filter((e) => e.at >= startedAt);
+  const times = ended.map((e) => e.at);
   const perNode = n / NODES.length;
+  const last = ended.reduce((a, b) => (b.at > a.at ? b : a));
   return {
     jobSeconds,
     submitToJobCompleteS: seconds(completeAt - startedAt),
     lastExitToJobCompleteS: seconds(completeAt - Math.max(...times)),
     exitSpreadS: seconds(Math.max(...times) - Math.min(...times)),
+    // When the last pod to end was read, from its exit: how its exit was noticed.
+    lastExitGroupReadsS: calls().filter((c) => c.method === "GET" && c.groupName === last.group).map((c) => seconds(c.at - last.at)),
     readBound: { perSecond: budget.perSecond, burst: budget.burst, allAtOnceS: Number((perNode / budget.perSecond).toFixed(2)), afterBurstS: Number((Math.max(0, perNode - budget.burst) / budget.perSecond).toFixed(2)) },
   };
 }
