@@ -66,8 +66,8 @@ interface Tracked {
   exitAt?: number;
   /** When a read first found it running (its run's start where the backend gives none). */
   runningAt?: number;
-  /** Its first steady read after it was found running comes at a staggered share of the interval. */
-  stagger?: boolean;
+  /** Its first steady read after it was found running comes at this share of the interval. */
+  staggerShare?: number;
   /** The interval of a starting pod's reads that its listed state did not ask for (0: not yet set). */
   startingMs: number;
   /** Reads that failed in a row. */
@@ -95,6 +95,9 @@ export class StatusTracker {
   private readonly clock: Clock;
   /** What steady reads leave of their rate, for reads before a cohort's first exit. */
   private readonly leftover: LeftoverRate;
+  /** Whether the last dispatch left due pods for want of a slot; and the signal `run` was given. */
+  private backlog = false;
+  private signal: AbortSignal | undefined;
   /** Callers of `exitReadsSettled` waiting. */
   private exitWaiters: Array<() => void> = [];
   /** Where the last staggered first read fell, as a share of (0, 1). */
@@ -192,6 +195,7 @@ export class StatusTracker {
   async run(signal: AbortSignal): Promise<void> {
     const tick = this.o.tickMs;
     let listedAt = 0;
+    this.signal = signal;
     while (!signal.aborted) {
       const sinceList = this.clock.now() - listedAt;
       const starting = sinceList >= this.o.listEveryMs && [...this.tracked.values()].some((t) => t.starting);
@@ -254,8 +258,12 @@ export class StatusTracker {
     const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now, steadyMs) }));
     due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
     let slots = max - this.inFlight;
+    this.backlog = false;
     for (const { t, urgency } of due) {
-      if (slots === 0) break;
+      if (slots === 0) {
+        this.backlog = true;
+        break;
+      }
       const optional = t.exitAt !== undefined && !t.starting && now - t.changedAt >= this.o.recentMs && urgency !== Urgency.Overdue;
       if (optional && urgency === Urgency.Exit && !(this.o.spareReads?.() ?? true)) continue; // waits for the budget to have room
       if (optional && urgency !== Urgency.Exit && !spare()) {
@@ -322,7 +330,7 @@ export class StatusTracker {
       return;
     }
     // Read for its exit or not, a pod is read within the steady interval of its last read.
-    const steadyDue = lastReadAt + this.steadyInterval() * this.staggered(t);
+    const steadyDue = lastReadAt + this.steadyInterval() * (t.staggerShare ?? 1);
     const startedAt = mayFinish(t.pod) ? (runningSince(t.pod.status) ?? t.runningAt) : undefined;
     const exitAt = startedAt === undefined ? undefined : nextExitRead(startedAt, exitFrom, this.runTimes.of(t.cohort), { firstMs: this.o.youngFirstMs, minGapMs: this.o.exitGapMs });
     t.exitAt = exitAt !== undefined && exitAt < steadyDue ? exitAt : undefined;
@@ -330,14 +338,12 @@ export class StatusTracker {
   }
 
   /**
-   * The share of the steady interval until a pod's first steady read after it was found running: for
-   * pods that may finish, while the interval is shortened for freshness, spread over (0.1, 1] by the
+   * The share of the steady interval until the first steady read of a pod that may finish and was
+   * just found running: while the interval is shortened for freshness, spread over (0.1, 1] by the
    * golden ratio, so that pods of a Job that started together are read at times spread over the
-   * interval (the first exit is found soon); otherwise 1. It is never more than the interval.
+   * interval (its first exit is found soon); otherwise 1. Never more than the interval.
    */
-  private staggered(t: Tracked): number {
-    if (!t.stagger) return 1;
-    t.stagger = false;
+  private staggerShare(): number {
     const running = this.runningCount();
     if (this.steadyInterval(running) >= steadyIntervalMs(running, { ...this.o, freshReadsPerSecond: undefined })) return 1;
     this.staggers = (this.staggers + GOLDEN) % 1;
@@ -386,6 +392,8 @@ export class StatusTracker {
         if (t.cohort !== undefined && ran !== undefined) this.learnRunTime(t.cohort, ran);
         return;
       }
+      // The steady read after this one counts a whole interval, unless this read found it running (below).
+      t.staggerShare = undefined;
       const wasStarting = t.starting;
       t.starting = phase === "Pending";
       if (changed && wasStarting && !t.starting) {
@@ -394,7 +402,7 @@ export class StatusTracker {
         const awaitsReadiness = (t.pod.spec?.containers ?? []).some((c) => c.readinessProbe);
         if (!awaitsReadiness) t.changedAt = 0;
         t.runningAt = now;
-        t.stagger = mayFinish(t.pod);
+        t.staggerShare = mayFinish(t.pod) ? this.staggerShare() : undefined;
       }
       t.stateAtRead = t.listedState;
       this.scheduleAfterRead(t, now);
@@ -411,6 +419,8 @@ export class StatusTracker {
     } finally {
       t.inFlight = false;
       this.inFlight--;
+      // Due pods waiting for a slot go now, not at the next tick: a burst of exits is read at the budget's pace.
+      if (this.backlog && this.signal?.aborted === false) this.dispatch();
     }
   }
 }
