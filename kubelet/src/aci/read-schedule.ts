@@ -36,6 +36,11 @@ export function cohortOf(pod: V1Pod): string | undefined {
   return `${owner.uid}/${labels["pod-template-hash"] ?? labels["controller-revision-hash"] ?? ""}`;
 }
 
+/** Whether a pod's containers may all end for good on their own (Jobs), rather than be restarted. */
+export function mayFinish(pod: V1Pod): boolean {
+  return (pod.spec?.restartPolicy ?? "Always") !== "Always";
+}
+
 /** When the pod's containers started running (the earliest start), in epoch ms; undefined before any did. */
 export function runningSince(status: V1PodStatus | undefined): number | undefined {
   const starts = (status?.containerStatuses ?? []).map((c) => c.state?.running?.startedAt ?? c.state?.terminated?.startedAt).filter((d) => d !== undefined);
@@ -130,6 +135,16 @@ export class LeftoverRate {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+}
+
+/** Shares of (0, 1) that fall evenly spread however many are taken: multiples of the golden ratio. */
+export class GoldenShares {
+  private share = 0;
+
+  next(): number {
+    this.share = (this.share + 0.6180339887498949) % 1;
+    return this.share;
   }
 }
 

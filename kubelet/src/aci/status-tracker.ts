@@ -15,20 +15,16 @@
  * been deleted outside burstlet, which the read confirms (`onLost`). Every pod is listed at least
  * every `lostListMs` for this, starting or not.
  *
- * Steady reads are spread more often while they would use less than `freshReadsPerSecond` (a share
- * of the read budget), down to `freshFloorMs`: a small fleet gets fresh status, a large one keeps
- * the bound (`read-schedule.ts` `steadyIntervalMs`).
- *
- * Pods that may finish on their own (restart policy Never or OnFailure) are also read around their
- * expected exit (`read-schedule.ts` `nextExitRead`): once pods of their cohort (one controller and
- * template, e.g. one Job) have finished, at the run times those took, spending the read budget's
- * spare and burst (while `spareReads()` says it has room); before any has, after `youngFirstMs` of
- * running and twice as long each time, spending only what steady reads leave of `steadyReadsPerSecond`
- * (and of `freshReadsPerSecond`).
- * Services (restart policy Always) keep the steady cadence.
+ * Steady pods are read more often while that uses less than `freshReadsPerSecond` (a share of the
+ * read budget), down to `freshFloorMs` (`read-schedule.ts` `steadyIntervalMs`). Pods that may finish
+ * on their own (restart policy Never or OnFailure; services keep the steady cadence) are also read
+ * around their expected exit (`nextExitRead`): once pods of their cohort (e.g. one Job) have
+ * finished, at the run times those took, spending the budget's spare and burst while `spareReads()`
+ * says it has room; before any has, after `youngFirstMs` of running and twice as long each time,
+ * spending only what steady reads leave of `steadyReadsPerSecond` and `freshReadsPerSecond`.
  *
  * When reads compete, pods past the steady interval go first (the staleness bound holds), then pods
- * due at their expected exit, then starting pods, then recently changed and young ones, then steady ones.
+ * at their expected exit, then starting pods, then recently changed and young ones, then steady ones.
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors";
@@ -36,7 +32,8 @@ import type { ObservedEvent, PodNotice } from "../provider/provider";
 import { canonicalJson } from "../util/canonical";
 import { definedOnly } from "../util/defined";
 import { type Clock, realClock } from "../util/clock";
-import { cohortOf, DEFAULT_FRESH_FLOOR_MS, LeftoverRate, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "./read-schedule";
+import { Waiters } from "../util/waiters";
+import { cohortOf, DEFAULT_FRESH_FLOOR_MS, GoldenShares, LeftoverRate, mayFinish, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "./read-schedule";
 import type { StatusTrackerOptions } from "./status-tracker-options";
 
 export type { StatusTrackerOptions, TrackedRead } from "./status-tracker-options";
@@ -74,9 +71,6 @@ interface Tracked {
   failures: number;
 }
 
-/** The golden ratio's fractional part: successive multiples fall evenly spread over (0, 1). */
-const GOLDEN = 0.6180339887498949;
-
 /** Dispatch order when reads compete: lower first. */
 const enum Urgency {
   /** Not read for longer than the steady interval: the staleness bound comes first. */
@@ -99,9 +93,8 @@ export class StatusTracker {
   private backlog = false;
   private signal: AbortSignal | undefined;
   /** Callers of `exitReadsSettled` waiting. */
-  private exitWaiters: Array<() => void> = [];
-  /** Where the last staggered first read fell, as a share of (0, 1). */
-  private staggers = 0;
+  private readonly exitWaiters: Waiters;
+  private readonly staggers = new GoldenShares();
   /** Run times of finished pods, by cohort. */
   private readonly runTimes = new RunTimes();
   /** Reads done (for metrics and benchmarks). */
@@ -113,6 +106,7 @@ export class StatusTracker {
   constructor(options: StatusTrackerOptions) {
     this.clock = options.clock ?? realClock;
     this.leftover = new LeftoverRate(this.clock.now());
+    this.exitWaiters = new Waiters(this.clock);
     this.o = {
       activeMs: 2_000,
       steadyMs: 25_000,
@@ -274,7 +268,7 @@ export class StatusTracker {
       slots--;
       void this.read(t);
     }
-    if (!due.some(({ t, urgency }) => urgency === Urgency.Exit && !t.inFlight)) for (const settle of this.exitWaiters.splice(0)) settle();
+    if (!due.some(({ t, urgency }) => urgency === Urgency.Exit && !t.inFlight)) this.exitWaiters.release();
   }
 
   /**
@@ -285,14 +279,7 @@ export class StatusTracker {
   exitReadsSettled(maxMs = 30_000): Promise<void> {
     const now = this.clock.now();
     if (![...this.tracked.values()].some((t) => !t.inFlight && t.due <= now && this.exitDue(t, now))) return Promise.resolve();
-    return new Promise((resolve) => {
-      const cancel = this.clock.timer(maxMs, () => {
-        this.exitWaiters = this.exitWaiters.filter((w) => w !== settle);
-        resolve();
-      });
-      const settle = (): void => (cancel(), resolve());
-      this.exitWaiters.push(settle);
-    });
+    return this.exitWaiters.wait(maxMs);
   }
 
   private urgency(t: Tracked, now: number, steadyMs: number): Urgency {
@@ -346,8 +333,7 @@ export class StatusTracker {
   private staggerShare(): number {
     const running = this.runningCount();
     if (this.steadyInterval(running) >= steadyIntervalMs(running, { ...this.o, freshReadsPerSecond: undefined })) return 1;
-    this.staggers = (this.staggers + GOLDEN) % 1;
-    return 0.1 + 0.9 * this.staggers;
+    return 0.1 + 0.9 * this.staggers.next();
   }
 
   /** A pod of `cohort` finished after `ms` of running: its running siblings are read around that time. */
@@ -423,9 +409,4 @@ export class StatusTracker {
       if (this.backlog && this.signal?.aborted === false) this.dispatch();
     }
   }
-}
-
-/** Whether a pod's containers may all end for good on their own (Jobs), rather than be restarted. */
-function mayFinish(pod: V1Pod): boolean {
-  return (pod.spec?.restartPolicy ?? "Always") !== "Always";
 }

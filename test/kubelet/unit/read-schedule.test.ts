@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
-import { cohortOf, LeftoverRate, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "../../../kubelet/src/aci/read-schedule";
+import { cohortOf, GoldenShares, LeftoverRate, mayFinish, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "../../../kubelet/src/aci/read-schedule";
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (ms: number): Date => new Date(T0 + ms);
@@ -17,6 +17,10 @@ describe("read schedule", () => {
       assert.equal(cohortOf({ metadata: { name: "p", ownerReferences: [{ apiVersion: "v1", kind: "Thing", name: "t", uid: "u", controller: false }] } }), undefined);
       assert.equal(cohortOf({ metadata: { name: "p" } }), undefined);
     });
+  });
+
+  it("mayFinish: pods whose restart policy lets them end (Never, OnFailure), not services", () => {
+    assert.deepEqual(["Never", "OnFailure", "Always", undefined].map((restartPolicy) => mayFinish({ spec: { restartPolicy, containers: [] } })), [true, true, false, false]);
   });
 
   describe("runningSince and runTimeOf", () => {
@@ -102,6 +106,14 @@ describe("read schedule", () => {
       assert.equal(taken(20_000, -3, 5), 0, "steady reads above the rate leave nothing");
       assert.equal(taken(20_100, 1, 5), 0, "a tenth of a read");
       assert.equal(taken(21_000, 1, 5), 1, "a whole one a second later: the bucket holds one read at least");
+    });
+  });
+
+  describe("GoldenShares", () => {
+    it("spreads any number of shares evenly over (0, 1): every tenth of it gets one of ten", () => {
+      const shares = new GoldenShares();
+      const tenths = Array.from({ length: 10 }, () => Math.floor(shares.next() * 10)).sort((a, b) => a - b);
+      assert.deepEqual(tenths, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     });
   });
 
