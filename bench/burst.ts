@@ -16,7 +16,8 @@
  * last container exit in the emulator to the Job's Complete condition, exitSpreadS the time from the
  * first exit to the last, and readBound the physical bound on noticing the exits for the read budget
  * burstlet was given (per node): N ÷ R if all ended at once with nothing saved, (N − burst) ÷ R after
- * the bucket's burst; lastExitGroupReadsS lists when the last pod to end was read, from its exit.
+ * the bucket's burst; lastExitGroupReadsS lists when the last pod to end was read, from its exit, and
+ * lastExitToLastPodSucceededS when the last pod was seen Succeeded (a watch): the rest is the Job controller's.
  * `--aci-windows 20/30s` (count/duration, comma-separated) turns on ACI's per-region create and delete
  * windows in the emulator and tells burstlet the same: creates are then paced, firstBindToAllCreatedS
  * follows the window, and createWindow429s counts the creates ACI refused for it. Without it the windows are off
@@ -131,7 +132,8 @@ async function main(): Promise<void> {
     const allCreatedAt = Math.max(...creates.map((c) => c.at + c.durationMs));
     say(`all ${pods} Running after ${((runningAt - firstBind) / 1000).toFixed(1)} s; ${jobSeconds > 0 ? "waiting for the Job to complete" : `steady window ${steadySeconds} s`}`);
 
-    const completion = jobSeconds > 0 ? await jobCompletion(batch, startedAt, pods, readBudget, () => emulator.containerExits(), () => emulator.record.calls) : undefined;
+    const completion = jobSeconds > 0 ? await jobCompletion(batch, startedAt, pods, readBudget, () => emulator.containerExits(), () => emulator.record.calls, seen.lastSucceededAt) : undefined;
+    seen.stop();
     const steadyStart = Date.now();
     if (jobSeconds === 0) await realClock.sleep(steadySeconds * 1000);
     const steadyEnd = Date.now();
@@ -206,7 +208,7 @@ function job(n: number): V1Job {
  * Waits for the Job's Complete condition (read every 100 ms) and measures it against the
  * emulator's exit times, with the bound on noticing the exits at the read budget (per node).
  */
-async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, budget: { perSecond: number; burst: number }, exits: () => ReadonlyArray<{ at: number; group: string }>, calls: () => ReadonlyArray<{ at: number; method: string; groupName?: string }>) {
+async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, budget: { perSecond: number; burst: number }, exits: () => ReadonlyArray<{ at: number; group: string }>, calls: () => ReadonlyArray<{ at: number; method: string; groupName?: string }>, lastSucceededAt: () => number) {
   await eventually(async () => {
     const conditions = (await batch.readNamespacedJob({ namespace: "default", name: "burst" })).status?.conditions ?? [];
     if (conditions.some((c) => c.type === "Failed" && c.status === "True")) throw new Error("the Job failed");
@@ -221,6 +223,8 @@ async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, bu
     jobSeconds,
     submitToJobCompleteS: seconds(completeAt - startedAt),
     lastExitToJobCompleteS: seconds(completeAt - Math.max(...times)),
+    // Split at the moment the last pod was seen Succeeded through the API server: burstlet's part, then the Job controller's.
+    lastExitToLastPodSucceededS: seconds(lastSucceededAt() - Math.max(...times)),
     exitSpreadS: seconds(Math.max(...times) - Math.min(...times)),
     // When the last pod to end was read, from its exit: how its exit was noticed.
     lastExitGroupReadsS: calls().filter((c) => c.method === "GET" && c.groupName === last.group).map((c) => seconds(c.at - last.at)),
@@ -232,6 +236,7 @@ async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, bu
 async function watchPods(kc: KubeConfig, n: number, groupsAlive: () => number) {
   const bound = new Map<string, number>();
   const running = new Set<string>();
+  const succeeded = new Map<string, number>();
   let resolveAll!: () => void;
   const allRunning = new Promise<void>((r) => (resolveAll = r));
   const core = kc.makeApiClient(CoreV1Api);
@@ -242,6 +247,7 @@ async function watchPods(kc: KubeConfig, n: number, groupsAlive: () => number) {
     if (pod.spec?.nodeName && !bound.has(name)) bound.set(name, Date.now());
     // A pod that ran and ended counts as having run (a short Job's pods may be seen finished at once).
     if (pod.status?.phase === "Running" || pod.status?.phase === "Succeeded") running.add(name);
+    if (pod.status?.phase === "Succeeded" && !succeeded.has(name)) succeeded.set(name, Date.now());
     if (running.size >= n) resolveAll();
   };
   informer.on("add", see);
@@ -251,9 +257,10 @@ async function watchPods(kc: KubeConfig, n: number, groupsAlive: () => number) {
   const report = setInterval(() => say(`bound ${bound.size}/${n}, container groups ${groupsAlive()}, running ${running.size}/${n}`), 2_000);
   void allRunning.then(() => {
     clearInterval(report);
-    void informer.stop();
+    // A Job's pods are followed until they end.
+    if (jobSeconds === 0) void informer.stop();
   });
-  return { allRunning, firstBindAt: () => Math.min(...bound.values()), lastBindAt: () => Math.max(...bound.values()) };
+  return { allRunning, firstBindAt: () => Math.min(...bound.values()), lastBindAt: () => Math.max(...bound.values()), lastSucceededAt: () => Math.max(...succeeded.values()), stop: () => void informer.stop() };
 }
 
 /** The longest time any container group went unread during the window. */
