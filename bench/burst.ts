@@ -1,5 +1,5 @@
 /**
- * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S] [--arm-limits] [--aci-windows W] [--zones Z]`
+ * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S | --job-seconds J] [--arm-limits] [--aci-windows W] [--zones Z]`
  *
  * Runs a burst on the sandbox — a real control plane, the ACI emulator, and burstlet as its own
  * process from the production bundle — and prints one JSON line of figures:
@@ -11,6 +11,13 @@
  *   their own budget and are not ARM calls), then
  *   scaleInS (Job deleted → no container group left) with the ARM reads and writes it took, and when
  *   its first and last DELETE were sent.
+ * `--job-seconds J` runs containers that end after J seconds (all alike) instead of running forever, and
+ * waits for the Job to complete instead of a steady window: lastExitToJobCompleteS is the time from the
+ * last container exit in the emulator to the Job's Complete condition, exitSpreadS the time from the
+ * first exit to the last, and readBound the physical bound on noticing the exits for the read budget
+ * burstlet was given (per node): N ÷ R if all ended at once with nothing saved, (N − burst) ÷ R after
+ * the bucket's burst; lastExitGroupReadsS lists when the last pod to end was read, from its exit, and
+ * lastExitToLastPodSucceededS when the last pod was seen Succeeded (a watch): the rest is the Job controller's.
  * `--aci-windows 20/30s` (count/duration, comma-separated) turns on ACI's per-region create and delete
  * windows in the emulator and tells burstlet the same: creates are then paced, firstBindToAllCreatedS
  * follows the window, and createWindow429s counts the creates ACI refused for it. Without it the windows are off
@@ -19,7 +26,9 @@
  * region (`--zone=1` … `--zone=Z`, each with 1/Z of the capacity), and spreads the Job across their
  * zones (maxSkew 1); peakRssMB is then the largest process's, cpuSecondsPerPod all of theirs.
  * Progress goes to stderr; the JSON line alone goes to stdout. Burstlet's own settings can be given as
- * BURSTLET_* environment variables (see `node kubelet/dist/main.js --help`).
+ * BURSTLET_* environment variables (see `node kubelet/dist/main.js --help`); without --arm-limits
+ * burstlet's ARM budgets are 1,000 per second, so measure status reads at its default read budget with
+ * BURSTLET_ARM_READS_PER_SECOND=20 BURSTLET_ARM_READ_BURST=200 (steady reads spend a share of it).
  */
 import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -44,6 +53,7 @@ const { values } = parseArgs({
     pods: { type: "string", default: "200" },
     "latency-ms": { type: "string", default: "0" },
     "steady-seconds": { type: "string", default: "60" },
+    "job-seconds": { type: "string", default: "0" },
     "arm-limits": { type: "boolean", default: false },
     "aci-windows": { type: "string" },
     zones: { type: "string", default: "0" },
@@ -52,6 +62,9 @@ const { values } = parseArgs({
 const pods = positiveInt(values.pods, "--pods");
 const latencyMs = positiveInt(values["latency-ms"], "--latency-ms", true);
 const steadySeconds = positiveInt(values["steady-seconds"], "--steady-seconds", true);
+const jobSeconds = positiveInt(values["job-seconds"], "--job-seconds", true);
+/** The emulator's time scale: its nominal seconds last this many real ones. */
+const TIME_SCALE = 0.1;
 const aciWindows = windowsOption(values["aci-windows"]);
 const zones = positiveInt(values.zones, "--zones", true);
 /** One node, or one per zone. */
@@ -65,7 +78,7 @@ async function main(): Promise<void> {
   await stopEsbuild();
   const cp = await startControlPlane({ progress: say });
   const emulator = await startAciEmulator({
-    timeScale: 0.1,
+    timeScale: TIME_SCALE,
     limits: aciWindows
       ? { ...(values["arm-limits"] ? {} : { reads: null, writes: null, deletes: null }), creates: aciWindows, groupDeletes: aciWindows }
       : values["arm-limits"] ? undefined : "unlimited",
@@ -78,7 +91,7 @@ async function main(): Promise<void> {
   try {
     // The same V8 flags as the image's entrypoint (kubelet/Dockerfile).
     const nodeFlags = (process.env.BURSTLET_NODE_FLAGS ?? "--max-semi-space-size=4 --max-old-space-size=192").split(" ").filter(Boolean);
-    const burstlets = NODES.map((node, i) => processes.start(node, process.execPath, [...nodeFlags, bundle], {
+    const envs = NODES.map((node, i) => ({
       PATH: process.env.PATH,
       ...emulator.clientEnv,
       KUBECONFIG: cp.kubeconfigPath,
@@ -100,6 +113,8 @@ async function main(): Promise<void> {
       // Any other setting comes from the bench's own environment, e.g. BURSTLET_STATUS_STEADY_READS_PER_SECOND=34.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith("BURSTLET_") && k !== "BURSTLET_NODE_FLAGS")),
     }));
+    const burstlets = NODES.map((node, i) => processes.start(node, process.execPath, [...nodeFlags, bundle], envs[i]));
+    const readBudget = { perSecond: Number(envs[0].BURSTLET_ARM_READS_PER_SECOND ?? 20), burst: Number(envs[0].BURSTLET_ARM_READ_BURST ?? 200) };
     const pids = burstlets.map((b) => b.child.pid!);
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);
     for (const node of NODES) await eventually(async () => (await core.readNode({ name: node })).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false, { timeoutMs: 60_000, what: `the virtual node ${node}` });
@@ -107,17 +122,20 @@ async function main(): Promise<void> {
     say(`virtual node Ready; submitting a Job of ${pods} pods (latency ${latencyMs} ms)`);
 
     const seen = await watchPods(cp.kubeConfig(), pods, () => emulator.groups().length);
+    const batch = cp.kubeConfig().makeApiClient(BatchV1Api);
     const startedAt = Date.now();
-    await cp.kubeConfig().makeApiClient(BatchV1Api).createNamespacedJob({ namespace: "default", body: job(pods) });
+    await batch.createNamespacedJob({ namespace: "default", body: job(pods) });
     await seen.allRunning;
     const runningAt = Date.now();
     const firstBind = seen.firstBindAt();
     const creates = emulator.record.calls.filter((c) => c.operation === "ContainerGroups_CreateOrUpdate" && c.status >= 200 && c.status < 300 && c.at >= startedAt);
     const allCreatedAt = Math.max(...creates.map((c) => c.at + c.durationMs));
-    say(`all ${pods} Running after ${((runningAt - firstBind) / 1000).toFixed(1)} s; steady window ${steadySeconds} s`);
+    say(`all ${pods} Running after ${((runningAt - firstBind) / 1000).toFixed(1)} s; ${jobSeconds > 0 ? "waiting for the Job to complete" : `steady window ${steadySeconds} s`}`);
 
+    const completion = jobSeconds > 0 ? await jobCompletion(batch, startedAt, pods, readBudget, () => emulator.containerExits(), () => emulator.record.calls, seen.lastSucceededAt) : undefined;
+    seen.stop();
     const steadyStart = Date.now();
-    await realClock.sleep(steadySeconds * 1000);
+    if (jobSeconds === 0) await realClock.sleep(steadySeconds * 1000);
     const steadyEnd = Date.now();
     const all = emulator.record.calls.filter((c) => c.at >= startedAt && c.operation !== "Identity_Token");
     const calls = all.filter((c) => c.operation !== METRICS_BATCH_OPERATION);
@@ -133,21 +151,22 @@ async function main(): Promise<void> {
       firstBindToAllRunningS: seconds(runningAt - firstBind),
       armReads: calls.filter((c) => c.method === "GET").length,
       armWrites: calls.filter((c) => c.method !== "GET").length,
-      armReadsPerSecondSteady: Number((steadyGets.length / ((steadyEnd - steadyStart) / 1000)).toFixed(2)),
-      maxStatusStalenessS: steadySeconds > 0 ? seconds(maxGapPerGroup(steadyGets, steadyStart, steadyEnd)) : null,
+      armReadsPerSecondSteady: steadyEnd > steadyStart ? Number((steadyGets.length / ((steadyEnd - steadyStart) / 1000)).toFixed(2)) : null,
+      maxStatusStalenessS: steadyEnd > steadyStart ? seconds(maxGapPerGroup(steadyGets, steadyStart, steadyEnd)) : null,
+      ...completion,
       peakRssMB: Math.round(Math.max(...pids.map((pid) => procStatusKb(pid, "VmHWM"))) / 1024),
       cpuSecondsPerPod: Number((pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) / pods).toFixed(4)),
       throttled: calls.filter((c) => c.status === 429).length,
       createWindow429s: calls.filter((c) => c.operation === "ContainerGroups_CreateOrUpdate" && c.status === 429).length,
       monitorCalls: monitor.length,
-      monitorCallsPerSecondSteady: Number((steadyMonitor.length / ((steadyEnd - steadyStart) / 1000)).toFixed(2)),
+      monitorCallsPerSecondSteady: steadyEnd > steadyStart ? Number((steadyMonitor.length / ((steadyEnd - steadyStart) / 1000)).toFixed(2)) : null,
       monitorThrottled: monitor.filter((c) => c.status === 429).length,
       idleRssMB,
       steadyReadsByOperation: countBy(steadyGets.map((c) => c.operation)),
     };
     say(`scaling in: deleting the Job's ${pods} pods`);
     const scaleInStart = Date.now();
-    await cp.kubeConfig().makeApiClient(BatchV1Api).deleteNamespacedJob({ namespace: "default", name: "burst", propagationPolicy: "Background" });
+    await batch.deleteNamespacedJob({ namespace: "default", name: "burst", propagationPolicy: "Background" });
     const left = (): number => emulator.groups().filter((g) => NODES.includes(g.tags?.[TAGS.node] ?? "")).length;
     const report = setInterval(() => say(`container groups left ${left()}`), 2_000);
     await eventually(() => left() === 0, { timeoutMs: 600_000, intervalMs: 100, what: "container groups to be deleted" }).finally(() => clearInterval(report));
@@ -178,10 +197,38 @@ function job(n: number): V1Job {
           tolerations: [{ key: VIRTUAL_NODE_TAINT.key, operator: "Exists", effect: VIRTUAL_NODE_TAINT.effect }],
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "echo start; sleep 100000"], resources: { requests: { cpu: "100m", memory: "128Mi" } } }],
+          containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", `echo start; sleep ${jobSeconds > 0 ? Math.round(jobSeconds / TIME_SCALE) : 100000}`], resources: { requests: { cpu: "100m", memory: "128Mi" } } }],
         },
       },
     },
+  };
+}
+
+/**
+ * Waits for the Job's Complete condition (read every 100 ms) and measures it against the
+ * emulator's exit times, with the bound on noticing the exits at the read budget (per node).
+ */
+async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, budget: { perSecond: number; burst: number }, exits: () => ReadonlyArray<{ at: number; group: string }>, calls: () => ReadonlyArray<{ at: number; method: string; groupName?: string }>, lastSucceededAt: () => number) {
+  await eventually(async () => {
+    const conditions = (await batch.readNamespacedJob({ namespace: "default", name: "burst" })).status?.conditions ?? [];
+    if (conditions.some((c) => c.type === "Failed" && c.status === "True")) throw new Error("the Job failed");
+    return conditions.some((c) => c.type === "Complete" && c.status === "True");
+  }, { timeoutMs: 1_800_000, intervalMs: 100, what: "the Job to complete" });
+  const completeAt = Date.now();
+  const ended = exits().filter((e) => e.at >= startedAt);
+  const times = ended.map((e) => e.at);
+  const perNode = n / NODES.length;
+  const last = ended.reduce((a, b) => (b.at > a.at ? b : a));
+  return {
+    jobSeconds,
+    submitToJobCompleteS: seconds(completeAt - startedAt),
+    lastExitToJobCompleteS: seconds(completeAt - Math.max(...times)),
+    // Split at the moment the last pod was seen Succeeded through the API server: burstlet's part, then the Job controller's.
+    lastExitToLastPodSucceededS: seconds(lastSucceededAt() - Math.max(...times)),
+    exitSpreadS: seconds(Math.max(...times) - Math.min(...times)),
+    // When the last pod to end was read, from its exit: how its exit was noticed.
+    lastExitGroupReadsS: calls().filter((c) => c.method === "GET" && c.groupName === last.group).map((c) => seconds(c.at - last.at)),
+    readBound: { perSecond: budget.perSecond, burst: budget.burst, allAtOnceS: Number((perNode / budget.perSecond).toFixed(2)), afterBurstS: Number((Math.max(0, perNode - budget.burst) / budget.perSecond).toFixed(2)) },
   };
 }
 
@@ -189,6 +236,7 @@ function job(n: number): V1Job {
 async function watchPods(kc: KubeConfig, n: number, groupsAlive: () => number) {
   const bound = new Map<string, number>();
   const running = new Set<string>();
+  const succeeded = new Map<string, number>();
   let resolveAll!: () => void;
   const allRunning = new Promise<void>((r) => (resolveAll = r));
   const core = kc.makeApiClient(CoreV1Api);
@@ -197,7 +245,9 @@ async function watchPods(kc: KubeConfig, n: number, groupsAlive: () => number) {
   const see = (pod: V1Pod): void => {
     const name = pod.metadata?.name ?? "";
     if (pod.spec?.nodeName && !bound.has(name)) bound.set(name, Date.now());
-    if (pod.status?.phase === "Running") running.add(name);
+    // A pod that ran and ended counts as having run (a short Job's pods may be seen finished at once).
+    if (pod.status?.phase === "Running" || pod.status?.phase === "Succeeded") running.add(name);
+    if (pod.status?.phase === "Succeeded" && !succeeded.has(name)) succeeded.set(name, Date.now());
     if (running.size >= n) resolveAll();
   };
   informer.on("add", see);
@@ -207,9 +257,10 @@ async function watchPods(kc: KubeConfig, n: number, groupsAlive: () => number) {
   const report = setInterval(() => say(`bound ${bound.size}/${n}, container groups ${groupsAlive()}, running ${running.size}/${n}`), 2_000);
   void allRunning.then(() => {
     clearInterval(report);
-    void informer.stop();
+    // A Job's pods are followed until they end.
+    if (jobSeconds === 0) void informer.stop();
   });
-  return { allRunning, firstBindAt: () => Math.min(...bound.values()), lastBindAt: () => Math.max(...bound.values()) };
+  return { allRunning, firstBindAt: () => Math.min(...bound.values()), lastBindAt: () => Math.max(...bound.values()), lastSucceededAt: () => Math.max(...succeeded.values()), stop: () => void informer.stop() };
 }
 
 /** The longest time any container group went unread during the window. */

@@ -101,6 +101,7 @@ export function renderSummary(m: DemoSummary, style: Style): string[] {
     row("last container started", `${secondsText(m.lastContainerStartedMs)} after the Job was submitted`),
     row("last container finished", `${secondsText(m.lastContainerFinishedMs)} after the Job was submitted (in ACI)`),
     row("Job complete", `${secondsText(m.jobCompleteMs)} after the Job was submitted (every pod reported)`),
+    ...(m.lastContainerFinishedMs === undefined ? [] : [row("noticed", `${secondsText(m.jobCompleteMs - m.lastContainerFinishedMs)} after the last container finished (burstlet reading its exit, the Job controller counting it)`)]),
     row("container groups", `${m.containerGroupsStarted} started, at most ${m.peakContainerGroups} alive at once`),
     row("container groups left", m.cleanupMs === undefined ? `${m.containerGroupsLeft} (kept with --keep)` : ok(m.containerGroupsLeft === 0, `${m.containerGroupsLeft} after deleting the Job (cleanup took ${secondsText(m.cleanupMs)})`)),
     row("kubectl top", m.usage ? `${m.usage.view.rows.length} burst pods with usage, first after ${secondsText(m.usage.firstMs)}; CPU ${cpuText(m.usage.view.cpuMillicores)}, memory ${memoryText(m.usage.view.memoryBytes)} in all` : ok(false, "no usage was read from metrics.k8s.io")),

@@ -112,7 +112,7 @@ export class Burstlet {
       finalLogs: { totalBytes: config.finishedPods.logsMemoryBytes },
       createWindows: config.aciWindows.creates,
       deleteWindows: config.aciWindows.deletes,
-      tracker: { activeMs: t.statusActiveMs, steadyMs: t.statusSteadyMs ?? config.status.steadySeconds * 1000, steadyReadsPerSecond: config.status.steadyReadsPerSecond },
+      tracker: { activeMs: t.statusActiveMs, steadyMs: t.statusSteadyMs ?? config.status.steadySeconds * 1000, steadyReadsPerSecond: config.status.steadyReadsPerSecond, freshReadsPerSecond: config.status.freshShare * config.armBudget.readsPerSecond },
       usage: { monitor: this.monitor, intervalMs: t.usagePollMs ?? config.usage.pollSeconds * 1000, subscriptionId: config.subscriptionId, resourceGroup: config.resourceGroup, onDenied: (err) => this.metrics.usageDenied(err) },
     });
     this.node = new NodeController({

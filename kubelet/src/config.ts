@@ -8,6 +8,7 @@ import { DEFAULT_NOT_READY_AFTER_MS } from "./aci/health";
 import { ACI_DEFAULT_WINDOWS, parseWindows, type WindowLimit } from "./aci/create-pacer";
 import { DEFAULT_FINAL_LOGS_BYTES } from "./aci/final-logs";
 import { DEFAULT_LOG_READ_SHARE } from "./aci/log-budget";
+import { DEFAULT_STATUS_FRESH_SHARE } from "./aci/read-schedule";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, leaderLeaseName, VIRTUAL_NODE_TAINT } from "./constants";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 import { LEADER_ELECTION_DEFAULTS, SETTINGS, type SettingName } from "./settings";
@@ -69,8 +70,11 @@ export interface BurstletConfig {
    * pods are read, and a call budget of its own (Azure Monitor throttles apart from ARM).
    */
   readonly usage: { readonly endpoint: string; readonly pollSeconds: number; readonly callsPerSecond: number; readonly burst: number };
-  /** Status of steady running pods: read at least every `steadySeconds`, at most `steadyReadsPerSecond` in all. */
-  readonly status: { readonly steadySeconds: number; readonly steadyReadsPerSecond: number };
+  /**
+   * Status of steady running pods: read at least every `steadySeconds`, at most `steadyReadsPerSecond`
+   * in all; more often while that uses less than `freshShare` of the read rate.
+   */
+  readonly status: { readonly steadySeconds: number; readonly steadyReadsPerSecond: number; readonly freshShare: number };
   /** Pod status writes to the API server: a rate and a burst, as a kubelet's kubeAPIQPS and kubeAPIBurst. */
   readonly kubeApi: { readonly qps: number; readonly burst: number };
   /** What one container group may have in the region; larger pods are rejected at admission. */
@@ -263,6 +267,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     status: {
       steadySeconds: number("steadySeconds", 25) ?? 25,
       steadyReadsPerSecond: number("steadyReadsPerSecond", 15) ?? 15,
+      freshShare: number("statusFreshShare", DEFAULT_STATUS_FRESH_SHARE, { max: 1 }) ?? DEFAULT_STATUS_FRESH_SHARE,
     },
     kubeApi: {
       qps: number("kubeApiQps", 50) ?? 50,

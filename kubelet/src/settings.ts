@@ -7,6 +7,7 @@ import { DEFAULT_GROUP_MAXIMA } from "./aci/admission";
 import { DEFAULT_NOT_READY_AFTER_MS } from "./aci/health";
 import { DEFAULT_FINAL_LOGS_BYTES } from "./aci/final-logs";
 import { DEFAULT_LOG_READ_SHARE } from "./aci/log-budget";
+import { DEFAULT_FRESH_FLOOR_MS, DEFAULT_STATUS_FRESH_SHARE } from "./aci/read-schedule";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, KEEP_GROUP_ANNOTATION, VIRTUAL_NODE_TAINT } from "./constants";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
 
@@ -46,6 +47,7 @@ export const SETTINGS = {
   monitorBurst: ["azure-monitor-burst", "BURSTLET_AZURE_MONITOR_BURST", "Azure Monitor metrics call budget burst (default 20)"],
   steadySeconds: ["status-steady-seconds", "BURSTLET_STATUS_STEADY_SECONDS", "read a steady running pod's status at least this often (default 25)"],
   steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", "cap on steady status reads; more pods stretch the interval (default 15)"],
+  statusFreshShare: ["status-fresh-share", "BURSTLET_STATUS_FRESH_SHARE", `share (0-1] of the ARM read rate that steady status reads may use to read pods more often than --status-steady-seconds, down to every ${DEFAULT_FRESH_FLOOR_MS / 1000} s; the read limit is shared by everything in the subscription (default ${DEFAULT_STATUS_FRESH_SHARE})`],
   kubeApiQps: ["kube-api-qps", "BURSTLET_KUBE_API_QPS", "pod status writes per second to the API server (default 50)"],
   kubeApiBurst: ["kube-api-burst", "BURSTLET_KUBE_API_BURST", "burst of pod status writes to the API server (default 200)"],
   maxGroupCpu: ["max-group-cpu", "BURSTLET_MAX_GROUP_CPU", `cores one container group may have in the region; larger pods are rejected (default ${DEFAULT_GROUP_MAXIMA.cpu}; up to 31 where ACI offers big groups)`],

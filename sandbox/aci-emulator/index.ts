@@ -37,7 +37,7 @@ import { CallLog, type RecordOptions } from "./record";
 import type { StoredGroup } from "./render";
 import { RegistryAccess, type RegistryResource, type UserAssignedIdentityResource } from "./registries";
 import { createRequestListener } from "./server";
-import { AciService, type GroupRestartRecord } from "./service";
+import { AciService, type ContainerExitRecord, type GroupRestartRecord } from "./service";
 import { loadSpec } from "./spec";
 import { METRICS_DEFAULT_LIMIT, MetricsService } from "./monitor/metrics-service";
 import { loadMetricsSpec } from "./monitor/schema";
@@ -56,7 +56,7 @@ export type { FaultSettings } from "./faults";
 export type { CallRecord, BodyRecord, RecordOptions } from "./record";
 export type { StoredGroup } from "./render";
 export type { RegistryResource, UserAssignedIdentityResource } from "./registries";
-export type { GroupRestartRecord } from "./service";
+export type { ContainerExitRecord, GroupRestartRecord } from "./service";
 export type { LifecycleTiming } from "./lifecycle";
 export type { ThrottleLimits, BucketLimit, WindowLimit } from "./throttle";
 export type { QuotaLimits } from "./catalog";
@@ -169,6 +169,8 @@ export interface AciEmulator {
   groups(): ReadonlyArray<StoredGroup>;
   /** Every redeploy (a changed create-or-update) and restart of an existing group, in order. */
   groupRestarts(): ReadonlyArray<GroupRestartRecord>;
+  /** Every container that ended on its own (its program exited; kills are not exits), in order. */
+  containerExits(): ReadonlyArray<ContainerExitRecord>;
   /** Adds a resource group at runtime. */
   addResourceGroup(name: string): void;
   /** Removes a group at once, as if deleted outside its owner or lost by the service; false if absent. */
@@ -329,6 +331,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
     authorization,
     groups: () => service.list(),
     groupRestarts: () => service.restarts(),
+    containerExits: () => service.exits(),
     addResourceGroup: (name) => {
       service.addResourceGroup(name);
       if (authorization && options.authorization !== false && options.authorization?.grantDefault !== false) authorization.assign(contributorOn(tokens.principal.objectId, subscriptionId, name));

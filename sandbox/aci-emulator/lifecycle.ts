@@ -33,6 +33,8 @@ export interface LifecycleEnv {
   readonly extraProvisioningMs: () => number;
   /** Caps each container's log to this many lines. */
   readonly maxLogLines: number;
+  /** Hears each container that ended on its own (not killed), as it ends. @default nothing */
+  readonly onExit?: (container: string, exitCode: number) => void;
 }
 
 export interface ContainerStateView {
@@ -265,6 +267,7 @@ export class GroupRuntime {
     const started = c.current?.startTime;
     c.endRun();
     c.current = { state: "Terminated", ...(started ? { startTime: started } : {}), exitCode, finishTime: new Date().toISOString(), detailStatus: exitCode === 0 ? "Completed" : "Error" };
+    this.env.onExit?.(c.name, exitCode);
     if (onExit) {
       onExit(exitCode);
       return;

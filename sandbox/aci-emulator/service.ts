@@ -53,6 +53,14 @@ export interface ServiceConfig {
 }
 
 
+/** A container that ended on its own: when (epoch ms), with which code. */
+export interface ContainerExitRecord {
+  readonly group: string;
+  readonly container: string;
+  readonly at: number;
+  readonly exitCode: number;
+}
+
 /** A group whose containers were started anew while it existed: what its workload sees as a restart. */
 export interface GroupRestartRecord {
   readonly group: string;
@@ -72,6 +80,7 @@ export class AciService {
   private readonly rgByLower: Map<string, string>;
   private ipCounter = 0;
   private readonly restartLog: GroupRestartRecord[] = [];
+  private readonly exitLog: ContainerExitRecord[] = [];
 
   constructor(private readonly config: ServiceConfig) {
     this.rgByLower = new Map(config.resourceGroups.map((rg) => [rg.toLowerCase(), rg]));
@@ -86,6 +95,11 @@ export class AciService {
   /** Every redeploy and restart of an existing group, in order (read-only; for tests and benchmarks). */
   restarts(): readonly GroupRestartRecord[] {
     return this.restartLog;
+  }
+
+  /** Every container that ended on its own, in order (read-only; for tests and benchmarks). */
+  exits(): readonly ContainerExitRecord[] {
+    return this.exitLog;
   }
 
   /** Adds a resource group at runtime. */
@@ -214,7 +228,7 @@ export class AciService {
       location,
       tags: spec.tags,
       spec,
-      runtime: new GroupRuntime(this.config.lifecycle, spec.properties),
+      runtime: new GroupRuntime({ ...this.config.lifecycle, onExit: (container, exitCode) => this.exitLog.push({ group: name, container, at: Date.now(), exitCode }) }, spec.properties),
       ip: previous?.ip,
       principalId: previous?.principalId ?? this.uuid(),
       tenantId: this.config.tenantId,

@@ -116,6 +116,7 @@ describe("demo: view", () => {
     assert.match(text, /first container started +0\.6 s/);
     assert.match(text, /last container finished +3\.0 s/);
     assert.match(text, /Job complete +4\.1 s/);
+    assert.match(text, /noticed +1\.1 s after the last container finished/);
     assert.match(text, /container groups left +0 after deleting the Job/);
     assert.match(text, /Logs of burst-demo\/thumbnails-0-abcde/);
     assert.match(text, / {2}\| shard 0 done/);

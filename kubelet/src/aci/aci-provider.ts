@@ -219,13 +219,16 @@ export class AciProvider implements PodProvider {
 
   /**
    * Stops following the pod, deletes its group and resolves once it is gone. For a pod that
-   * finished (`finished`), each container's final log is kept first, and served from then on.
+   * finished (`finished`), each container's final log is kept first, and served from then on; that
+   * waits while reads at other pods' expected exits wait for the read budget (at most 30 s).
    */
   async deletePod(pod: BackendPod, finished?: V1Pod): Promise<void> {
     this.tracker.untrack(pod.uid);
     this.creates.forget(pod.uid);
     const name = pod.handle ?? containerGroupName(pod);
     if (finished && !this.finalLogs.has(pod.uid)) {
+      // Noticing the exits of other pods comes first: these reads and the delete's would take theirs.
+      await this.tracker.exitReadsSettled();
       this.finalLogs.keep(pod.uid, await readFinalLogs((container) => this.options.arm.finalLogs(name, container), finished));
     }
     await this.deleteGroup(name);

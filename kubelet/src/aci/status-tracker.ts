@@ -15,73 +15,28 @@
  * been deleted outside burstlet, which the read confirms (`onLost`). Every pod is listed at least
  * every `lostListMs` for this, starting or not.
  *
- * Pods that may finish on their own (restart policy Never or OnFailure) are read a few extra times
- * in their first moments of running — after `youngFirstMs`, then twice as long each time, up to the
- * steady interval — because a short task is most likely to end soon after it starts. These reads
- * are optional: they spend only what steady reads leave of `steadyReadsPerSecond`, and only while
- * `spareReads()` says the read budget has room.
+ * Steady pods are read more often while that uses less than `freshReadsPerSecond` (a share of the
+ * read budget), down to `freshFloorMs` (`read-schedule.ts` `steadyIntervalMs`). Pods that may finish
+ * on their own (restart policy Never or OnFailure; services keep the steady cadence) are also read
+ * around their expected exit (`nextExitRead`): once pods of their cohort (e.g. one Job) have
+ * finished, at the run times those took, spending the budget's spare and burst while `spareReads()`
+ * says it has room; before any has, after `youngFirstMs` of running and twice as long each time,
+ * spending only what steady reads leave of `steadyReadsPerSecond` and `freshReadsPerSecond`.
  *
- * When reads compete, pods past the steady interval go first (the staleness bound holds), then
- * starting pods, then recently changed and young ones, then steady ones.
+ * When reads compete, pods past the steady interval go first (the staleness bound holds), then pods
+ * at their expected exit, then starting pods, then recently changed and young ones, then steady ones.
  */
-import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
+import type { V1Pod } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors";
-import type { Logger } from "../log";
-import type { BackendPod, ObservedEvent, PodEvent, PodNotice } from "../provider/provider";
+import type { ObservedEvent, PodNotice } from "../provider/provider";
 import { canonicalJson } from "../util/canonical";
 import { definedOnly } from "../util/defined";
 import { type Clock, realClock } from "../util/clock";
+import { Waiters } from "../util/waiters";
+import { cohortOf, DEFAULT_FRESH_FLOOR_MS, GoldenShares, LeftoverRate, mayFinish, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "./read-schedule";
+import type { StatusTrackerOptions } from "./status-tracker-options";
 
-export interface StatusTrackerOptions {
-  /** Reads a pod's current status from the backend. */
-  readonly read: (pod: V1Pod) => Promise<TrackedRead>;
-  readonly log: Logger;
-  /** Interval for pods that are starting or changed within `recentMs`. @default 2_000 */
-  readonly activeMs?: number;
-  /** Interval for steady pods: the bound on status staleness. @default 25_000 */
-  readonly steadyMs?: number;
-  /** How long after a change a pod counts as active. @default 10_000 */
-  readonly recentMs?: number;
-  /** Steady reads per second at most; beyond it steady pods are read less often. @default 15 */
-  readonly steadyReadsPerSecond?: number;
-  /** A cheap listing of every group's coarse state, by pod UID (e.g. ACI's provisioning state). */
-  readonly listStates?: () => Promise<ReadonlyMap<string, string>>;
-  /** How often starting pods are listed. @default 1_000 */
-  readonly listEveryMs?: number;
-  /**
-   * How often all pods are listed, starting or not, so a group that disappeared is read (and found
-   * missing) soon, however long the steady interval has grown. @default 15_000
-   */
-  readonly lostListMs?: number;
-  /** A starting pod is read at least this often even if its listed state did not move. @default 4_000 */
-  readonly startingMaxMs?: number;
-  /** Listed states in which a pod that was never read has nothing worth a read yet. @default none */
-  readonly quietStates?: readonly string[];
-  /** A young pod's first optional read comes this long after it was seen running. @default 1_000 */
-  readonly youngFirstMs?: number;
-  /** Whether the read budget has room for optional reads (young pods). @default always */
-  readonly spareReads?: () => boolean;
-  /** Reads in flight at once. @default 16 */
-  readonly maxInFlight?: number;
-  /** How often due pods are looked for. @default 200 */
-  readonly tickMs?: number;
-  /** A failed read is retried after `activeMs`, doubling up to this while reads keep failing. @default 30_000 */
-  readonly failedMaxMs?: number;
-  /**
-   * Called when a read finds that nothing backs a tracked pod any more (its group was deleted
-   * outside burstlet, or lost); the pod is no longer tracked then.
-   */
-  readonly onLost?: (pod: V1Pod) => void;
-  /** Every time reading and every wait: ticks, read schedules, backoff. @default the real clock */
-  readonly clock?: Clock;
-}
-
-/** One read of a pod: its status, and the backend's Events with a key each (same order). */
-export interface TrackedRead extends BackendPod {
-  readonly status: V1PodStatus;
-  readonly events: readonly PodEvent[];
-  readonly eventKeys: readonly string[];
-}
+export type { StatusTrackerOptions, TrackedRead } from "./status-tracker-options";
 
 /** What the tracker pushes: a status notice. */
 export type StatusNotice = Extract<PodNotice, { kind: "status" }>;
@@ -102,8 +57,14 @@ interface Tracked {
   /** The listed state at the last read, and the latest listed state. */
   stateAtRead?: string;
   listedState?: string;
-  /** The next optional read's interval while the pod is young (0: not young). */
-  youngMs: number;
+  /** Its controller and template (pods that run similar work), if any. */
+  readonly cohort?: string;
+  /** When its next read aimed at its exit is due, if one is (it may finish on its own and runs). */
+  exitAt?: number;
+  /** When a read first found it running (its run's start where the backend gives none). */
+  runningAt?: number;
+  /** Its first steady read after it was found running comes at this share of the interval. */
+  staggerShare?: number;
   /** The interval of a starting pod's reads that its listed state did not ask for (0: not yet set). */
   startingMs: number;
   /** Reads that failed in a row. */
@@ -114,9 +75,11 @@ interface Tracked {
 const enum Urgency {
   /** Not read for longer than the steady interval: the staleness bound comes first. */
   Overdue = 0,
-  Starting = 1,
-  Recent = 2,
-  Steady = 3,
+  /** At its expected exit, known from its cohort's run times. */
+  Exit = 1,
+  Starting = 2,
+  Recent = 3,
+  Steady = 4,
 }
 
 export class StatusTracker {
@@ -124,17 +87,26 @@ export class StatusTracker {
   private listener: (notice: StatusNotice) => void = () => undefined;
   private inFlight = 0;
   private readonly clock: Clock;
-  /** What steady reads leave of their rate, for optional reads (a token bucket of ten seconds). */
-  private readonly optional: { tokens: number; at: number };
+  /** What steady reads leave of their rate, for reads before a cohort's first exit. */
+  private readonly leftover: LeftoverRate;
+  /** Whether the last dispatch left due pods for want of a slot; and the signal `run` was given. */
+  private backlog = false;
+  private signal: AbortSignal | undefined;
+  /** Callers of `exitReadsSettled` waiting. */
+  private readonly exitWaiters: Waiters;
+  private readonly staggers = new GoldenShares();
+  /** Run times of finished pods, by cohort. */
+  private readonly runTimes = new RunTimes();
   /** Reads done (for metrics and benchmarks). */
   reads = 0;
 
   /** The options with their defaults filled in. */
-  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads" | "onLost" | "clock">> & Pick<StatusTrackerOptions, "listStates" | "spareReads" | "onLost">;
+  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads" | "onLost" | "clock" | "freshReadsPerSecond">> & Pick<StatusTrackerOptions, "listStates" | "spareReads" | "onLost" | "freshReadsPerSecond">;
 
   constructor(options: StatusTrackerOptions) {
     this.clock = options.clock ?? realClock;
-    this.optional = { tokens: Number.POSITIVE_INFINITY, at: this.clock.now() };
+    this.leftover = new LeftoverRate(this.clock.now());
+    this.exitWaiters = new Waiters(this.clock);
     this.o = {
       activeMs: 2_000,
       steadyMs: 25_000,
@@ -145,6 +117,8 @@ export class StatusTracker {
       startingMaxMs: 4_000,
       quietStates: [],
       youngFirstMs: 1_000,
+      exitGapMs: 250,
+      freshFloorMs: DEFAULT_FRESH_FLOOR_MS,
       maxInFlight: 16,
       tickMs: 200,
       failedMaxMs: 30_000,
@@ -188,7 +162,7 @@ export class StatusTracker {
     // A pod just handed to the backend has nothing to report until its listed state moves.
     const fresh = this.o.listStates !== undefined && this.o.quietStates.length > 0 && (pod.status?.phase ?? "Pending") === "Pending";
     const due = fresh ? now + this.o.startingMaxMs : now;
-    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, unacked: new Map(), acked: new Set(), starting: true, youngMs: 0, startingMs: 0, failures: 0 });
+    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, unacked: new Map(), acked: new Set(), starting: true, cohort: mayFinish(pod) ? cohortOf(pod) : undefined, startingMs: 0, failures: 0 });
   }
 
   untrack(uid: string): void {
@@ -215,6 +189,7 @@ export class StatusTracker {
   async run(signal: AbortSignal): Promise<void> {
     const tick = this.o.tickMs;
     let listedAt = 0;
+    this.signal = signal;
     while (!signal.aborted) {
       const sinceList = this.clock.now() - listedAt;
       const starting = sinceList >= this.o.listEveryMs && [...this.tracked.values()].some((t) => t.starting);
@@ -252,9 +227,9 @@ export class StatusTracker {
     }
   }
 
-  /** The interval for steady pods: `steadyMs`, stretched so steady reads stay within their rate. */
+  /** The interval for steady pods: `steadyMs` within their rate, shortened for freshness (`steadyIntervalMs`). */
   private steadyInterval(running = this.runningCount()): number {
-    return Math.max(this.o.steadyMs, (running / this.o.steadyReadsPerSecond) * 1000);
+    return steadyIntervalMs(running, this.o);
   }
 
   /** Pods past starting: the ones steady reads are spread over. */
@@ -271,41 +246,59 @@ export class StatusTracker {
     const now = this.clock.now();
     const running = this.runningCount();
     const steadyMs = this.steadyInterval(running);
-    const spare = (): boolean => (this.o.spareReads?.() ?? true) && this.takeOptional(now, running, steadyMs);
+    // Reads before a cohort's first exit spend what steady reads leave of their rate, fresh share included.
+    const rate = Math.min(this.o.steadyReadsPerSecond, this.o.freshReadsPerSecond ?? Number.POSITIVE_INFINITY);
+    const spare = (): boolean => (this.o.spareReads?.() ?? true) && this.leftover.take(now, rate - running / (steadyMs / 1000));
     const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now, steadyMs) }));
     due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
-    for (const { t } of due.slice(0, max - this.inFlight)) {
-      if (t.youngMs > 0 && !t.starting && now - t.changedAt >= this.o.recentMs && !spare()) {
-        // An optional read with no budget to spare: skip it, the pod is read on its steady schedule.
-        this.scheduleAfterRead(t, now);
+    let slots = max - this.inFlight;
+    this.backlog = false;
+    for (const { t, urgency } of due) {
+      if (slots === 0) {
+        this.backlog = true;
+        break;
+      }
+      const optional = t.exitAt !== undefined && !t.starting && now - t.changedAt >= this.o.recentMs && urgency !== Urgency.Overdue;
+      if (optional && urgency === Urgency.Exit && !(this.o.spareReads?.() ?? true)) continue; // waits for the budget to have room
+      if (optional && urgency !== Urgency.Exit && !spare()) {
+        // A read before any sibling finished, with no budget to spare: skip it for the next one.
+        this.scheduleAfterRead(t, now, t.lastReadAt, now);
         continue;
       }
+      slots--;
       void this.read(t);
     }
+    if (!due.some(({ t, urgency }) => urgency === Urgency.Exit && !t.inFlight)) this.exitWaiters.release();
   }
 
   /**
-   * Takes one optional read from what steady reads leave of their rate, if there is one. Up to
-   * ten seconds of that rate can be spent at once: a burst of short tasks all start together.
+   * Resolves once no read at an expected exit waits for room in the budget, or after `maxMs`: work
+   * that can wait (reading a finished pod's final logs, deleting its group) comes after noticing the
+   * other pods' exits, whose reads it would otherwise take.
    */
-  private takeOptional(now: number, running: number, steadyMs: number): boolean {
-    const cap = this.o.steadyReadsPerSecond;
-    const left = Math.max(0, cap - running / (steadyMs / 1000));
-    this.optional.tokens = Math.min(Math.max(1, left * 10), this.optional.tokens + ((now - this.optional.at) / 1000) * left);
-    this.optional.at = now;
-    if (this.optional.tokens < 1) return false;
-    this.optional.tokens -= 1;
-    return true;
+  exitReadsSettled(maxMs = 30_000): Promise<void> {
+    const now = this.clock.now();
+    if (![...this.tracked.values()].some((t) => !t.inFlight && t.due <= now && this.exitDue(t, now))) return Promise.resolve();
+    return this.exitWaiters.wait(maxMs);
   }
 
   private urgency(t: Tracked, now: number, steadyMs: number): Urgency {
     if (now - t.lastReadAt >= steadyMs) return Urgency.Overdue;
     if (t.starting) return Urgency.Starting;
-    return t.youngMs > 0 || now - t.changedAt < this.o.recentMs ? Urgency.Recent : Urgency.Steady;
+    if (this.exitDue(t, now)) return Urgency.Exit;
+    return t.exitAt !== undefined || now - t.changedAt < this.o.recentMs ? Urgency.Recent : Urgency.Steady;
   }
 
-  /** Sets when a pod is read next, from what it is now. */
-  private scheduleAfterRead(t: Tracked, now: number): void {
+  /** Whether the pod is at a run time its cohort's finished pods took (a read at its expected exit). */
+  private exitDue(t: Tracked, now: number): boolean {
+    return t.exitAt !== undefined && t.exitAt <= now && this.runTimes.has(t.cohort);
+  }
+
+  /**
+   * Sets when a pod is read next, from what it is now; `lastReadAt` is the read the steady interval
+   * and reads for its exit count from (a skipped read for its exit counts from `now` instead).
+   */
+  private scheduleAfterRead(t: Tracked, now: number, lastReadAt = now, exitFrom = lastReadAt): void {
     if (t.starting) {
       // With listings, a starting pod waits for its listed state to move, or for its own interval:
       // `startingMaxMs`, twice as long after each read that found nothing new (up to the steady
@@ -323,15 +316,33 @@ export class StatusTracker {
       t.due = now + this.o.activeMs;
       return;
     }
-    // Young or not, a pod is read within the steady interval of its last read.
-    const steadyDue = t.lastReadAt + this.steadyInterval();
-    if (t.youngMs > 0 && now + t.youngMs < steadyDue) {
-      t.due = now + t.youngMs;
-      t.youngMs *= 2;
-      return;
+    // Read for its exit or not, a pod is read within the steady interval of its last read.
+    const steadyDue = lastReadAt + this.steadyInterval() * (t.staggerShare ?? 1);
+    const startedAt = mayFinish(t.pod) ? (runningSince(t.pod.status) ?? t.runningAt) : undefined;
+    const exitAt = startedAt === undefined ? undefined : nextExitRead(startedAt, exitFrom, this.runTimes.of(t.cohort), { firstMs: this.o.youngFirstMs, minGapMs: this.o.exitGapMs });
+    t.exitAt = exitAt !== undefined && exitAt < steadyDue ? exitAt : undefined;
+    t.due = t.exitAt ?? steadyDue;
+  }
+
+  /**
+   * The share of the steady interval until the first steady read of a pod that may finish and was
+   * just found running: while the interval is shortened for freshness, spread over (0.1, 1] by the
+   * golden ratio, so that pods of a Job that started together are read at times spread over the
+   * interval (its first exit is found soon); otherwise 1. Never more than the interval.
+   */
+  private staggerShare(): number {
+    const running = this.runningCount();
+    if (this.steadyInterval(running) >= steadyIntervalMs(running, { ...this.o, freshReadsPerSecond: undefined })) return 1;
+    return 0.1 + 0.9 * this.staggers.next();
+  }
+
+  /** A pod of `cohort` finished after `ms` of running: its running siblings are read around that time. */
+  private learnRunTime(cohort: string, ms: number): void {
+    this.runTimes.add(cohort, ms);
+    const now = this.clock.now();
+    for (const t of this.tracked.values()) {
+      if (t.cohort === cohort && !t.starting && !t.inFlight && t.failures === 0 && now - t.changedAt >= this.o.recentMs) this.scheduleAfterRead(t, now, t.lastReadAt);
     }
-    t.youngMs = 0;
-    t.due = steadyDue;
   }
 
   private async read(t: Tracked): Promise<void> {
@@ -363,8 +374,12 @@ export class StatusTracker {
       if (phase === "Succeeded" || phase === "Failed") {
         // Only this tracking ends: the pod may have been untracked and tracked again meanwhile.
         if (this.tracked.get(uid) === t) this.tracked.delete(uid);
+        const ran = runTimeOf(update.status);
+        if (t.cohort !== undefined && ran !== undefined) this.learnRunTime(t.cohort, ran);
         return;
       }
+      // The steady read after this one counts a whole interval, unless this read found it running (below).
+      t.staggerShare = undefined;
       const wasStarting = t.starting;
       t.starting = phase === "Pending";
       if (changed && wasStarting && !t.starting) {
@@ -372,7 +387,8 @@ export class StatusTracker {
         // a pod that may finish on its own is young for a while instead.
         const awaitsReadiness = (t.pod.spec?.containers ?? []).some((c) => c.readinessProbe);
         if (!awaitsReadiness) t.changedAt = 0;
-        if (mayFinish(t.pod)) t.youngMs = this.o.youngFirstMs;
+        t.runningAt = now;
+        t.staggerShare = mayFinish(t.pod) ? this.staggerShare() : undefined;
       }
       t.stateAtRead = t.listedState;
       this.scheduleAfterRead(t, now);
@@ -389,11 +405,8 @@ export class StatusTracker {
     } finally {
       t.inFlight = false;
       this.inFlight--;
+      // Due pods waiting for a slot go now, not at the next tick: a burst of exits is read at the budget's pace.
+      if (this.backlog && this.signal?.aborted === false) this.dispatch();
     }
   }
-}
-
-/** Whether a pod's containers may all end for good on their own (Jobs), rather than be restarted. */
-function mayFinish(pod: V1Pod): boolean {
-  return (pod.spec?.restartPolicy ?? "Always") !== "Always";
 }

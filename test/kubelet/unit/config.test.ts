@@ -227,11 +227,14 @@ describe("usage", () => {
     assert.equal(new Set(variables).size, variables.length);
   });
 
-  it("trades status staleness against steady reads through two settings", () => {
-    assert.deepEqual(parseConfig([], REQUIRED_ENV).status, { steadySeconds: 25, steadyReadsPerSecond: 15 });
-    const tuned = parseConfig(["--status-steady-seconds=10"], { ...REQUIRED_ENV, BURSTLET_STATUS_STEADY_READS_PER_SECOND: "40" });
-    assert.deepEqual(tuned.status, { steadySeconds: 10, steadyReadsPerSecond: 40 });
+  it("trades status staleness against steady reads through three settings", () => {
+    assert.deepEqual(parseConfig([], REQUIRED_ENV).status, { steadySeconds: 25, steadyReadsPerSecond: 15, freshShare: 0.5 });
+    const tuned = parseConfig(["--status-steady-seconds=10", "--status-fresh-share=0.25"], { ...REQUIRED_ENV, BURSTLET_STATUS_STEADY_READS_PER_SECOND: "40" });
+    assert.deepEqual(tuned.status, { steadySeconds: 10, steadyReadsPerSecond: 40, freshShare: 0.25 });
+    assert.equal(parseConfig([], { ...REQUIRED_ENV, BURSTLET_STATUS_FRESH_SHARE: "1" }).status.freshShare, 1);
     assert.match(problemsOf(["--status-steady-seconds=-5"]), /--status-steady-seconds \(BURSTLET_STATUS_STEADY_SECONDS\)/);
+    assert.match(problemsOf(["--status-fresh-share=0"]), /--status-fresh-share \(BURSTLET_STATUS_FRESH_SHARE\) must be a number between 0 and 1, got "0"/);
+    assert.match(problemsOf(["--status-fresh-share=half"]), /--status-fresh-share \(BURSTLET_STATUS_FRESH_SHARE\) must be a number between 0 and 1, got "half"/);
   });
 
   it("gives log reads a share of the read budget, above 0 and at most all of it", () => {

@@ -294,7 +294,7 @@ describe("StatusTracker", () => {
     assert.equal(t.size, 0);
   });
 
-  it("reads a pod that may finish on its own after 20, 40, 80 … ms while it is young, then at the steady interval", async () => {
+  it("reads a pod that may finish on its own after 20, 40, 80 … ms of running before any sibling finished, within the steady interval", async () => {
     const t = tracker({ youngFirstMs: 20, recentMs: 1, steadyMs: 400 });
     answers.set("job", { status: { phase: "Pending" } });
     answers.set("service", { status: { phase: "Pending" } });
@@ -305,15 +305,146 @@ describe("StatusTracker", () => {
     answers.set("job", { status: { phase: "Running" } });
     answers.set("service", { status: { phase: "Running" } });
     await advanceTo(1_300);
-    // Running from 20: young reads 20, 40, 80, 160 and 320 ms apart. After the read at 640 the next
-    // young one (640 ms later) would come after the steady one (400 ms later): steady from there.
-    assert.deepEqual(at("job"), [0, 20, 40, 80, 160, 320, 640, 1_040]);
-    assert.deepEqual(at("service"), [0, 20, 420, 820, 1_220]);
+    // Seen running at 20 (its status gives no start time): read at 20, 40, 80, 160, 320 and 640 ms of
+    // running. The next, at 1 280 ms of running, comes after the steady read 400 ms after 660: steady
+    // at 1 060, then at 1 300 (1 280 ms of running, before the steady read at 1 460).
+    assert.deepEqual(at("job"), [0, 20, 40, 60, 100, 180, 340, 660, 1_060, 1_300]);
+    assert.deepEqual(at("service"), [0, 20, 420, 820, 1_220], "a service keeps the steady cadence");
 
     answers.set("job", { status: { phase: "Succeeded" } });
     await advanceTo(2_000);
-    assert.deepEqual(pushed.filter((u) => u.uid === "job").map((u) => [u.at, u.status.phase]), [[0, "Pending"], [20, "Running"], [1_440, "Succeeded"]]);
-    assert.deepEqual(at("job"), [0, 20, 40, 80, 160, 320, 640, 1_040, 1_440]);
+    assert.deepEqual(pushed.filter((u) => u.uid === "job").map((u) => [u.at, u.status.phase]), [[0, "Pending"], [20, "Running"], [1_700, "Succeeded"]]);
+  });
+
+  describe("reads aimed at exits", () => {
+    const ofJob = (uid: string): V1Pod => ({ ...job(uid), metadata: { ...job(uid).metadata, ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name: "j", uid: "job-uid", controller: true }] } });
+    const container = (state: NonNullable<V1PodStatus["containerStatuses"]>[number]["state"]) => [{ name: "c", image: "i", imageID: "", ready: false, restartCount: 0, state }];
+    const running = (fromMs: number): V1PodStatus => ({ phase: "Running", containerStatuses: container({ running: { startedAt: new Date(t0 + fromMs) } }) });
+    const succeeded = (fromMs: number, toMs: number): V1PodStatus => ({ phase: "Succeeded", containerStatuses: container({ terminated: { exitCode: 0, startedAt: new Date(t0 + fromMs), finishedAt: new Date(t0 + toMs) } }) });
+
+    /** Pods a and b of one Job run from 0 and 100; c starts at 1 500. a ends at 700, b at 800. */
+    const burst = async (t: StatusTracker): Promise<void> => {
+      answers.set("a", { status: running(0) });
+      answers.set("b", { status: running(100) });
+      for (const uid of ["a", "b", "c"]) t.track(ofJob(uid));
+      start(t);
+      await advanceTo(690);
+      answers.set("a", { status: succeeded(0, 700) });
+      await advanceTo(790);
+      answers.set("b", { status: succeeded(100, 800) });
+      await advanceTo(1_495);
+      answers.set("c", { status: running(1_500) });
+      await advanceTo(1_600);
+    };
+
+    it("reads a Job's pods at the run time its finished pods took, once one has finished", async () => {
+      const t = tracker({ steadyMs: 10_000, youngFirstMs: 500, exitGapMs: 10 });
+      await burst(t);
+      assert.deepEqual(at("a"), [0, 500, 1_000], "before any finished: after 500 and 1 000 ms of running");
+      assert.deepEqual(at("b"), [0, 600, 1_005], "ran past a's 700 ms when a's end was learnt at 1 000: read at the next tick");
+      assert.equal(at("c").at(-1), 1_500, "seen running at 1 500");
+      await advanceTo(2_150);
+      answers.set("c", { status: succeeded(1_500, 2_200) });
+      await advanceTo(3_000);
+      assert.deepEqual(at("c").filter((ms) => ms >= 1_500), [1_500, 2_200], "read when its 700 ms are up");
+      assert.deepEqual(pushed.filter((u) => u.status.phase === "Succeeded").map((u) => [u.uid, u.at]), [["a", 1_000], ["b", 1_005], ["c", 2_200]]);
+      assert.equal(t.size, 0);
+    });
+
+    it("waits with a read at an expected exit while the read budget has no room, rather than skipping it", async () => {
+      let room = true;
+      const t = tracker({ steadyMs: 10_000, youngFirstMs: 500, exitGapMs: 10, spareReads: () => room });
+      await burst(t);
+      answers.set("c", { status: succeeded(1_500, 2_200) });
+      room = false;
+      const settled: string[] = [];
+      void t.exitReadsSettled().then(() => settled.push(`waited@${now()}`));
+      void t.exitReadsSettled(300).then(() => settled.push(`gave up@${now()}`));
+      await advanceTo(2_500);
+      assert.deepEqual(at("c").filter((ms) => ms > 1_500), [], "due at 2 200, no room");
+      assert.deepEqual(settled, ["waited@1600", "gave up@1600"], "nothing waited at 1 600");
+      void t.exitReadsSettled().then(() => settled.push(`waited@${now()}`));
+      void t.exitReadsSettled(50).then(() => settled.push(`gave up@${now()}`));
+      await advanceTo(2_560);
+      assert.deepEqual(settled.slice(2), ["gave up@2550"], "c's read waits for room; a caller waits at most its maxMs");
+      room = true;
+      await advanceTo(2_600);
+      assert.deepEqual(at("c").filter((ms) => ms > 1_500), [2_565], "read at the first tick with room");
+      assert.deepEqual(settled.slice(3), ["waited@2565"], "settled once it was read");
+      assert.deepEqual(pushed.filter((u) => u.uid === "c").map((u) => [u.at, u.status.phase]), [[0, "Pending"], [1_500, "Running"], [2_565, "Succeeded"]]);
+    });
+
+    it("keeps a service's steady cadence, and reads a Job's pod again soon after it outlived its siblings", async () => {
+      const t = tracker({ steadyMs: 10_000, youngFirstMs: 500, exitGapMs: 100 });
+      await burst(t);
+      answers.set("svc", { status: running(1_600) });
+      t.track({ ...pod("svc"), metadata: { ...ofJob("svc").metadata }, spec: { restartPolicy: "Always", containers: [] } });
+      await advanceTo(4_000);
+      assert.deepEqual(at("svc"), [1_605], "read at the steady interval only");
+      assert.deepEqual(at("c").filter((ms) => ms >= 1_500), [1_500, 2_200, 2_300, 2_500, 2_900, 3_700], "700 ms of running, then 100, 300, 700, 1 500 ms past it");
+    });
+  });
+
+  it("reads steady pods more often while that uses less than freshReadsPerSecond, never more often than freshFloorMs", async () => {
+    const t = tracker({ steadyMs: 1_000, steadyReadsPerSecond: 100, freshReadsPerSecond: 5, freshFloorMs: 300 });
+    answers.set("a", { status: { phase: "Running" } });
+    answers.set("b", { status: { phase: "Running" } });
+    t.track(pod("a"));
+    t.track(pod("b"));
+    start(t);
+    await advanceTo(1_300);
+    // Two pods at 5 reads/s: every 400 ms, not every 1 000 ms. Pod a, the first to run, was scheduled
+    // when one pod ran: the floor of 300 ms.
+    assert.deepEqual(at("a"), [0, 300, 700, 1_100]);
+    assert.deepEqual(at("b"), [0, 400, 800, 1_200]);
+    for (let i = 0; i < 8; i++) {
+      answers.set(`more${i}`, { status: { phase: "Running" } });
+      t.track(pod(`more${i}`));
+    }
+    await advanceTo(6_000);
+    // Ten pods at 5 reads/s would take 2 s: the steady interval of 1 s holds.
+    const last = at("more0").slice(-4);
+    assert.deepEqual(last.slice(1).map((ms, i) => ms - last[i]), [1_000, 1_000, 1_000]);
+  });
+
+  it("spreads the first steady reads of Job pods that started together over the interval, while it is shortened for freshness", async () => {
+    const t = tracker({ steadyMs: 10_000, steadyReadsPerSecond: 100, freshReadsPerSecond: 10, freshFloorMs: 1_000, youngFirstMs: 100_000, recentMs: 1 });
+    for (let i = 0; i < 10; i++) {
+      answers.set(`job${i}`, { status: { phase: "Running" } });
+      t.track(job(`job${i}`));
+    }
+    answers.set("svc", { status: { phase: "Running" } });
+    t.track({ ...pod("svc"), spec: { restartPolicy: "Always", containers: [] } });
+    start(t);
+    await advanceTo(3_000);
+    // Eleven pods at 10 reads/s: every 1.1 s (the first ones scheduled, with fewer running, every 1 s).
+    const firsts = Array.from({ length: 10 }, (_, i) => at(`job${i}`)[1]).sort((a, b) => a - b);
+    assert.equal(new Set(firsts).size, 10, `ten distinct times: ${firsts.join(", ")}`);
+    assert.ok(firsts[0] <= 200 && firsts[9] >= 900, `spread over the interval: ${firsts.join(", ")}`);
+    for (let i = 0; i < 10; i++) {
+      const [, first, second] = at(`job${i}`);
+      assert.equal(second - first, 1_100, `job${i} then at the steady interval`);
+    }
+    assert.equal(at("svc")[1], 1_100, "a service's first steady read is not staggered");
+  });
+
+  it("spends nothing on reads before a Job's first exit when steady reads use the whole fresh share", async () => {
+    const t = tracker({ steadyMs: 10_000, steadyReadsPerSecond: 100, freshReadsPerSecond: 5, freshFloorMs: 100, youngFirstMs: 10, recentMs: 1 });
+    for (let i = 0; i < 5; i++) {
+      answers.set(`job${i}`, { status: { phase: "Running" } });
+      t.track(job(`job${i}`));
+    }
+    start(t);
+    await advanceTo(3_100);
+    // Five pods at 5 reads/s: each read every second, which is all of the fresh share (the first
+    // steady read staggered within it). What is left is one read at 10 ms of running, the least the
+    // leftover bucket holds; that pod's steady reads count from it.
+    assert.deepEqual(at("job0"), [0, 10, 1_010, 2_010, 3_010]);
+    for (let i = 1; i < 5; i++) {
+      const reads = at(`job${i}`);
+      assert.ok(reads[1] > 0 && reads[1] < 1_000, `job${i} staggered: ${reads.join(", ")}`);
+      assert.deepEqual(reads.slice(2).map((ms, k) => ms - reads[k + 1]), [1_000, 1_000], `job${i} then steady only: ${reads.join(", ")}`);
+    }
   });
 
   it("skips a young pod's optional reads when the read budget has nothing to spare, without delaying its steady read", async () => {
@@ -337,8 +468,8 @@ describe("StatusTracker", () => {
     for (const ms of [...readsAt.values()].flat()) perTime.set(ms, (perTime.get(ms) ?? 0) + 1);
     // The rate left is 2 − 20/100 = 1.8 reads/s, of which ten seconds (18 reads) may go at once: 18 of
     // the 20 young pods due at 10 are read. The bucket holds a whole read again 1/1.8 s later; the
-    // young pods (skipped ones too) are next due at 30, 70, 150, 310 and 630, so one more at 630.
-    assert.deepEqual([...perTime].sort(([a], [b]) => a - b), [[0, 20], [10, 18], [630, 1]]);
+    // young pods (skipped ones too) are next due at 20, 40, 80, 160, 320 and 640 ms of running, so one more at 640.
+    assert.deepEqual([...perTime].sort(([a], [b]) => a - b), [[0, 20], [10, 18], [640, 1]]);
   });
 
   it("reads overdue pods first, then starting pods, then recently changed ones, when reads compete", async () => {

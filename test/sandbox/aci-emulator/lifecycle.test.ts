@@ -51,6 +51,8 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
     assert.equal(state.exitCode, 0);
     assert.equal(state.detailStatus, "Completed");
     assert.ok(state.finishTime! >= state.startTime!);
+    const exits = emu.containerExits().filter((e) => e.group === "sleeper");
+    assert.deepEqual(exits.map((e) => [e.container, e.exitCode, new Date(e.at).toISOString()]), [[g.containers[0].name, 0, state.finishTime!.toISOString()]], "the exit is recorded as the service reports its finish time");
   });
 
   it("fails the group on a non-zero exit and writes `echo` lines that listLogs returns (tail, timestamps)", async () => {
@@ -103,6 +105,7 @@ describe("ACI emulator: container group lifecycle through the SDK", () => {
     await client.containerGroups.beginRestartAndWait(emu.resourceGroup, "svc", POLL);
     const restarted = await getUntil(client, emu, "svc", (x) => x.containers[0].instanceView?.events?.find((e) => e.name === "Pulling")?.count === 3 && x.instanceView?.state === "Running");
     assert.equal(restarted.containers[0].instanceView?.events?.find((e) => e.name === "Killing")?.count, 2);
+    assert.deepEqual(emu.containerExits().filter((e) => e.group === "svc"), [], "a killed container did not exit on its own");
   });
 
   it("counts every redeploy and restart of an existing group, with its state before, and not an unchanged create-or-update", async () => {
