@@ -21,6 +21,7 @@ import { DeletionWatch } from "./deletion-watch";
 import { readFinalLogs, servedFinalLog } from "./final-log-reads";
 import { FinalLogStore, type FinalLogStoreOptions } from "./final-logs";
 import { ArmHealth, DEFAULT_NOT_READY_AFTER_MS } from "./health";
+import { groupBilling } from "./billing";
 import { eventsFromGroup } from "./events";
 import { filterLogs, needsTimestamps } from "./logs";
 import { containerGroupName } from "./naming";
@@ -175,7 +176,7 @@ export class AciProvider implements PodProvider {
     }
     const o = this.options;
     const exposesPorts = o.subnetId !== undefined || pod.metadata?.annotations?.[ACI_PUBLIC_IP_ANNOTATION] === "true";
-    admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts });
+    admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts, vnet: o.subnetId !== undefined, zone: o.zone });
     const restarts = ran === undefined ? 0 : ran + 1;
     // While the create would wait anyway, nothing is fetched for it.
     await this.readQuota();
@@ -355,11 +356,13 @@ export class AciProvider implements PodProvider {
     const group = await this.options.arm.get(containerGroupName(identity(pod)));
     const status = podStatusFromGroup({ pod, group, hostIP: this.options.hostIP, previous: pod.status, now: new Date() });
     const records = eventsFromGroup(group);
+    const billing = status.phase === "Succeeded" || status.phase === "Failed" ? groupBilling(group) : undefined;
     return {
       namespace: pod.metadata!.namespace!,
       name: pod.metadata!.name!,
       uid: pod.metadata!.uid!,
       status,
+      ...(billing ? { billed: { vcpuSeconds: billing.vcpuSeconds, gbSeconds: billing.gbSeconds } } : {}),
       events: records.map((r) => ({ reason: r.reason, message: r.container ? `${r.container}: ${r.message}` : r.message, type: r.type, count: r.count, firstTimestamp: r.firstTimestamp, lastTimestamp: r.lastTimestamp })),
       eventKeys: records.map((r) => `${r.key}#${r.count}`),
     };

@@ -27,7 +27,7 @@
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors";
 import type { Logger } from "../log";
-import type { BackendPod, ObservedEvent, PodEvent, PodNotice } from "../provider/provider";
+import type { BackendPod, BilledCompute, ObservedEvent, PodEvent, PodNotice } from "../provider/provider";
 import { canonicalJson } from "../util/canonical";
 import { definedOnly } from "../util/defined";
 import { type Clock, realClock } from "../util/clock";
@@ -79,6 +79,8 @@ export interface StatusTrackerOptions {
 /** One read of a pod: its status, and the backend's Events with a key each (same order). */
 export interface TrackedRead extends BackendPod {
   readonly status: V1PodStatus;
+  /** What the group was billed for, once it has stopped. */
+  readonly billed?: BilledCompute;
   readonly events: readonly PodEvent[];
   readonly eventKeys: readonly string[];
 }
@@ -357,7 +359,7 @@ export class StatusTracker {
         t.changedAt = now;
       }
       if ((changed || fresh.length > 0) && this.tracked.get(uid) === t) {
-        this.listener({ kind: "status", namespace: update.namespace, name: update.name, uid, status: update.status, events: [...t.unacked.values()] });
+        this.listener({ kind: "status", namespace: update.namespace, name: update.name, uid, status: update.status, events: [...t.unacked.values()], ...(update.billed ? { billed: update.billed } : {}) });
       }
       const phase = update.status.phase;
       if (phase === "Succeeded" || phase === "Failed") {

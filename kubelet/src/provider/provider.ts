@@ -63,10 +63,19 @@ export interface BackendPod {
   readonly handle?: string;
 }
 
+/** What the backend billed for a pod that has finished: the compute it was charged for. */
+export interface BilledCompute {
+  readonly vcpuSeconds: number;
+  readonly gbSeconds: number;
+}
+
 /** What the backend tells the controller about a pod it runs. */
 export type PodNotice =
-  /** The pod's status as observed, with every Event not acknowledged yet. */
-  | (BackendPod & { readonly kind: "status"; readonly status: V1PodStatus; readonly events: readonly ObservedEvent[] })
+  /**
+   * The pod's status as observed, with every Event not acknowledged yet; a final status carries
+   * what the backend billed for the pod, when it can tell.
+   */
+  | (BackendPod & { readonly kind: "status"; readonly status: V1PodStatus; readonly events: readonly ObservedEvent[]; readonly billed?: BilledCompute })
   /** Nothing backs the pod any more (deleted outside the controller, or lost by the backend). */
   | (BackendPod & { readonly kind: "lost" });
 
