@@ -17,6 +17,7 @@
  */
 import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1ContainerStatus, V1PodCondition } from "@kubernetes/client-node";
+import { DISRUPTION_TARGET } from "../pods/pod-states";
 
 export const EVICTED_DETAIL = "Evicted";
 export const EVICTION_MESSAGE = "Azure Container Instances evicted the pod's Spot container group: Azure reclaimed the capacity";
@@ -39,5 +40,5 @@ export function endedAtEviction(status: V1ContainerStatus): V1ContainerStatus {
 
 /** The pod-level condition the kubelet sets on a pod it terminates for a node reason. */
 export function disruptionTarget(now: Date): V1PodCondition {
-  return { type: "DisruptionTarget", status: "True", reason: "TerminationByKubelet", message: EVICTION_MESSAGE, lastTransitionTime: now };
+  return { type: DISRUPTION_TARGET.type, status: "True", reason: DISRUPTION_TARGET.reason, message: EVICTION_MESSAGE, lastTransitionTime: now };
 }
