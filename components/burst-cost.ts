@@ -24,10 +24,19 @@ export interface BurstCostInput {
   readonly podSeconds?: number;
 }
 
+/** One run's billed compute and cost, and how long it takes in waves of `parallelism`. */
+export interface RunCostEstimate {
+  readonly vcpuSeconds: number;
+  readonly gbSeconds: number;
+  readonly cost: number;
+  readonly wallClockSeconds: number;
+}
+
 export interface BurstCostEstimate {
   /** Always true: these are estimates from a price table, not Azure's bill. */
-  readonly estimate: true;
-  readonly currency: "USD";
+  readonly estimate: boolean;
+  /** Always `USD`, the price table's currency. */
+  readonly currency: string;
   readonly region: string;
   readonly priority: AciPriority;
   /** Where the prices come from. */
@@ -37,8 +46,8 @@ export interface BurstCostEstimate {
   readonly perPodHour: number;
   /** While `parallelism` pods run at once. */
   readonly perHourAtParallelism: number;
-  /** With `podSeconds`: one run's billed compute and cost, and how long it takes in waves of `parallelism`. */
-  readonly perRun?: { readonly vcpuSeconds: number; readonly gbSeconds: number; readonly cost: number; readonly wallClockSeconds: number };
+  /** With `podSeconds`: one run. */
+  readonly perRun?: RunCostEstimate;
 }
 
 export function estimateBurstCost(input: BurstCostInput): BurstCostEstimate {

@@ -6,7 +6,7 @@
  */
 export { BurstJob, type BurstJobArgs, type ForeignVirtualNode } from "./burst-job";
 export { type BurstContainer, type BurstJobTemplate, type BurstResources } from "./burst-job-spec";
-export { estimateBurstCost, type BurstCostEstimate } from "./burst-cost";
+export { estimateBurstCost, type BurstCostEstimate, type RunCostEstimate } from "./burst-cost";
 export { computeCost, DEFAULT_PRICE_TABLE, keptMachinesCost, regionPrices, type ComputePrices, type MachinePrice, type PriceTable, type RegionPrices } from "./aci-prices";
 export { type DeploymentAwait } from "./deployment-await";
 export { VirtualNode, type AzureIdentity, type BurstCapacity, type ContainerResources, type VirtualNodeArgs } from "./virtual-node";
@@ -16,7 +16,7 @@ export { LogLevel, TaintEffect, type Taint } from "../kubelet/src/config";
 export { virtualNodePodProblems } from "./pod-validation";
 export {
   ACI_PRIORITIES,
-  type AciPriority,
+  AciPriority,
   BILLED_GB_SECONDS_ANNOTATION,
   BILLED_VCPU_SECONDS_ANNOTATION,
   DEFAULT_NODE_NAME,

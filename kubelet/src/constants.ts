@@ -131,9 +131,10 @@ export const BILLED_GB_SECONDS_ANNOTATION = "burstlet.io/billed-gb-seconds";
  */
 export const PRIORITY_ANNOTATION = "burstlet.io/priority";
 
-/** ACI's container group priorities (`properties.priority`, api-version 2023-05-01). */
-export const ACI_PRIORITIES = ["Regular", "Spot"] as const;
-export type AciPriority = (typeof ACI_PRIORITIES)[number];
+/** ACI's container group priorities (`properties.priority`, api-version 2023-05-01): values and type in one. */
+export const AciPriority = { Regular: "Regular", Spot: "Spot" } as const;
+export type AciPriority = (typeof AciPriority)[keyof typeof AciPriority];
+export const ACI_PRIORITIES: readonly AciPriority[] = [AciPriority.Regular, AciPriority.Spot];
 
 /**
  * The Azure RBAC action behind burstlet's node health and capacity: reading the region's ACI usages
