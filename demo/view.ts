@@ -93,7 +93,7 @@ function costRows(m: DemoSummary, row: (name: string, value: string) => string):
   const scale = Math.round(1 / c.timeScale);
   return [
     row("billed compute", `${Math.round(c.vcpuSeconds).toLocaleString("en-US")} vCPU-s, ${Math.round(c.gbSeconds).toLocaleString("en-US")} GB-s over ${c.billedPods} pods (burstlet's pod annotations, × ${scale}: the emulator runs ${scale} times faster)`),
-    row("estimated cost", `${formatUsd(c.cost)} on ACI, against ${formatUsd(c.kept.cost)} for ${c.kept.machines} × ${c.kept.size} kept ${c.kept.hours} h to hold the burst's peak (estimates: ${c.source})`),
+    row("estimated cost", `${formatUsd(c.cost)} on ACI, against ${formatUsd(c.kept.cost)} for ${c.kept.machines} × ${c.kept.size} kept ${c.kept.hours} h to hold the burst's peak (${c.source})`),
   ];
 }
 
