@@ -85,6 +85,34 @@ describe("the cost of a burst, and Spot priority (emulator and control plane)", 
     assert.ok(Math.abs(sample(metrics, "burstlet_billed_gb_seconds_total", { namespace, job_name: "billed" })! - gbTotal) < 1e-6);
   });
 
+  it("bills a pod killed at its deadline, and a pod deleted while it runs, until their groups are deleted", async () => {
+    const pod = (name: string, extra: Partial<V1Pod["spec"]> = {}): V1Pod => ({
+      metadata: { name },
+      spec: { restartPolicy: "Never", nodeName, tolerations: [toleration], containers: [{ name: "work", image: "busybox:1.36", command: ["sh", "-c", "sleep 3600"], resources: { requests: { cpu: "500m", memory: "1G" } } }], ...extra },
+    });
+    await core.createNamespacedPod({ namespace, body: pod("deadline", { activeDeadlineSeconds: 3 }) });
+    const killed = await eventually(async () => {
+      const p = await core.readNamespacedPod({ namespace, name: "deadline" });
+      assert.equal(p.status?.reason, "DeadlineExceeded");
+      assert.ok(p.metadata?.annotations?.[BILLED_VCPU_SECONDS_ANNOTATION], "billed");
+      return p;
+    }, { timeoutMs: 60_000, what: "the pod past its deadline to be billed" });
+    const vcpu = Number(killed.metadata!.annotations![BILLED_VCPU_SECONDS_ANNOTATION]);
+    assert.ok(vcpu >= 0.5 && Number.isInteger(Number((vcpu / 0.5).toFixed(6))), `whole seconds at 0.5 cores, got ${vcpu}`);
+    assert.equal(Number(killed.metadata!.annotations![BILLED_GB_SECONDS_ANNOTATION]), Number((vcpu * 2).toFixed(1)));
+
+    const before = sample((await sandbox.burstlet.metrics.text()).body, "burstlet_billed_vcpu_seconds_total", { namespace, job_name: "" }) ?? 0;
+    await core.createNamespacedPod({ namespace, body: pod("deleted") });
+    await eventually(async () => assert.equal((await core.readNamespacedPod({ namespace, name: "deleted" })).status?.phase, "Running"), { timeoutMs: 60_000, what: "the pod to run" });
+    await core.deleteNamespacedPod({ namespace, name: "deleted" });
+    const after = await eventually(async () => {
+      const value = sample((await sandbox.burstlet.metrics.text()).body, "burstlet_billed_vcpu_seconds_total", { namespace, job_name: "" }) ?? 0;
+      assert.ok(value > before, `counter ${value} grew past ${before}`);
+      return value;
+    }, { timeoutMs: 60_000, what: "the deleted pod's billing to be counted" });
+    assert.ok(Number.isInteger(Number(((after - before) / 0.5).toFixed(6))), `whole seconds at 0.5 cores, got ${after - before}`);
+  });
+
   it("runs a Spot pod as a Spot group, and refuses one ACI cannot run at Spot, naming the annotation", async () => {
     await core.createNamespacedPod({ namespace, body: spotPod("spot-ok", {}, ["sh", "-c", "sleep 3600"]) });
     const uid = (await core.readNamespacedPod({ namespace, name: "spot-ok" })).metadata!.uid!;

@@ -12,7 +12,7 @@ import { AciWindowThrottledError, BackingLostError, CreatePacedError, NotFoundEr
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
-import type { BackendPod, CreateResult, LogOptions, PodNotice, PodProvider } from "../provider/provider";
+import type { BackendPod, BilledCompute, CreateResult, LogOptions, PodNotice, PodProvider } from "../provider/provider";
 import type { ImageConfigResolver } from "../registry/image-config";
 import { admitPod, DEFAULT_GROUP_MAXIMA, type GroupMaxima } from "./admission";
 import type { ArmClient } from "./arm-client";
@@ -21,7 +21,7 @@ import { DeletionWatch } from "./deletion-watch";
 import { readFinalLogs, servedFinalLog } from "./final-log-reads";
 import { FinalLogStore, type FinalLogStoreOptions } from "./final-logs";
 import { ArmHealth, DEFAULT_NOT_READY_AFTER_MS } from "./health";
-import { groupBilling } from "./billing";
+import { groupBilling, RunningMeters } from "./billing";
 import { eventsFromGroup } from "./events";
 import { filterLogs, needsTimestamps } from "./logs";
 import { containerGroupName } from "./naming";
@@ -103,6 +103,8 @@ export class AciProvider implements PodProvider {
   private usageSeenAt: number | undefined;
   /** Whether the node's zone (or region) takes creates. */
   readonly placement: PlacementHealth;
+  /** Meters of running groups, billed until their deletion when their pods go before they finish. */
+  private readonly meters = new RunningMeters();
 
   private readonly clock: Clock;
 
@@ -220,7 +222,7 @@ export class AciProvider implements PodProvider {
    * Stops following the pod, deletes its group and resolves once it is gone. For a pod that
    * finished (`finished`), each container's final log is kept first, and served from then on.
    */
-  async deletePod(pod: BackendPod, finished?: V1Pod): Promise<void> {
+  async deletePod(pod: BackendPod, finished?: V1Pod): Promise<BilledCompute | undefined> {
     this.tracker.untrack(pod.uid);
     this.creates.forget(pod.uid);
     const name = pod.handle ?? containerGroupName(pod);
@@ -228,11 +230,14 @@ export class AciProvider implements PodProvider {
       this.finalLogs.keep(pod.uid, await readFinalLogs((container) => this.options.arm.finalLogs(name, container), finished));
     }
     await this.deleteGroup(name);
+    const billed = this.meters.stop(pod.uid, new Date(this.clock.now()));
+    return billed && { vcpuSeconds: billed.vcpuSeconds, gbSeconds: billed.gbSeconds };
   }
 
   forgetPod(uid: string): void {
     this.finalLogs.forget(uid);
     this.creates.forget(uid);
+    this.meters.forget(uid);
   }
 
   async listPods(): Promise<BackendPod[]> {
@@ -357,6 +362,7 @@ export class AciProvider implements PodProvider {
     const status = podStatusFromGroup({ pod, group, hostIP: this.options.hostIP, previous: pod.status, now: new Date() });
     const records = eventsFromGroup(group);
     const billing = status.phase === "Succeeded" || status.phase === "Failed" ? groupBilling(group) : undefined;
+    this.meters.see(pod.metadata!.uid!, group, billing !== undefined);
     return {
       namespace: pod.metadata!.namespace!,
       name: pod.metadata!.name!,

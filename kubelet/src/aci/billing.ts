@@ -83,6 +83,46 @@ export function groupBilling(group: ContainerGroup): BilledUsage | undefined {
   return { ...billedQuantities(resources, seconds), seconds, resources, from, to };
 }
 
+/** A group whose meter runs: since when, for what. */
+export interface RunningMeter {
+  readonly from: Date;
+  readonly resources: GroupResources;
+}
+
+/**
+ * The meters of groups that are running, by pod UID: seen on each read of a group, stopped when
+ * the group is deleted while it runs (a pod deleted before it finished), which bills it until then.
+ * A group whose containers have all ended bills no more ("Meters stop running once your entire
+ * container group is stopped"): its meter is dropped.
+ */
+export class RunningMeters {
+  private readonly meters = new Map<string, RunningMeter>();
+
+  /** The group as read now; `finished`: its containers have all ended. */
+  see(uid: string, group: ContainerGroup, finished: boolean): void {
+    const from = billingStart(group);
+    if (finished || !from) this.meters.delete(uid);
+    else this.meters.set(uid, { from, resources: allocatedResources(group) });
+  }
+
+  /** The group was deleted at `at`: what it was billed, if its meter ran. */
+  stop(uid: string, at: Date): BilledUsage | undefined {
+    const meter = this.meters.get(uid);
+    this.meters.delete(uid);
+    if (!meter) return undefined;
+    const seconds = billedSeconds(meter.from, at);
+    return { ...billedQuantities(meter.resources, seconds), seconds, resources: meter.resources, from: meter.from, to: at };
+  }
+
+  forget(uid: string): void {
+    this.meters.delete(uid);
+  }
+
+  get size(): number {
+    return this.meters.size;
+  }
+}
+
 /** When the meter started: the first image pull ACI reports, else the first container start. */
 function billingStart(group: ContainerGroup): Date | undefined {
   const containers = [...(group.initContainers ?? []), ...group.containers];

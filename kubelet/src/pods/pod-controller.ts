@@ -315,8 +315,10 @@ export class PodController {
       record.backing = "deleting";
       // A create in flight may still land: wait for it, then delete what it made.
       await record.creating?.catch(() => undefined);
-      await this.options.provider.deletePod(record, record.finished && pod ? pod : undefined);
+      const billed = await this.options.provider.deletePod(record, record.finished && pod ? pod : undefined);
       record.backing = "gone";
+      // Its group went while it ran (the pod was deleted, or killed at its deadline): billed until now.
+      if (billed && pod && pod.metadata?.annotations?.[BILLED_VCPU_SECONDS_ANNOTATION] === undefined) await this.annotateBilled(pod, billed);
     }
     if (pod?.metadata?.deletionTimestamp) {
       try {
@@ -332,6 +334,20 @@ export class PodController {
       this.events.forget(ref.uid);
       this.options.provider.forgetPod(ref.uid);
     }
+  }
+
+  /** Writes a pod's billed compute on it (through `pods/status`, as a node may), and counts it. */
+  private async annotateBilled(pod: V1Pod, billed: BilledCompute): Promise<void> {
+    try {
+      await this.core.patchNamespacedPodStatus(
+        { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { metadata: { uid: pod.metadata!.uid, annotations: billedAnnotations(billed) } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return this.options.onBilled?.(pod, billed);
+      throw err;
+    }
+    this.options.onBilled?.(pod, billed);
   }
 
   /** Writes the Events not written yet and the status the backend observed, if it is news to the API server. */

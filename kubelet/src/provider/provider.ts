@@ -107,8 +107,9 @@ export interface PodProvider {
   /**
    * Deletes a pod's backing; resolves once it is gone. Missing backing is not an error. `finished`:
    * the pod ended and its object stays; its final logs are kept first (and served afterwards).
+   * Resolves to what the backing was billed when it still ran (the pod went before it finished).
    */
-  deletePod(pod: BackendPod, finished?: V1Pod): Promise<void>;
+  deletePod(pod: BackendPod, finished?: V1Pod): Promise<BilledCompute | undefined>;
   /** The pod object is gone: whatever was kept for it (final logs, a place in line) is dropped. */
   forgetPod(uid: string): void;
   /** Every pod this node's backend runs (for adoption and garbage collection). */

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { Container, ContainerGroup } from "@azure/arm-containerinstance";
-import { allocatedResources, billedQuantities, billedSeconds, groupBilling } from "../../../kubelet/src/aci/billing";
+import { allocatedResources, billedQuantities, billedSeconds, groupBilling, RunningMeters } from "../../../kubelet/src/aci/billing";
 import { translateResources } from "../../../kubelet/src/aci/resources";
 import { Problems } from "../../../kubelet/src/aci/problems";
 
@@ -92,5 +92,28 @@ describe("billing: the resources ACI allocated", () => {
 
   it("refuses a negative duration", () => {
     assert.throws(() => billedQuantities({ cpu: 1, memoryGB: 1 }, -1), /billed seconds must be >= 0/);
+  });
+});
+
+describe("billing: a group deleted while it runs", () => {
+  const runningGroup = (): ContainerGroup => group([container("w", 0.5, 2, { events: [{ name: "Pulling", firstTimestamp: at(0) }], currentState: { state: "Running", startTime: at(4) } })]);
+
+  it("bills from the first pull until the deletion", () => {
+    const meters = new RunningMeters();
+    meters.see("u1", runningGroup(), false);
+    const billed = meters.stop("u1", at(100));
+    assert.deepEqual({ s: billed?.seconds, v: billed?.vcpuSeconds, g: billed?.gbSeconds }, { s: 100, v: 50, g: 200 });
+    assert.equal(meters.stop("u1", at(200)), undefined, "stopped once");
+  });
+
+  it("bills nothing at deletion for a group whose containers had all ended, or one never seen", () => {
+    const meters = new RunningMeters();
+    meters.see("u1", runningGroup(), false);
+    meters.see("u1", group([finished("w", 0.5, 2, 0, 4, 50)]), true);
+    assert.equal(meters.stop("u1", at(100)), undefined);
+    assert.equal(meters.stop("never-read", at(100)), undefined);
+    meters.see("u2", runningGroup(), false);
+    meters.forget("u2");
+    assert.equal(meters.size, 0);
   });
 });
