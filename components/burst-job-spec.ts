@@ -5,8 +5,12 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import { allocatedResources, type GroupResources } from "../kubelet/src/aci/billing";
+import { parseQuantity } from "../kubelet/src/aci/quantity";
+import { SPOT_GROUP_MAXIMA } from "../kubelet/src/aci/spot";
+import { ACI_PRIORITIES, type AciPriority, PRIORITY_ANNOTATION } from "../kubelet/src/constants";
 import { InvalidInputError, UnsupportedError } from "../kubelet/src/errors";
-import { planAciResources, type CpuMemory } from "./aci-resources";
+import { planAciResources, type AciContainerResources, type CpuMemory } from "./aci-resources";
 import { relaxSpreadConstraints, type Placement, type TopologySpreadConstraint } from "./placement";
 import { virtualNodePodProblems } from "./pod-validation";
 
@@ -49,6 +53,12 @@ export interface BurstJobTemplate {
   readonly topologySpreadConstraints?: TopologySpreadConstraint[];
   /** @default the namespace's default (its token is not mounted) */
   readonly serviceAccountName?: string;
+  /**
+   * ACI's priority for the Job's container groups: `Spot` runs them on interruptible capacity at a
+   * discount (an evicted pod fails with the condition `DisruptionTarget`), where the node allows it
+   * (no ACI subnet, no zone, a Spot region; burstlet rejects the pods otherwise). @default "Regular"
+   */
+  readonly priority?: AciPriority;
 }
 
 export interface BurstJobPlanInput extends BurstJobTemplate {
@@ -64,6 +74,9 @@ export const MAX_INDEXED_COMPLETIONS = 100_000;
 export interface BurstJobPlan {
   readonly spec: k8s.types.input.batch.v1.JobSpec;
   readonly warnings: readonly string[];
+  /** One pod's container group as ACI allocates it: the sum of its containers' requests. */
+  readonly group: GroupResources;
+  readonly priority: AciPriority;
 }
 
 export function planBurstJob(input: BurstJobPlanInput): BurstJobPlan {
@@ -82,6 +95,8 @@ export function planBurstJob(input: BurstJobPlanInput): BurstJobPlan {
   if (parallelism > completions) throw new InvalidInputError(field("parallelism"), `${parallelism} exceeds completions (${completions}); extra pods would have nothing to do`);
   if (indexed && completions > MAX_INDEXED_COMPLETIONS) throw new InvalidInputError(field("completions"), `an indexed Job allows at most ${MAX_INDEXED_COMPLETIONS} completions, got ${completions}`);
   if (input.containers.length === 0) throw new InvalidInputError(field("containers"), "needs at least one container");
+  const priority = input.priority ?? "Regular";
+  if (!ACI_PRIORITIES.includes(priority)) throw new InvalidInputError(field("priority"), `must be one of ${ACI_PRIORITIES.join(", ")}, got "${String(priority)}"`);
 
   const all = [...(input.initContainers ?? []), ...input.containers];
   const resources = planAciResources(all.map((c) => ({ name: c.name, requests: c.resources.requests, limits: c.resources.limits })), field("containers"));
@@ -97,6 +112,10 @@ export function planBurstJob(input: BurstJobPlanInput): BurstJobPlan {
     ports: c.ports,
   });
   const initCount = input.initContainers?.length ?? 0;
+  const group = groupResources(resources.containers.slice(initCount));
+  if (priority === "Spot" && (group.cpu > SPOT_GROUP_MAXIMA.cpu || group.memoryGB > SPOT_GROUP_MAXIMA.memoryGB)) {
+    throw new InvalidInputError(field("priority"), `a Spot container group can have at most ${SPOT_GROUP_MAXIMA.cpu} cores and ${SPOT_GROUP_MAXIMA.memoryGB} GB, and each pod requests ${group.cpu} cores and ${group.memoryGB} GB; lower the requests or use Regular`);
+  }
   const podSpec: k8s.types.input.core.v1.PodSpec = {
     restartPolicy: "Never",
     // burstlet cannot mount the API token volume Kubernetes would add, nor list services for links.
@@ -123,8 +142,17 @@ export function planBurstJob(input: BurstJobPlanInput): BurstJobPlan {
       backoffLimit: input.backoffLimit,
       ttlSecondsAfterFinished: input.ttlSecondsAfterFinished,
       activeDeadlineSeconds: input.activeDeadlineSeconds,
-      template: { metadata: { labels: input.podLabels }, spec: podSpec },
+      template: { metadata: { labels: input.podLabels, ...(priority === "Spot" ? { annotations: { [PRIORITY_ANNOTATION]: priority } } : {}) }, spec: podSpec },
     },
     warnings: [...resources.warnings, ...spread.warnings],
+    group,
+    priority,
   };
+}
+
+/** The group's allocation from its containers' planned requests. */
+function groupResources(containers: readonly AciContainerResources[]): GroupResources {
+  const cpu = containers.reduce((sum, c) => sum + (parseQuantity(c.requests.cpu) ?? 0), 0);
+  const bytes = containers.reduce((sum, c) => sum + (parseQuantity(c.requests.memory) ?? 0), 0);
+  return allocatedResources({ containers: [{ name: "all", image: "", resources: { requests: { cpu, memoryInGB: bytes / 1e9 } } }] });
 }

@@ -13,6 +13,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LOAD_BALANCER_EXCLUSION_LABELS } from "../kubelet/src/constants";
 import { InvalidInputError } from "../kubelet/src/errors";
+import type { PriceTable } from "./aci-prices";
+import { estimateBurstCost, type BurstCostEstimate } from "./burst-cost";
 import { planBurstJob, type BurstJobTemplate } from "./burst-job-spec";
 import { PLACEMENT_MODES, placementFor, type PlacementMode, type VirtualNodeTarget } from "./placement";
 import { VirtualNode } from "./virtual-node";
@@ -41,6 +43,12 @@ export interface BurstJobArgs extends BurstJobTemplate {
   readonly labels?: Record<string, string>;
   /** Make `pulumi up` wait until the Job succeeds. @default false: submit and return */
   readonly waitForCompletion?: boolean;
+  /** The region whose prices the cost estimate uses. @default the `VirtualNode`'s location, else the table's `default` */
+  readonly region?: pulumi.Input<string>;
+  /** Prices for the cost estimate, by region. @default DEFAULT_PRICE_TABLE (estimates; see `aci-prices.ts`) */
+  readonly priceTable?: PriceTable;
+  /** Seconds one pod is billed for (image pull to end), for the estimate's per-run figures. @default none */
+  readonly estimatedPodSeconds?: number;
 }
 
 export class BurstJob extends pulumi.ComponentResource {
@@ -49,6 +57,8 @@ export class BurstJob extends pulumi.ComponentResource {
   /** What rounding and relaxing changed (also reported as Pulumi warnings). */
   readonly warnings: string[];
   readonly target: VirtualNodeTarget;
+  /** An ESTIMATE of what the Job costs on ACI, from its resources, parallelism and the price table. */
+  readonly costEstimate: pulumi.Output<BurstCostEstimate>;
 
   constructor(name: string, args: BurstJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("burstlet:index:BurstJob", name, {}, opts);
@@ -75,6 +85,7 @@ export class BurstJob extends pulumi.ComponentResource {
       activeDeadlineSeconds: args.activeDeadlineSeconds,
       topologySpreadConstraints: args.topologySpreadConstraints,
       serviceAccountName: args.serviceAccountName,
+      priority: args.priority,
     });
     this.warnings = [...plan.warnings];
     for (const warning of plan.warnings) void pulumi.log.warn(`${context}: ${warning}`, this);
@@ -104,6 +115,13 @@ export class BurstJob extends pulumi.ComponentResource {
     );
     this.jobName = job.metadata.name;
     this.namespace = job.metadata.namespace;
-    this.registerOutputs({ jobName: this.jobName, namespace: this.namespace });
+    const spec = plan.spec;
+    const region = args.region ?? (node instanceof VirtualNode ? node.location : undefined);
+    // Checked now, so a bad price table fails the constructor, not a later apply.
+    estimateBurstCost({ context, group: plan.group, completions: Number(spec.completions), parallelism: Number(spec.parallelism), priority: plan.priority, priceTable: args.priceTable, podSeconds: args.estimatedPodSeconds });
+    this.costEstimate = pulumi.output(region).apply((r: string | undefined) =>
+      estimateBurstCost({ context, group: plan.group, completions: Number(spec.completions), parallelism: Number(spec.parallelism), priority: plan.priority, region: r, priceTable: args.priceTable, podSeconds: args.estimatedPodSeconds }),
+    );
+    this.registerOutputs({ jobName: this.jobName, namespace: this.namespace, costEstimate: this.costEstimate });
   }
 }

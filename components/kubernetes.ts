@@ -6,6 +6,8 @@
  */
 export { BurstJob, type BurstJobArgs, type ForeignVirtualNode } from "./burst-job";
 export { type BurstContainer, type BurstJobTemplate, type BurstResources } from "./burst-job-spec";
+export { estimateBurstCost, type BurstCostEstimate, type RunCostEstimate } from "./burst-cost";
+export { computeCost, DEFAULT_PRICE_TABLE, keptMachinesCost, regionPrices, type ComputePrices, type MachinePrice, type PriceTable, type RegionPrices } from "./aci-prices";
 export { type DeploymentAwait } from "./deployment-await";
 export { VirtualNode, type AzureIdentity, type BurstCapacity, type ContainerResources, type VirtualNodeArgs } from "./virtual-node";
 export { type BurstletTuning } from "./virtual-node-spec";
@@ -13,7 +15,12 @@ export { placementFor, PlacementMode, WhenUnsatisfiable, type Placement, type Sp
 export { LogLevel, TaintEffect, type Taint } from "../kubelet/src/config";
 export { virtualNodePodProblems } from "./pod-validation";
 export {
+  ACI_PRIORITIES,
+  AciPriority,
+  BILLED_GB_SECONDS_ANNOTATION,
+  BILLED_VCPU_SECONDS_ANNOTATION,
   DEFAULT_NODE_NAME,
+  PRIORITY_ANNOTATION,
   LOAD_BALANCER_EXCLUSION_LABELS,
   VIRTUAL_NODE_LABELS,
   VIRTUAL_NODE_TAINT,

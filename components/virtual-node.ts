@@ -128,11 +128,14 @@ export class VirtualNode extends pulumi.ComponentResource {
   }
   readonly namespace: string;
   readonly serviceAccountName: string;
+  /** The region its container groups go to (`location`). */
+  readonly location: pulumi.Output<string>;
 
   constructor(name: string, args: VirtualNodeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("burstlet:index:VirtualNode", name, {}, opts);
     const field = (f: string): string => `VirtualNode "${name}": ${f}`;
     const nodeName = args.nodeName ?? DEFAULT_NODE_NAME;
+    this.location = pulumi.output(args.location);
     if (!/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(nodeName)) {
       throw new InvalidInputError(field("nodeName"), `must be a DNS name of at most 63 characters (lowercase letters, digits, '-', '.'), got "${nodeName}"`);
     }

@@ -9,6 +9,7 @@ import { AppsV1Api, BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from "@kuber
 import type { ControlPlane } from "../sandbox/control-plane";
 import { DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
 import { isConflict, isNotFound } from "../kubelet/src/util/kube-errors";
+import { burstCost } from "./cost";
 import { type DemoSandbox, startDemoSandbox } from "./sandbox";
 import { type BurstSnapshot, type DemoSummary, ContainerTimes, countPhases, countPlacement, groupCounts, steadyView } from "./snapshot";
 import { type UsageView, readPodUsage } from "./usage";
@@ -63,13 +64,14 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
   const namespace = options.namespace ?? "burst-demo";
   const steadyReplicas = options.steadyReplicas ?? 3;
   const pollMs = options.pollMs ?? 500;
+  const timeScale = options.timeScale ?? 0.1;
   const sandbox = await startDemoSandbox(
     {
       controlPlane: options.controlPlane,
       nodeName,
       clusterName: "burstlet-demo",
       kwokNodes: options.kwokNodes ?? ["ordinary-1", "ordinary-2", "ordinary-3"],
-      timeScale: options.timeScale ?? 0.1,
+      timeScale,
       quota: Math.max(100, 2 * options.items),
       logFile: path.join(options.workDir, "burstlet.log"),
       workDir: options.workDir,
@@ -178,6 +180,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       cleanupMs,
       logs,
       usage: topUsage && { ...topUsage, firstMs: firstUsageMs! },
+      cost: burstCost(lastBurst, times.peakAlive, { timeScale }),
       setupMs,
       controlPlaneMs: sandbox.controlPlaneMs,
       totalMs: Date.now() - started,

@@ -3,6 +3,7 @@
  * groups from the ACI emulator). Pure, so the figures are tested without a cluster.
  */
 import type { V1Pod } from "@kubernetes/client-node";
+import type { BurstCost } from "./cost";
 import type { UsageView } from "./usage";
 
 /** A container group as the demo sees it (one per burst pod on the virtual node). */
@@ -156,6 +157,8 @@ export interface DemoSummary {
    * first pod's usage appeared (ms after the Job was submitted); undefined when none was seen.
    */
   readonly usage?: { readonly view: UsageView; readonly atMs: number; readonly firstMs: number };
+  /** What ACI billed for the burst, priced (estimates); undefined when no pod carried billed compute. */
+  readonly cost?: BurstCost;
   /** Setup: control plane, emulator, virtual node, steady service. */
   readonly setupMs: number;
   readonly controlPlaneMs: number;

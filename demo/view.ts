@@ -5,6 +5,7 @@
  * a dependency of this package, and a progress bar needs only colours and "cursor up, clear".
  * The `render*` functions are pure; `TerminalView` owns the stream.
  */
+import { formatUsd } from "../components/aci-prices";
 import type { BurstSnapshot, DemoSummary } from "./snapshot";
 import { cpuText, memoryText, topTable } from "./usage";
 import { SANDBOX_METRIC_RESOLUTION_SECONDS } from "../sandbox/control-plane/metrics-server";
@@ -86,6 +87,17 @@ export function renderPlain(s: BurstSnapshot): string {
   ].join(" | ");
 }
 
+/** What the burst was billed and what it is estimated to cost, next to machines kept for the same work. */
+function costRows(m: DemoSummary, row: (name: string, value: string) => string): string[] {
+  const c = m.cost;
+  if (!c) return [row("billed compute", "no pod carried billed compute")];
+  const scale = Math.round(1 / c.timeScale);
+  return [
+    row("billed compute", `${Math.round(c.vcpuSeconds).toLocaleString("en-US")} vCPU-s, ${Math.round(c.gbSeconds).toLocaleString("en-US")} GB-s over ${c.billedPods} pods (burstlet's pod annotations, × ${scale}: the emulator runs ${scale} times faster)`),
+    row("estimated cost", `${formatUsd(c.cost)} on ACI, against ${formatUsd(c.kept.cost)} for ${c.kept.machines} × ${c.kept.size} kept ${c.kept.hours} h to hold the burst's peak (${c.source})`),
+  ];
+}
+
 /** The closing summary, ready to print. */
 export function renderSummary(m: DemoSummary, style: Style): string[] {
   const row = (name: string, value: string): string => `  ${name.padEnd(28)}${value}`;
@@ -105,6 +117,7 @@ export function renderSummary(m: DemoSummary, style: Style): string[] {
     row("container groups", `${m.containerGroupsStarted} started, at most ${m.peakContainerGroups} alive at once`),
     row("container groups left", m.cleanupMs === undefined ? `${m.containerGroupsLeft} (kept with --keep)` : ok(m.containerGroupsLeft === 0, `${m.containerGroupsLeft} after deleting the Job (cleanup took ${secondsText(m.cleanupMs)})`)),
     row("kubectl top", m.usage ? `${m.usage.view.rows.length} burst pods with usage, first after ${secondsText(m.usage.firstMs)}; CPU ${cpuText(m.usage.view.cpuMillicores)}, memory ${memoryText(m.usage.view.memoryBytes)} in all` : ok(false, "no usage was read from metrics.k8s.io")),
+    ...costRows(m, row),
     row("setup", `${secondsText(m.setupMs)} (control plane ${secondsText(m.controlPlaneMs)})`),
     row("demo time", `${secondsText(m.totalMs)} from start to summary`),
     "",

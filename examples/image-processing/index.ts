@@ -25,6 +25,8 @@ const thumbnailSize = config.getNumber("thumbnailSize", { min: 16, max: 4096 }) 
 const clusterStack = config.get("clusterStack");
 // Changing the batch replaces the Job (its template changes), which runs the shards again.
 const batch = config.get("batch") ?? "1";
+// How long one pod is billed (image pull to end), for the cost estimate's per-run figures.
+const podSeconds = config.getNumber("podSeconds", { min: 1 });
 const namespace = "images";
 
 const group = new resources.ResourceGroup("images", { location });
@@ -110,6 +112,8 @@ const thumbnails = new BurstJob(
       },
     ],
     volumes: [{ name: "images", azureFile: { secretName: "images-share", shareName: share.name, readOnly: false } }],
+    region: location,
+    estimatedPodSeconds: podSeconds,
   },
   { dependsOn: [shareSecret] },
 );
@@ -118,3 +122,5 @@ export const storageAccountName = account.name;
 export const shareName = share.name;
 export const jobName = thumbnails.jobName;
 export const jobNamespace = thumbnails.namespace;
+/** An ESTIMATE of the burst's cost on ACI (see `components/aci-prices.ts`); what ACI billed is on each finished pod. */
+export const estimatedCost = thumbnails.costEstimate;

@@ -139,6 +139,7 @@ export class Burstlet {
       statusWrites: { perSecond: config.kubeApi.qps, burst: config.kubeApi.burst },
       releaseFinished: config.finishedPods.release,
       imagePullBackoff: { ...IMAGE_PULL_BACKOFF, baseMs: config.imagePullBackoffSeconds * 1000 },
+      onBilled: (pod, billed) => this.metrics.billed(pod, billed),
     });
     this.logFollowPollMs = t.logFollowPollMs;
     const queues = [this.pods.fromKubernetes, this.pods.deleteFromKubernetes, this.pods.statusFromProvider];

@@ -117,6 +117,26 @@ export const ACI_PUBLIC_IP_ANNOTATION = "burstlet.io/public-ip";
 export const KEEP_GROUP_ANNOTATION = "burstlet.io/keep-container-group";
 
 /**
+ * Pod annotations burstlet writes with a pod's final status: the vCPU-seconds and GB-seconds ACI
+ * billed for its container group (from its first image pull to its last container's end, for the
+ * resources ACI allocated; `aci/billing.ts`), as decimal numbers.
+ */
+export const BILLED_VCPU_SECONDS_ANNOTATION = "burstlet.io/billed-vcpu-seconds";
+export const BILLED_GB_SECONDS_ANNOTATION = "burstlet.io/billed-gb-seconds";
+
+/**
+ * Pod annotation that asks for ACI's priority for the pod's container group: `Spot` (interruptible,
+ * discounted capacity) or `Regular` (the default). burstlet honours `Spot` only where ACI allows it
+ * (`aci/spot.ts`) and rejects the pod otherwise.
+ */
+export const PRIORITY_ANNOTATION = "burstlet.io/priority";
+
+/** ACI's container group priorities (`properties.priority`, api-version 2023-05-01): values and type in one. */
+export const AciPriority = { Regular: "Regular", Spot: "Spot" } as const;
+export type AciPriority = (typeof AciPriority)[keyof typeof AciPriority];
+export const ACI_PRIORITIES: readonly AciPriority[] = [AciPriority.Regular, AciPriority.Spot];
+
+/**
  * The Azure RBAC action behind burstlet's node health and capacity: reading the region's ACI usages
  * and quotas (`location.listUsage`), a subscription-scoped read that no resource-group role covers.
  */

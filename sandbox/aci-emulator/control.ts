@@ -13,6 +13,7 @@
  *   DELETE /_emulator/record            → forgets what was recorded
  *   GET    /_emulator/groups            → [{ id, name, resourceGroup, location, provisioningState, state, tags, createdAt }]
  *   DELETE /_emulator/groups/{name}     → removes the group at once, as if deleted outside its owner or lost (204, or 404)
+ *   POST   /_emulator/groups/{name}/evict → evicts a Spot group, as Azure does when it reclaims the capacity (204, or 404)
  *   POST   /_emulator/resource-groups   ← { name } adds a resource group
  *   POST   /_emulator/tokens/revoke     → every issued token becomes invalid
  *   GET    /_emulator/authorization     → { enabled, assignments, denials: { total, recent } }
@@ -37,6 +38,8 @@ export function createControlHandler(deps: ControlDeps): (method: string, pathna
     const route = `${method} ${pathname.replace(/\/+$/, "")}`;
     const lost = /^DELETE \/_emulator\/groups\/([^/]+)$/.exec(route);
     if (lost) return deps.service.lose(decodeURIComponent(lost[1])) ? { status: 204 } : { status: 404, body: { error: `no container group ${lost[1]}` } };
+    const evicted = /^POST \/_emulator\/groups\/([^/]+)\/evict$/.exec(route);
+    if (evicted) return deps.service.evict(decodeURIComponent(evicted[1])) ? { status: 204 } : { status: 404, body: { error: `no Spot container group ${evicted[1]}` } };
     switch (route) {
       case "GET /_emulator":
         return ok(deps.info());

@@ -175,6 +175,8 @@ export interface AciEmulator {
   addResourceGroup(name: string): void;
   /** Removes a group at once, as if deleted outside its owner or lost by the service; false if absent. */
   loseGroup(name: string): boolean;
+  /** Evicts a Spot group, as Azure does when it reclaims Spot capacity (`spot.ts`); false if there is no such Spot group. */
+  evictSpotGroup(name: string): boolean;
   close(): Promise<void>;
 }
 
@@ -337,6 +339,7 @@ export async function startAciEmulator(options: AciEmulatorOptions = {}): Promis
       if (authorization && options.authorization !== false && options.authorization?.grantDefault !== false) authorization.assign(contributorOn(tokens.principal.objectId, subscriptionId, name));
     },
     loseGroup: (name) => service.lose(name),
+    evictSpotGroup: (name) => service.evict(name),
     close: async () => {
       service.dispose();
       for (const a of agents) a.destroy();

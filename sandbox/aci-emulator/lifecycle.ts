@@ -157,6 +157,22 @@ export class GroupRuntime {
     this.after(delay, gen, () => this.beginCreating(gen));
   }
 
+  /**
+   * A Spot eviction: every container is killed (exit code 137, `detail`), the group gets a Warning
+   * `event`, and ACI provisions it again by itself; each container counts a restart.
+   */
+  evict(detail: string, event: string): void {
+    this.generation++;
+    this.cancelTimers();
+    this.kill(detail);
+    for (const c of [...this.initContainers, ...this.containers]) {
+      c.previous = c.current;
+      c.restartCount += 1;
+    }
+    this.groupEvents.add(event, "The Spot container group was evicted: Azure reclaimed its capacity. It is restarted automatically.", "Warning");
+    this.provision();
+  }
+
   /** Kills running containers and provisions again (the restart operation). */
   restart(): void {
     this.kill();
@@ -285,14 +301,14 @@ export class GroupRuntime {
     });
   }
 
-  private kill(): void {
+  private kill(detail = "Killed"): void {
     for (const c of [...this.initContainers, ...this.containers]) {
       c.restartPending = false;
       if (c.current?.state !== "Running" && c.current?.state !== "Waiting") continue;
       c.events.add("Killing", "Killing container");
       c.endRun();
       c.previous = c.current;
-      c.current = { state: "Terminated", ...(c.current.startTime ? { startTime: c.current.startTime } : {}), exitCode: 137, finishTime: new Date().toISOString(), detailStatus: "Killed" };
+      c.current = { state: "Terminated", ...(c.current.startTime ? { startTime: c.current.startTime } : {}), exitCode: 137, finishTime: new Date().toISOString(), detailStatus: detail };
     }
   }
 

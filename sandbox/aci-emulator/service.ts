@@ -15,6 +15,7 @@ import { Throttle, windowLabel, type ThrottleLimits } from "./throttle";
 import { totalRequests, validateContainerGroup, validateRequestBody, type GroupBounds } from "./validation";
 import { normalizeLocation, type WireContainerGroup } from "./wire";
 import { type AsyncOperation, Operations } from "./operations";
+import { checkPriority, EVICTED_DETAIL, EVICTION_EVENT } from "./spot";
 import { inOutage, type PlacementOutage, regionDown, type Regions } from "./placement";
 
 export interface OpRequest {
@@ -123,6 +124,13 @@ export class AciService {
     return false;
   }
 
+  /** Evicts a Spot group (`spot.ts`); false if there is no such running Spot group. */
+  evict(name: string): boolean {
+    const group = [...this.groups.values()].find((g) => g.name === name && g.spec.properties.priority === "Spot" && g.runtime.provisioningState !== "Deleting");
+    group?.runtime.evict(EVICTED_DETAIL, EVICTION_EVENT);
+    return group !== undefined;
+  }
+
   /** Cancels all simulation timers. */
   dispose(): void {
     for (const g of this.groups.values()) g.runtime.dispose();
@@ -193,6 +201,7 @@ export class AciService {
     const existing = this.groups.get(key);
     if (inOutage(this.outages(), location, spec.zones)) throw armErrors.serviceUnavailable();
     this.config.regions.checkZones(spec, name, existing?.spec.zones);
+    checkPriority(spec, name);
     if (existing) {
       if (existing.runtime.provisioningState === "Deleting") throw armErrors.conflict("Conflict", `The container group '${name}' is being deleted.`);
       if (existing.location !== location) throw armErrors.badRequest("LocationMismatch", `The location '${location}' of container group '${name}' cannot be changed from '${existing.location}'.`);

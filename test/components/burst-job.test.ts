@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { BurstJob, type BurstJobArgs } from "../../components/burst-job";
 import type { BurstContainer } from "../../components/burst-job-spec";
 import { VirtualNode } from "../../components/virtual-node";
-import { declared, kubernetesManifests, ofType, oneOfType, SUBSCRIPTION_ID, useMocks } from "./mocks";
+import { DEFAULT_PRICE_TABLE } from "../../components/aci-prices";
+import { declared, kubernetesManifests, ofType, oneOfType, SUBSCRIPTION_ID, useMocks, valueOf } from "./mocks";
 
 const worker: BurstContainer = {
   name: "worker",
@@ -117,5 +118,49 @@ describe("BurstJob", () => {
     assert.equal(manifest.metadata.name, "manifest");
     assert.equal(manifest.metadata.namespace, "batch");
     assert.ok(manifest.spec);
+  });
+
+  it("estimates a run's cost from the pods' rounded resources, completions, parallelism and the price table, labelled an estimate", async () => {
+    // 500m / 1G requested; ACI allocates 0.5 cores and 1 GB per pod.
+    const j = job("cost", { completions: 100, parallelism: 20, estimatedPodSeconds: 150, region: "westeurope" });
+    const estimate = await valueOf(j.costEstimate);
+    const prices = DEFAULT_PRICE_TABLE.default.regular;
+    assert.equal(estimate.estimate, true);
+    assert.match(estimate.source, /^estimate/);
+    assert.deepEqual([estimate.region, estimate.priority, estimate.group], ["westeurope", "Regular", { cpu: 0.5, memoryGB: 1 }]);
+    assert.deepEqual({ v: estimate.perRun?.vcpuSeconds, g: estimate.perRun?.gbSeconds, wall: estimate.perRun?.wallClockSeconds }, { v: 7_500, g: 15_000, wall: 5 * 150 });
+    assert.ok(Math.abs((estimate.perRun?.cost ?? 0) - (7_500 * prices.vcpuSecond + 15_000 * prices.gbSecond)) < 1e-12);
+    assert.ok(Math.abs(estimate.perHourAtParallelism - 20 * 3600 * (0.5 * prices.vcpuSecond + 1 * prices.gbSecond)) < 1e-9);
+  });
+
+  it("prices a Job with the VirtualNode's region and the caller's own table", async () => {
+    const table = { ...DEFAULT_PRICE_TABLE, northeurope: { ...DEFAULT_PRICE_TABLE.default, regular: { vcpuSecond: 0.00002, gbSecond: 0.000002 }, source: "own prices" } };
+    let j: BurstJob | undefined;
+    await declared(() => {
+      const node = new VirtualNode("vn-cost", { image: "b", clusterName: "c", subscriptionId: SUBSCRIPTION_ID, resourceGroupName: "g", location: "northeurope", identity: { clientId: "i", tenantId: "t" } });
+      j = new BurstJob("priced", { virtualNode: node, containers: [worker], priceTable: table, estimatedPodSeconds: 10 });
+    });
+    const estimate = await valueOf(j!.costEstimate);
+    assert.deepEqual([estimate.region, estimate.source], ["northeurope", "own prices"]);
+    assert.ok(Math.abs((estimate.perRun?.cost ?? 0) - (5 * 0.00002 + 10 * 0.000002)) < 1e-12);
+  });
+
+  it("asks for Spot on every pod with the priority annotation and prices it at the Spot rate", async () => {
+    const { resources } = await declared(() => job("spot", { priority: "Spot", estimatedPodSeconds: 60 }));
+    const template = oneOfType(resources, "kubernetes:batch/v1:Job").inputs.spec.template;
+    assert.deepEqual(template.metadata.annotations, { "burstlet.io/priority": "Spot" });
+    const regular = oneOfType((await declared(() => job("regular"))).resources, "kubernetes:batch/v1:Job").inputs.spec.template;
+    assert.equal(regular.metadata.annotations, undefined);
+    const estimate = await valueOf(job("spot-price", { priority: "Spot", estimatedPodSeconds: 60 }).costEstimate);
+    const spot = DEFAULT_PRICE_TABLE.default.spot;
+    assert.ok(Math.abs((estimate.perRun?.cost ?? 0) - (30 * spot.vcpuSecond + 60 * spot.gbSecond)) < 1e-12);
+  });
+
+  it("refuses a Spot Job whose pods exceed a Spot group, an unknown priority and a bad estimate input, naming the field", () => {
+    const big: BurstContainer = { ...worker, resources: { requests: { cpu: "2", memory: "20G" } } };
+    assert.throws(() => job("spot-big", { priority: "Spot", containers: [big] }), /BurstJob "spot-big": priority: a Spot container group can have at most 4 cores and 16 GB, and each pod requests 2 cores and 20 GB/);
+    assert.throws(() => job("prio", { priority: "Low" as never }), /BurstJob "prio": priority: must be one of Regular, Spot, got "Low"/);
+    assert.throws(() => job("secs", { estimatedPodSeconds: 0 }), /BurstJob "secs": estimatedPodSeconds: must be a number of seconds above 0/);
+    assert.throws(() => job("table", { priceTable: {} }), /BurstJob "table": priceTable: has no prices/);
   });
 });

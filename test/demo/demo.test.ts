@@ -43,6 +43,11 @@ describe("the demo's core (npm run demo) on the shared control plane", function 
     assert.equal(summary.containerGroupsStarted, 10, "one container group per item");
     assert.equal(summary.containerGroupsLeft, 0, "no container group is left after cleanup");
     assert.ok(summary.cleanupMs !== undefined);
+    // 1 core and 1.5 GB per pod: GB-seconds are 1.5 times the vCPU-seconds, each pod billed for its whole run at least.
+    assert.equal(summary.cost?.billedPods, 10, "every finished pod carries its billed compute");
+    assert.ok(Math.abs(summary.cost.gbSeconds - 1.5 * summary.cost.vcpuSeconds) < 1e-6);
+    assert.ok(summary.cost.vcpuSeconds >= 10 * 20, `at least 20 s of work per pod, got ${summary.cost.vcpuSeconds} vCPU-s`);
+    assert.ok(summary.cost.cost > 0 && summary.cost.cost < summary.cost.kept.cost, "the burst costs less than machines kept for a day");
 
     assert.equal(summary.steadyPods, 3);
     assert.equal(summary.steadyOnOrdinaryNodes, 3);

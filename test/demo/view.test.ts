@@ -123,6 +123,13 @@ describe("demo: view", () => {
     assert.match(renderSummary({ ...summary, cleanupMs: undefined, containerGroupsLeft: 10 }, plain).join("\n"), /10 \(kept with --keep\)/);
     assert.equal(secondsText(undefined), "n/a");
   });
+  it("prints the burst's billed compute and its estimated cost next to kept machines", () => {
+    const cost = { billedPods: 10, vcpuSeconds: 300, gbSeconds: 450, cost: 0.00393, kept: { machines: 3, size: "Standard_D4s_v5", hours: 24, cost: 13.824 }, timeScale: 0.1, source: "estimate: example" };
+    const text = renderSummary({ ...summary, cost }, plain).join("\n");
+    assert.match(text, /billed compute +300 vCPU-s, 450 GB-s over 10 pods \(burstlet's pod annotations, × 10: the emulator runs 10 times faster\)/);
+    assert.match(text, /estimated cost +\$0\.003930 on ACI, against \$13\.82 for 3 × Standard_D4s_v5 kept 24 h to hold the burst's peak \(estimate: example\)/);
+    assert.match(renderSummary(summary, plain).join("\n"), /billed compute +no pod carried billed compute/);
+  });
   it("without a TTY writes plain lines only when something changed, no escapes", () => {
     const { out, text } = sink(false);
     const view = new TerminalView(out, "burstlet");

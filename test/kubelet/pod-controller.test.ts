@@ -36,12 +36,13 @@ class SteeredProvider implements PodProvider {
     return { notes: [], adopted: false };
   }
   updatePod(): void {}
-  async deletePod(pod: BackendPod, finished?: V1Pod): Promise<void> {
+  async deletePod(pod: BackendPod, finished?: V1Pod): Promise<undefined> {
     this.deletes.push(pod.uid);
     this.log.push(`delete ${pod.uid}`);
     if (finished) this.finished.set(pod.uid, finished);
     await this.deleteGate;
     if (this.failDeletes) throw new TransientError("the resource group is locked");
+    return undefined;
   }
   listPods(): Promise<BackendPod[]> {
     return this.listing();

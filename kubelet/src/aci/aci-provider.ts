@@ -12,7 +12,7 @@ import { AciWindowThrottledError, BackingLostError, CreatePacedError, NotFoundEr
 import type { ReferenceReader } from "../kube/reference-reader";
 import type { Logger } from "../log";
 import type { Capacity, Health } from "../node/node-model";
-import type { BackendPod, CreateResult, LogOptions, PodNotice, PodProvider } from "../provider/provider";
+import type { BackendPod, BilledCompute, CreateResult, LogOptions, PodNotice, PodProvider } from "../provider/provider";
 import type { ImageConfigResolver } from "../registry/image-config";
 import { admitPod, DEFAULT_GROUP_MAXIMA, type GroupMaxima } from "./admission";
 import type { ArmClient } from "./arm-client";
@@ -22,6 +22,7 @@ import { DeletionWatch } from "./deletion-watch";
 import { readFinalLogs, servedFinalLog } from "./final-log-reads";
 import { FinalLogStore, type FinalLogStoreOptions } from "./final-logs";
 import { ArmHealth, DEFAULT_NOT_READY_AFTER_MS } from "./health";
+import { groupBilling, RunningMeters } from "./billing";
 import { eventsFromGroup } from "./events";
 import { filterLogs, needsTimestamps } from "./logs";
 import { containerGroupName } from "./naming";
@@ -103,6 +104,8 @@ export class AciProvider implements PodProvider {
   private usageSeenAt: number | undefined;
   /** Whether the node's zone (or region) takes creates. */
   readonly placement: PlacementHealth;
+  /** Meters of running groups, billed until their deletion when their pods go before they finish. */
+  private readonly meters = new RunningMeters();
 
   private readonly clock: Clock;
 
@@ -176,7 +179,7 @@ export class AciProvider implements PodProvider {
     }
     const o = this.options;
     const exposesPorts = o.subnetId !== undefined || pod.metadata?.annotations?.[ACI_PUBLIC_IP_ANNOTATION] === "true";
-    admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts });
+    admitPod(pod, { maxima: o.groupMaxima ?? DEFAULT_GROUP_MAXIMA, location: o.location, exposesPorts, vnet: o.subnetId !== undefined, zone: o.zone });
     const restarts = ran === undefined ? 0 : ran + 1;
     // While the create would wait anyway, nothing is fetched for it.
     await this.readQuota();
@@ -222,7 +225,7 @@ export class AciProvider implements PodProvider {
    * finished (`finished`), each container's final log is kept first, and served from then on; that
    * waits while reads at other pods' expected exits wait for the read budget (at most 30 s).
    */
-  async deletePod(pod: BackendPod, finished?: V1Pod): Promise<void> {
+  async deletePod(pod: BackendPod, finished?: V1Pod): Promise<BilledCompute | undefined> {
     this.tracker.untrack(pod.uid);
     this.creates.forget(pod.uid);
     const name = pod.handle ?? containerGroupName(pod);
@@ -232,11 +235,14 @@ export class AciProvider implements PodProvider {
       this.finalLogs.keep(pod.uid, await readFinalLogs((container) => this.options.arm.finalLogs(name, container), finished));
     }
     await this.deleteGroup(name);
+    const billed = this.meters.stop(pod.uid, new Date(this.clock.now()));
+    return billed && { vcpuSeconds: billed.vcpuSeconds, gbSeconds: billed.gbSeconds };
   }
 
   forgetPod(uid: string): void {
     this.finalLogs.forget(uid);
     this.creates.forget(uid);
+    this.meters.forget(uid);
   }
 
   async listPods(): Promise<BackendPod[]> {
@@ -360,11 +366,14 @@ export class AciProvider implements PodProvider {
     const group = await this.options.arm.get(containerGroupName(identity(pod)));
     const status = podStatusFromGroup({ pod, group, hostIP: this.options.hostIP, previous: pod.status, now: new Date() });
     const records = eventsFromGroup(group);
+    const billing = status.phase === "Succeeded" || status.phase === "Failed" ? groupBilling(group) : undefined;
+    this.meters.see(pod.metadata!.uid!, group, billing !== undefined);
     return {
       namespace: pod.metadata!.namespace!,
       name: pod.metadata!.name!,
       uid: pod.metadata!.uid!,
       status,
+      ...(billing ? { billed: { vcpuSeconds: billing.vcpuSeconds, gbSeconds: billing.gbSeconds } } : {}),
       events: records.map((r) => ({ reason: r.reason, message: r.container ? `${r.container}: ${r.message}` : r.message, type: r.type, count: r.count, firstTimestamp: r.firstTimestamp, lastTimestamp: r.lastTimestamp })),
       eventKeys: records.map((r) => `${r.key}#${r.count}`),
     };

@@ -16,6 +16,7 @@ import { ACI_LIMITS } from "../constants";
 import { AdmissionError } from "../errors";
 import { Problems } from "./problems";
 import { translateResources } from "./resources";
+import { admitSpot } from "./spot";
 
 export interface GroupMaxima {
   /** Cores one container group may have in the node's region. */
@@ -32,6 +33,10 @@ export interface AdmissionContext {
   readonly location: string;
   /** Whether the group gets an IP its ports are exposed on (an ACI subnet, or a public IP the pod asked for). */
   readonly exposesPorts: boolean;
+  /** Whether the node puts groups in an ACI subnet. @default false */
+  readonly vnet?: boolean;
+  /** The availability zone the node pins groups to. */
+  readonly zone?: string;
 }
 
 /** The name prefix of the projected volume the API server adds for the service account token. */
@@ -81,6 +86,7 @@ export function admitPod(pod: V1Pod, ctx: AdmissionContext): void {
   if (memory > ctx.maxima.memoryGB) {
     reject("OutOfmemory", "spec.containers[].resources.requests.memory", `the pod requests ${memory} GB of memory in all; one Azure Container Instances container group ${where} can have at most ${ctx.maxima.memoryGB} GB (--max-group-memory-gb); lower the requests or split the pod`);
   }
+  admitSpot(pod, { location: ctx.location, zone: ctx.zone, vnet: ctx.vnet ?? false, cpu, memoryGB: memory });
 }
 
 function round(n: number): number {

@@ -1,7 +1,7 @@
 /** What the status tracker (`status-tracker.ts`) is given: how it reads, and the intervals and budgets of its reads. */
 import type { V1Pod, V1PodStatus } from "@kubernetes/client-node";
 import type { Logger } from "../log";
-import type { BackendPod, PodEvent } from "../provider/provider";
+import type { BackendPod, BilledCompute, PodEvent } from "../provider/provider";
 import type { Clock } from "../util/clock";
 
 export interface StatusTrackerOptions {
@@ -60,6 +60,8 @@ export interface StatusTrackerOptions {
 /** One read of a pod: its status, and the backend's Events with a key each (same order). */
 export interface TrackedRead extends BackendPod {
   readonly status: V1PodStatus;
+  /** What the group was billed for, once it has stopped. */
+  readonly billed?: BilledCompute;
   readonly events: readonly PodEvent[];
   readonly eventKeys: readonly string[];
 }

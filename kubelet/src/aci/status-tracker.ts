@@ -368,7 +368,7 @@ export class StatusTracker {
         t.changedAt = now;
       }
       if ((changed || fresh.length > 0) && this.tracked.get(uid) === t) {
-        this.listener({ kind: "status", namespace: update.namespace, name: update.name, uid, status: update.status, events: [...t.unacked.values()] });
+        this.listener({ kind: "status", namespace: update.namespace, name: update.name, uid, status: update.status, events: [...t.unacked.values()], ...(update.billed ? { billed: update.billed } : {}) });
       }
       const phase = update.status.phase;
       if (phase === "Succeeded" || phase === "Failed") {

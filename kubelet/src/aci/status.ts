@@ -9,6 +9,7 @@ import type { V1Container, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus
 import { containerStatus, hasCompleted, type ContainerView } from "./container-status";
 import { TAGS } from "../constants";
 import { pullFailure } from "./events";
+import { disruptionTarget, endedAtEviction, EVICTION_MESSAGE, wasEvicted } from "./spot-eviction";
 
 export interface StatusInput {
   readonly pod: V1Pod;
@@ -32,8 +33,10 @@ export function podStatusFromGroup(input: StatusInput): V1PodStatus {
   const initStatuses = (pod.spec?.initContainers ?? []).map((c) => containerStatus(initView(c, group, previous?.initContainerStatuses), groupId, "PodInitializing", now));
   const initialized = initStatuses.every(hasCompleted);
   const mainReason = initialized ? "ContainerCreating" : "PodInitializing";
-  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(mainView(c, group, previous?.containerStatuses), groupId, mainReason, now));
   const restartPolicy = pod.spec?.restartPolicy ?? group.restartPolicy ?? "Always";
+  // ACI runs an evicted Spot group again; a pod that must not run again ended at the eviction.
+  const evicted = restartPolicy === "Never" && wasEvicted(group);
+  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(mainView(c, group, previous?.containerStatuses), groupId, mainReason, now)).map((s) => (evicted ? endedAtEviction(s) : s));
   const provisioningFailure = provisioningFailureMessage(group, [...initStatuses, ...statuses]);
   let phase = provisioningFailure ? "Failed" : podPhase(initStatuses, statuses, restartPolicy);
   if (previous?.phase === "Succeeded" || previous?.phase === "Failed") phase = previous.phase;
@@ -58,6 +61,10 @@ export function podStatusFromGroup(input: StatusInput): V1PodStatus {
   if (provisioningFailure && phase === "Failed") {
     status.reason = "ProviderFailed";
     status.message = provisioningFailure;
+  } else if (evicted && phase === "Failed" && previous?.phase !== "Failed") {
+    status.reason = "Terminated";
+    status.message = EVICTION_MESSAGE;
+    status.conditions = [...status.conditions!.filter((c) => c.type !== "DisruptionTarget"), disruptionTarget(now)];
   }
   return status;
 }

@@ -18,6 +18,7 @@ import { containerGroupName } from "./naming";
 import { Problems } from "./problems";
 import { translateResources } from "./resources";
 import { checkPodLevel } from "./pod-checks";
+import { requestedPriority } from "./spot";
 import { translateVolumes } from "./volumes";
 
 export { podReferences, type PodReferences } from "./references";
@@ -75,6 +76,9 @@ export function translatePod(pod: V1Pod, ctx: TranslateContext): Translation {
     containers,
   };
   if (ctx.zone) group.zones = [ctx.zone];
+  // Admission has checked that ACI allows it here (`spot.ts`).
+  const priority = requestedPriority(pod);
+  if (priority) group.priority = priority;
   if (initContainers.length > 0) group.initContainers = initContainers;
   if (volumes.length > 0) group.volumes = volumes;
   if (access.credentials) group.imageRegistryCredentials = access.credentials;

@@ -46,6 +46,8 @@ export class BurstletMetrics {
   private readonly reconcile = new Histogram({ name: "burstlet_reconcile_duration_seconds", help: "Duration of one reconcile of a work queue key, by queue and result", labelNames: ["queue", "result"], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
   private readonly monitorRequests = new Counter({ name: "burstlet_azure_monitor_requests_total", help: "HTTP requests to the Azure Monitor metrics batch API, by result (status code, or error when no answer came)", labelNames: ["code"], registers: [this.registry] });
   private readonly usageDenials = new Counter({ name: "burstlet_usage_reads_denied_total", help: "Azure Monitor usage reads refused for want of a role, by the action and scope Azure checks (the pods of a refused batch have no usage)", labelNames: ["action", "scope"], registers: [this.registry] });
+  private readonly billedVcpu = new Counter({ name: "burstlet_billed_vcpu_seconds_total", help: "vCPU-seconds ACI billed for finished pods' container groups (first image pull to last container's end, allocated cores), by namespace and Job (job_name is empty for pods of no Job)", labelNames: ["namespace", "job_name"], registers: [this.registry] });
+  private readonly billedMemory = new Counter({ name: "burstlet_billed_gb_seconds_total", help: "GB-seconds ACI billed for finished pods' container groups (first image pull to last container's end, allocated memory), by namespace and Job (job_name is empty for pods of no Job)", labelNames: ["namespace", "job_name"], registers: [this.registry] });
   private readonly apiRequests = new Counter({ name: "burstlet_kubelet_api_requests_total", help: "Requests to the kubelet API, by route and status code", labelNames: ["route", "code"], registers: [this.registry] });
   private readonly lastWaitedMs: Record<BudgetKind, number> = { read: 0, write: 0, log: 0 };
 
@@ -122,6 +124,13 @@ export class BurstletMetrics {
     this.reconcile.observe({ queue, result: failed ? "error" : "ok" }, ms / 1000);
   }
 
+  /** The pod controller's hook once a finished pod's billed compute is written. */
+  billed(pod: V1Pod, billed: { readonly vcpuSeconds: number; readonly gbSeconds: number }): void {
+    const labels = { namespace: pod.metadata?.namespace ?? "", job_name: jobName(pod) ?? "" };
+    this.billedVcpu.inc(labels, billed.vcpuSeconds);
+    this.billedMemory.inc(labels, billed.gbSeconds);
+  }
+
   apiRequest(route: string, code: number): void {
     this.apiRequests.inc({ route, code: String(code) });
   }
@@ -129,6 +138,13 @@ export class BurstletMetrics {
   async text(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/** The Job a pod belongs to: its controlling owner, else the label the Job controller sets. */
+export function jobName(pod: V1Pod): string | undefined {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.kind === "Job" && o.apiVersion.startsWith("batch/"));
+  const labels = pod.metadata?.labels ?? {};
+  return owner?.name ?? labels["batch.kubernetes.io/job-name"] ?? labels["job-name"];
 }
 
 /** A counter that follows a running total kept elsewhere: each scrape adds what it grew by. */

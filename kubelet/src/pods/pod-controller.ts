@@ -14,9 +14,9 @@
  */
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
 import { EPHEMERAL_MESSAGE, EPHEMERAL_REASON, ephemeralContainerStatuses } from "../aci/status";
-import { KEEP_GROUP_ANNOTATION } from "../constants";
+import { BILLED_GB_SECONDS_ANNOTATION, BILLED_VCPU_SECONDS_ANNOTATION, KEEP_GROUP_ANNOTATION } from "../constants";
 import type { Logger } from "../log";
-import type { PodNotice, PodProvider } from "../provider/provider";
+import type { BilledCompute, PodNotice, PodProvider } from "../provider/provider";
 import { type BackoffPolicy } from "../util/backoff";
 import { canonicalJson } from "../util/canonical";
 import { type Clock, realClock } from "../util/clock";
@@ -54,6 +54,8 @@ export interface PodControllerOptions {
   readonly releaseFinished?: boolean;
   /** Retries of a deletion that failed. @default 1 s doubling to 60 s */
   readonly deleteBackoff?: BackoffPolicy;
+  /** Called once per pod whose billed compute was written with its final status (for metrics). */
+  readonly onBilled?: (pod: V1Pod, billed: BilledCompute) => void;
   readonly clock?: Clock;
 }
 
@@ -313,8 +315,10 @@ export class PodController {
       record.backing = "deleting";
       // A create in flight may still land: wait for it, then delete what it made.
       await record.creating?.catch(() => undefined);
-      await this.options.provider.deletePod(record, record.finished && pod ? pod : undefined);
+      const billed = await this.options.provider.deletePod(record, record.finished && pod ? pod : undefined);
       record.backing = "gone";
+      // Its group went while it ran (the pod was deleted, or killed at its deadline): billed until now.
+      if (billed && pod && pod.metadata?.annotations?.[BILLED_VCPU_SECONDS_ANNOTATION] === undefined) await this.annotateBilled(pod, billed);
     }
     if (pod?.metadata?.deletionTimestamp) {
       try {
@@ -332,6 +336,20 @@ export class PodController {
     }
   }
 
+  /** Writes a pod's billed compute on it (through `pods/status`, as a node may), and counts it. */
+  private async annotateBilled(pod: V1Pod, billed: BilledCompute): Promise<void> {
+    try {
+      await this.core.patchNamespacedPodStatus(
+        { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { metadata: { uid: pod.metadata!.uid, annotations: billedAnnotations(billed) } } },
+        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+      );
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return this.options.onBilled?.(pod, billed);
+      throw err;
+    }
+    this.options.onBilled?.(pod, billed);
+  }
+
   /** Writes the Events not written yet and the status the backend observed, if it is news to the API server. */
   private async writeStatus(key: string): Promise<void> {
     const record = this.records.forKey(key);
@@ -347,26 +365,38 @@ export class PodController {
       // A newer notice carries these too: they are written now.
       if (record.pending && record.pending !== notice) record.pending = { ...record.pending, events: record.pending.events.filter((e) => !written.has(e.key)) };
     }
-    if (!TERMINAL.has(pod.status?.phase ?? "")) await this.setStatus(pod, notice.status);
+    if (!TERMINAL.has(pod.status?.phase ?? "")) await this.setStatus(pod, notice.status, notice.billed);
     if (record.pending === notice) record.pending = undefined;
     // Its final status is written: nothing will run in its backing again.
     if (TERMINAL.has(notice.status.phase ?? "") || TERMINAL.has(pod.status?.phase ?? "")) this.release(record, pod);
   }
 
-  /** Replaces `pods/status` only when something changed; a conflict is retried from the fresh cache. */
-  private async setStatus(pod: V1Pod, status: V1PodStatus): Promise<void> {
+  /**
+   * Replaces `pods/status` only when something changed; a conflict is retried from the fresh cache.
+   * A final status carries the pod's billed compute as annotations, in the same patch (the status
+   * subresource takes annotations from a node; only labels are refused to it).
+   */
+  private async setStatus(pod: V1Pod, status: V1PodStatus, billed?: BilledCompute): Promise<void> {
     const merged: V1PodStatus = { ...status, qosClass: pod.status?.qosClass ?? status.qosClass };
-    if (canonicalJson(merged) === canonicalJson(pod.status)) return;
+    const annotations = billed ? billedAnnotations(billed) : undefined;
+    const annotated = annotations && Object.entries(annotations).some(([k, v]) => pod.metadata?.annotations?.[k] !== v);
+    if (!annotated && canonicalJson(merged) === canonicalJson(pod.status)) return;
     try {
       // A merge patch of the whole status, preconditioned on the UID: no resourceVersion, so a
       // cache that lags our own last write cannot turn every update into a conflict.
       await this.core.patchNamespacedPodStatus(
-        { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { metadata: { uid: pod.metadata!.uid }, status: merged } },
+        { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { metadata: { uid: pod.metadata!.uid, ...(annotated ? { annotations } : {}) }, status: merged } },
         setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
       );
     } catch (err) {
       if (isNotFound(err)) return;
       throw err;
     }
+    if (annotated && billed) this.options.onBilled?.(pod, billed);
   }
+}
+
+/** The annotations a pod's billed compute is written as. */
+export function billedAnnotations(billed: BilledCompute): Record<string, string> {
+  return { [BILLED_VCPU_SECONDS_ANNOTATION]: String(billed.vcpuSeconds), [BILLED_GB_SECONDS_ANNOTATION]: String(billed.gbSeconds) };
 }

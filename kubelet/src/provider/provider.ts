@@ -63,10 +63,19 @@ export interface BackendPod {
   readonly handle?: string;
 }
 
+/** What the backend billed for a pod that has finished: the compute it was charged for. */
+export interface BilledCompute {
+  readonly vcpuSeconds: number;
+  readonly gbSeconds: number;
+}
+
 /** What the backend tells the controller about a pod it runs. */
 export type PodNotice =
-  /** The pod's status as observed, with every Event not acknowledged yet. */
-  | (BackendPod & { readonly kind: "status"; readonly status: V1PodStatus; readonly events: readonly ObservedEvent[] })
+  /**
+   * The pod's status as observed, with every Event not acknowledged yet; a final status carries
+   * what the backend billed for the pod, when it can tell.
+   */
+  | (BackendPod & { readonly kind: "status"; readonly status: V1PodStatus; readonly events: readonly ObservedEvent[]; readonly billed?: BilledCompute })
   /** Nothing backs the pod any more (deleted outside the controller, or lost by the backend). */
   | (BackendPod & { readonly kind: "lost" });
 
@@ -98,8 +107,9 @@ export interface PodProvider {
   /**
    * Deletes a pod's backing; resolves once it is gone. Missing backing is not an error. `finished`:
    * the pod ended and its object stays; its final logs are kept first (and served afterwards).
+   * Resolves to what the backing was billed when it still ran (the pod went before it finished).
    */
-  deletePod(pod: BackendPod, finished?: V1Pod): Promise<void>;
+  deletePod(pod: BackendPod, finished?: V1Pod): Promise<BilledCompute | undefined>;
   /** The pod object is gone: whatever was kept for it (final logs, a place in line) is dropped. */
   forgetPod(uid: string): void;
   /** Every pod this node's backend runs (for adoption and garbage collection). */

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { stubRegistryExchange } from "../../components/fetch-stub";
-import { declared, kubernetesManifests, loadProgram, ofType, oneOfType, useMocks } from "../../components/mocks";
+import { declared, kubernetesManifests, loadProgram, ofType, oneOfType, useMocks, valueOf } from "../../components/mocks";
+import type { BurstCostEstimate } from "../../../components/burst-cost";
 
 const programPath = path.join(__dirname, "../../../examples/image-processing/index");
 
@@ -9,8 +10,9 @@ describe("example: image-processing (program)", () => {
   stubRegistryExchange();
 
   it("shares images through Azure Files and thumbnails them with an indexed BurstJob on a new hybrid cluster", async () => {
-    await useMocks({ "burstlet:shards": "12", "burstlet:parallelism": "6" });
-    const { resources, components } = await declared(() => loadProgram(programPath));
+    await useMocks({ "burstlet:shards": "12", "burstlet:parallelism": "6", "burstlet:podSeconds": "90" });
+    let program: Record<string, unknown> = {};
+    const { resources, components } = await declared(() => (program = loadProgram(programPath)));
     assert.equal(components.filter((c) => c.type === "burstlet:index:HybridCluster").length, 1);
     const account = oneOfType(resources, "azure-native:storage:StorageAccount");
     assert.deepEqual([account.inputs.enableHttpsTrafficOnly, account.inputs.minimumTlsVersion, account.inputs.allowBlobPublicAccess], [true, "TLS1_2", false]);
@@ -32,6 +34,10 @@ describe("example: image-processing (program)", () => {
     assert.deepEqual((container.env as { name: string; value: string }[]).find((e) => e.name === "SHARD_COUNT"), { name: "SHARD_COUNT", value: "12" });
     assert.deepEqual(pod.nodeSelector, { type: "virtual-kubelet", "kubernetes.io/hostname": "burstlet" });
     assert.ok(kubernetesManifests(resources).every((m) => m.apiVersion && m.kind && m.metadata.name));
+
+    // 12 pods of 1 core and 1.5 GB for 90 s each, in 2 waves of 6.
+    const estimate = await valueOf(program.estimatedCost as BurstCostEstimate);
+    assert.deepEqual([estimate.estimate, estimate.region, estimate.perRun?.vcpuSeconds, estimate.perRun?.gbSeconds, estimate.perRun?.wallClockSeconds], [true, "westeurope", 1080, 1620, 180]);
   });
 
   it("runs on an existing cluster through a stack reference", async () => {

@@ -83,6 +83,14 @@ describe("ACI emulator: fault injection, control endpoint and record", () => {
     assert.equal((await control(emu, "DELETE", "/_emulator/groups/doomed")).status, 404);
   });
 
+  it("evicts a Spot group through the control endpoint, and only a Spot group", async () => {
+    await client.containerGroups.beginCreateOrUpdateAndWait(emu.resourceGroup, "spot-evicted", { ...group(emu), priority: "Spot" }, POLL);
+    assert.equal((await control(emu, "POST", "/_emulator/groups/spot-evicted/evict")).status, 204);
+    const evicted = await noRetry.containerGroups.get(emu.resourceGroup, "spot-evicted");
+    assert.ok(evicted.instanceView?.events?.some((e) => e.name === "SpotEviction"));
+    assert.equal((await control(emu, "POST", "/_emulator/groups/base/evict")).status, 404);
+  });
+
   it("drops connections", async () => {
     emu.faults.set({ dropRate: 1 });
     const err = await rejection(noRetry.containerGroups.get(emu.resourceGroup, "base"));
