@@ -9,6 +9,7 @@ export { type BurstContainer, type BurstJobTemplate, type BurstResources } from 
 export { type DeploymentAwait } from "./deployment-await";
 export { VirtualNode, type AzureIdentity, type BurstCapacity, type ContainerResources, type VirtualNodeArgs } from "./virtual-node";
 export { type BurstletTuning } from "./virtual-node-spec";
+export { type PlacementCapacity, type VirtualNodeRegion } from "./virtual-node-placements";
 export { placementFor, PlacementMode, WhenUnsatisfiable, type Placement, type SpreadLabelSelector, type TopologySpreadConstraint, type VirtualNodeTarget } from "./placement";
 export { LogLevel, TaintEffect, type Taint } from "../kubelet/src/config";
 export { virtualNodePodProblems } from "./pod-validation";

@@ -6,6 +6,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { InvalidInputError } from "../kubelet/src/errors";
+import { DEFAULT_ARM_BUDGET, DEFAULT_STEADY_STATUS } from "../kubelet/src/settings";
+import type { BurstletTuning } from "./virtual-node-spec";
 
 /** A region the virtual node bursts into besides its `location`. */
 export interface VirtualNodeRegion {
@@ -132,4 +134,23 @@ function splitCapacity(capacity: PlacementCapacity | undefined, share: number): 
     return whole ? Math.max(1, Math.floor(value)) : Math.max(0.1, Math.floor(value * 10) / 10);
   };
   return { pods: part(capacity.pods, true), cpu: part(capacity.cpu, false), memoryGiB: part(capacity.memoryGiB, false) };
+}
+
+/**
+ * The ARM budgets and the cap on steady status reads (given, or the kubelet's defaults) split
+ * evenly across `nodes` that share one identity: ARM's limits are per principal, so N nodes at the
+ * defaults would together read and write N times what one may.
+ */
+export function splitArmBudget(tuning: BurstletTuning | undefined, nodes: number): BurstletTuning | undefined {
+  if (nodes === 1) return tuning;
+  const rate = (n: number): number => Math.max(0.01, Math.floor((n / nodes) * 100) / 100);
+  const burst = (n: number): number => Math.max(1, Math.floor(n / nodes));
+  return {
+    ...tuning,
+    armReadsPerSecond: rate(tuning?.armReadsPerSecond ?? DEFAULT_ARM_BUDGET.readsPerSecond),
+    armReadBurst: burst(tuning?.armReadBurst ?? DEFAULT_ARM_BUDGET.readBurst),
+    armWritesPerSecond: rate(tuning?.armWritesPerSecond ?? DEFAULT_ARM_BUDGET.writesPerSecond),
+    armWriteBurst: burst(tuning?.armWriteBurst ?? DEFAULT_ARM_BUDGET.writeBurst),
+    statusSteadyReadsPerSecond: rate(tuning?.statusSteadyReadsPerSecond ?? DEFAULT_STEADY_STATUS.readsPerSecond),
+  };
 }

@@ -13,10 +13,9 @@ import { createHash } from "node:crypto";
 import type { LogLevel, Taint } from "../kubelet/src/config";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_NODE_TAINT } from "../kubelet/src/constants";
 import { InvalidInputError } from "../kubelet/src/errors";
-import { DEFAULT_ARM_BUDGET } from "../kubelet/src/settings";
 import { deploymentAwaitAnnotations, type DeploymentAwait } from "./deployment-await";
 import { placementFor, type Placement, type VirtualNodeTarget } from "./placement";
-import { NODE_NAME_PATTERN, planPlacements, type VirtualNodePlacement, type VirtualNodeRegion } from "./virtual-node-placements";
+import { NODE_NAME_PATTERN, planPlacements, splitArmBudget, type VirtualNodePlacement, type VirtualNodeRegion } from "./virtual-node-placements";
 import { declareBurstletRbac } from "./virtual-node-rbac";
 import {
   burstletConfigData,
@@ -123,9 +122,9 @@ export interface VirtualNodeArgs {
   /** An existing priority class; @default one is created so burstlet is not preempted by workloads */
   readonly priorityClassName?: string;
   /**
-   * ARM budgets, status freshness and API server write rate. The ARM budgets are the virtual
-   * node's as a whole: its nodes share one identity and ARM's limits are per principal, so each of
-   * N nodes gets 1/N of them.
+   * ARM budgets, status freshness and API server write rate. The ARM budgets and the cap on
+   * steady status reads are the virtual node's as a whole: its nodes share one identity and ARM's
+   * limits are per principal, so each of N nodes gets 1/N of them.
    * @default the kubelet's defaults
    */
   readonly tuning?: BurstletTuning;
@@ -318,18 +317,4 @@ function declarePlacement(name: string, p: VirtualNodePlacement, s: PlacementSha
     }, dependsOnNamespace);
   }
   return deployment;
-}
-
-/** The ARM budgets (given or the kubelet's defaults) split evenly across `nodes` that share one identity. */
-export function splitArmBudget(tuning: BurstletTuning | undefined, nodes: number): BurstletTuning | undefined {
-  if (nodes === 1) return tuning;
-  const rate = (n: number): number => Math.max(0.01, Math.floor((n / nodes) * 100) / 100);
-  const burst = (n: number): number => Math.max(1, Math.floor(n / nodes));
-  return {
-    ...tuning,
-    armReadsPerSecond: rate(tuning?.armReadsPerSecond ?? DEFAULT_ARM_BUDGET.readsPerSecond),
-    armReadBurst: burst(tuning?.armReadBurst ?? DEFAULT_ARM_BUDGET.readBurst),
-    armWritesPerSecond: rate(tuning?.armWritesPerSecond ?? DEFAULT_ARM_BUDGET.writesPerSecond),
-    armWriteBurst: burst(tuning?.armWriteBurst ?? DEFAULT_ARM_BUDGET.writeBurst),
-  };
 }

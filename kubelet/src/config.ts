@@ -10,7 +10,7 @@ import { DEFAULT_FINAL_LOGS_BYTES } from "./aci/final-logs";
 import { DEFAULT_LOG_READ_SHARE } from "./aci/log-budget";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, leaderLeaseName, VIRTUAL_NODE_TAINT } from "./constants";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
-import { DEFAULT_ARM_BUDGET, LEADER_ELECTION_DEFAULTS, SETTINGS, type SettingName } from "./settings";
+import { DEFAULT_ARM_BUDGET, DEFAULT_STEADY_STATUS, LEADER_ELECTION_DEFAULTS, SETTINGS, type SettingName } from "./settings";
 
 /** Values and type in one (a string enum every Pulumi language can read). */
 export const LogLevel = { debug: "debug", info: "info", warn: "warn", error: "error" } as const;
@@ -260,8 +260,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       burst: number("monitorBurst", 20, { integer: true, min: 1 }) ?? 20,
     },
     status: {
-      steadySeconds: number("steadySeconds", 25) ?? 25,
-      steadyReadsPerSecond: number("steadyReadsPerSecond", 15) ?? 15,
+      steadySeconds: number("steadySeconds", DEFAULT_STEADY_STATUS.seconds) ?? DEFAULT_STEADY_STATUS.seconds,
+      steadyReadsPerSecond: number("steadyReadsPerSecond", DEFAULT_STEADY_STATUS.readsPerSecond) ?? DEFAULT_STEADY_STATUS.readsPerSecond,
     },
     kubeApi: {
       qps: number("kubeApiQps", 50) ?? 50,

@@ -19,6 +19,8 @@ export const LEADER_ELECTION_DEFAULTS = { leaseDurationSeconds: 10, renewDeadlin
 
 /** ARM budgets by default: under ARM's per-principal limits (reads 250 burst, 25/s; writes 200 burst, 10/s). */
 export const DEFAULT_ARM_BUDGET = { readsPerSecond: 20, readBurst: 200, writesPerSecond: 8, writeBurst: 150 } as const;
+/** A steady running pod's status is read at least every `seconds`, at most `readsPerSecond` reads in all. */
+export const DEFAULT_STEADY_STATUS = { seconds: 25, readsPerSecond: 15 } as const;
 
 /** Every setting: flag name, environment variable, and a one-line description (shown by `--help`). */
 export const SETTINGS = {
@@ -47,8 +49,8 @@ export const SETTINGS = {
   usagePollSeconds: ["usage-poll-seconds", "BURSTLET_USAGE_POLL_SECONDS", "read running pods' CPU and memory from Azure Monitor this often (default 30)"],
   monitorCallsPerSecond: ["azure-monitor-calls-per-second", "BURSTLET_AZURE_MONITOR_CALLS_PER_SECOND", "Azure Monitor metrics call budget refill per second (default 1)"],
   monitorBurst: ["azure-monitor-burst", "BURSTLET_AZURE_MONITOR_BURST", "Azure Monitor metrics call budget burst (default 20)"],
-  steadySeconds: ["status-steady-seconds", "BURSTLET_STATUS_STEADY_SECONDS", "read a steady running pod's status at least this often (default 25)"],
-  steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", "cap on steady status reads; more pods stretch the interval (default 15)"],
+  steadySeconds: ["status-steady-seconds", "BURSTLET_STATUS_STEADY_SECONDS", `read a steady running pod's status at least this often (default ${DEFAULT_STEADY_STATUS.seconds})`],
+  steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", `cap on steady status reads; more pods stretch the interval (default ${DEFAULT_STEADY_STATUS.readsPerSecond})`],
   kubeApiQps: ["kube-api-qps", "BURSTLET_KUBE_API_QPS", "pod status writes per second to the API server (default 50)"],
   kubeApiBurst: ["kube-api-burst", "BURSTLET_KUBE_API_BURST", "burst of pod status writes to the API server (default 200)"],
   maxGroupCpu: ["max-group-cpu", "BURSTLET_MAX_GROUP_CPU", `cores one container group may have in the region; larger pods are rejected (default ${DEFAULT_GROUP_MAXIMA.cpu}; up to 31 where ACI offers big groups)`],

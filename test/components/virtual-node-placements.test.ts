@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { planPlacements, type PlacementInput } from "../../components/virtual-node-placements";
+import { planPlacements, splitArmBudget, type PlacementInput } from "../../components/virtual-node-placements";
 
 const base: PlacementInput = { context: `VirtualNode "vn"`, nodeName: "burstlet", location: "westeurope" };
 
@@ -48,5 +48,14 @@ describe("virtual node placements", () => {
     refuses({ location: "West Europe", zones: ["1"] }, /VirtualNode "vn": location: must be a plain Azure region name/);
     refuses({ nodeName: "n".repeat(55), zones: ["1"] }, /nodeName: the node of westeurope-1 would be named "n+-westeurope-1", which is not a DNS name of at most 63 characters/);
     refuses({ zones: ["1"], placementResourceGroups: { westeurope: "rg" } }, /placementResourceGroups\.westeurope: is no placement of this virtual node; its placements are "westeurope-1"/);
+  });
+
+  it("splits one identity's ARM budgets and steady read cap across its nodes, given or defaulted, and leaves one node's alone", () => {
+    assert.equal(splitArmBudget(undefined, 1), undefined);
+    assert.deepEqual(splitArmBudget({ statusSteadySeconds: 30 }, 1), { statusSteadySeconds: 30 });
+    assert.deepEqual(splitArmBudget({ armReadsPerSecond: 24, statusSteadySeconds: 30 }, 3), {
+      armReadsPerSecond: 8, armReadBurst: 66, armWritesPerSecond: 2.66, armWriteBurst: 50, statusSteadyReadsPerSecond: 5, statusSteadySeconds: 30,
+    });
+    assert.deepEqual(splitArmBudget({ armWriteBurst: 2, armWritesPerSecond: 0.01 }, 4), { armReadsPerSecond: 5, armReadBurst: 50, armWritesPerSecond: 0.01, armWriteBurst: 1, statusSteadyReadsPerSecond: 3.75 }, "never below what the kubelet accepts");
   });
 });

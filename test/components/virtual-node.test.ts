@@ -176,7 +176,7 @@ describe("VirtualNode", () => {
       ["burstlet-westeurope-3", "westeurope", "3", "0.3333", "rg-we-3", subnetId, "100", "30"],
       ["burstlet-northeurope", "northeurope", undefined, undefined, "rg-ne", neSubnet, "300", "90"],
     ]);
-    assert.deepEqual(configs.map((d) => [d[SETTINGS.readsPerSecond[1]], d[SETTINGS.readBurst[1]], d[SETTINGS.writesPerSecond[1]], d[SETTINGS.writeBurst[1]]]), names.map(() => ["5", "50", "2", "37"]), "four nodes of one identity share ARM's per-principal limits");
+    assert.deepEqual(configs.map((d) => [d[SETTINGS.readsPerSecond[1]], d[SETTINGS.readBurst[1]], d[SETTINGS.writesPerSecond[1]], d[SETTINGS.writeBurst[1]], d[SETTINGS.steadyReadsPerSecond[1]]]), names.map(() => ["5", "50", "2", "37", "3.75"]), "four nodes of one identity share ARM's per-principal limits");
     interface DeploymentInputs {
       metadata: { name: string };
       spec: { selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { envFrom: { configMapRef: { name: string } }[] }[] } } };
