@@ -1,5 +1,5 @@
 /**
- * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S | --job-seconds J] [--arm-limits] [--aci-windows W] [--zones Z]`
+ * `npm run bench:burst -- --pods N [--latency-ms L] [--steady-seconds S | --job-seconds J] [--arm-limits] [--aci-windows W] [--zones Z [--shared-resource-group]]`
  *
  * Runs a burst on the sandbox — a real control plane, the ACI emulator, and burstlet as its own
  * process from the production bundle — and prints one JSON line of figures:
@@ -24,7 +24,13 @@
  * on both sides (with `--arm-limits`, ACI's defaults of 100 per 5 minutes and 300 per hour).
  * `--zones Z` runs Z burstlet processes, one virtual node per availability zone of the emulator's
  * region (`--zone=1` … `--zone=Z`, each with 1/Z of the capacity), and spreads the Job across their
- * zones (maxSkew 1); peakRssMB is then the largest process's, cpuSecondsPerPod all of theirs.
+ * zones (maxSkew 1); peakRssMB is then the largest process's, cpuSecondsPerPod all of theirs. As
+ * `VirtualNode` deploys them, each zone's node has a resource group of its own, so it lists only its
+ * own groups (`--shared-resource-group` puts every zone's groups in one), and 1/Z of the cap on
+ * steady status reads (with `--arm-limits`, of the ARM budgets too): the nodes share one identity,
+ * whose ARM limits one node's defaults are sized for.
+ * armReadsByOperation counts the run's reads (Job created to steady end) by ARM operation, and
+ * burstReadsByOperation those until every pod is Running.
  * Progress goes to stderr; the JSON line alone goes to stdout. Burstlet's own settings can be given as
  * BURSTLET_* environment variables (see `node kubelet/dist/main.js --help`); without --arm-limits
  * burstlet's ARM budgets are 1,000 per second, so measure status reads at its default read budget with
@@ -42,6 +48,7 @@ import { eventually } from "../sandbox/eventually";
 import { ProcessGroup } from "../sandbox/process-group";
 import { TAGS, VIRTUAL_NODE_TAINT, VIRTUAL_NODE_TYPE_LABEL } from "../kubelet/src/constants";
 import { zoneSpread } from "../components/placement";
+import { splitArmBudget } from "../components/virtual-node-placements";
 import { realClock } from "../kubelet/src/util/clock";
 import { parseWindows, type WindowLimit } from "../kubelet/src/aci/create-pacer";
 
@@ -57,6 +64,7 @@ const { values } = parseArgs({
     "arm-limits": { type: "boolean", default: false },
     "aci-windows": { type: "string" },
     zones: { type: "string", default: "0" },
+    "shared-resource-group": { type: "boolean", default: false },
   },
 });
 const pods = positiveInt(values.pods, "--pods");
@@ -69,6 +77,18 @@ const aciWindows = windowsOption(values["aci-windows"]);
 const zones = positiveInt(values.zones, "--zones", true);
 /** One node, or one per zone. */
 const NODES = zones === 0 ? [NODE] : Array.from({ length: zones }, (_, i) => `${NODE}-zone-${i + 1}`);
+const RESOURCE_GROUP = "burstlet-sandbox";
+/** Each node's resource group: one per zone unless `--shared-resource-group`. */
+const resourceGroupOf = (i: number): string => (zones === 0 || values["shared-resource-group"] ? RESOURCE_GROUP : `${RESOURCE_GROUP}-zone-${i + 1}`);
+const RESOURCE_GROUPS = [...new Set(NODES.map((_, i) => resourceGroupOf(i)))];
+/** Each node's share of one identity's budgets, as `VirtualNode` splits them. */
+const shared = splitArmBudget(undefined, NODES.length);
+const sharedBudgets: Record<string, string> = shared === undefined ? {} : {
+  BURSTLET_STATUS_STEADY_READS_PER_SECOND: String(shared.statusSteadyReadsPerSecond),
+  ...(values["arm-limits"]
+    ? { BURSTLET_ARM_READS_PER_SECOND: String(shared.armReadsPerSecond), BURSTLET_ARM_READ_BURST: String(shared.armReadBurst), BURSTLET_ARM_WRITES_PER_SECOND: String(shared.armWritesPerSecond), BURSTLET_ARM_WRITE_BURST: String(shared.armWriteBurst) }
+    : {}),
+};
 const say = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -84,6 +104,8 @@ async function main(): Promise<void> {
       : values["arm-limits"] ? undefined : "unlimited",
     quotas: "unlimited",
     ...(zones > 3 ? { regions: { westeurope: { zones: NODES.map((_, i) => String(i + 1)) } } } : {}),
+    resourceGroup: RESOURCE_GROUPS[0],
+    extraResourceGroups: RESOURCE_GROUPS.slice(1),
     record: { calls: true, bodies: false },
   });
   emulator.faults.set({ latencyMs });
@@ -96,6 +118,7 @@ async function main(): Promise<void> {
       ...emulator.clientEnv,
       KUBECONFIG: cp.kubeconfigPath,
       BURSTLET_NODE_NAME: node,
+      BURSTLET_RESOURCE_GROUP: resourceGroupOf(i),
       ...(zones > 0 ? { BURSTLET_ZONE: String(i + 1) } : {}),
       BURSTLET_CLUSTER_NAME: "bench",
       BURSTLET_NODE_ADDRESS: "127.0.0.1",
@@ -105,6 +128,7 @@ async function main(): Promise<void> {
       BURSTLET_CAPACITY_CPU: String(Math.ceil(pods / NODES.length) + 1),
       // The sandbox's own limits are what is measured; ARM's are applied with --arm-limits.
       ...(values["arm-limits"] ? {} : { BURSTLET_ARM_WRITES_PER_SECOND: "1000", BURSTLET_ARM_WRITE_BURST: "2000", BURSTLET_ARM_READS_PER_SECOND: "1000", BURSTLET_ARM_READ_BURST: "2000" }),
+      ...sharedBudgets,
       BURSTLET_LOG_LEVEL: "warn",
       // burstlet paces under the windows the emulator applies (ACI's defaults under --arm-limits, none otherwise).
       ...(aciWindows
@@ -145,6 +169,7 @@ async function main(): Promise<void> {
     const result = {
       pods,
       zones,
+      resourceGroups: RESOURCE_GROUPS.length,
       latencyMs,
       controlPlaneBindS: seconds(seen.lastBindAt() - firstBind),
       firstBindToAllCreatedS: seconds(allCreatedAt - firstBind),
@@ -163,6 +188,8 @@ async function main(): Promise<void> {
       monitorThrottled: monitor.filter((c) => c.status === 429).length,
       idleRssMB,
       steadyReadsByOperation: countBy(steadyGets.map((c) => c.operation)),
+      armReadsByOperation: countBy(calls.filter((c) => c.method === "GET").map((c) => c.operation)),
+      burstReadsByOperation: countBy(calls.filter((c) => c.method === "GET" && c.at <= runningAt).map((c) => c.operation)),
     };
     say(`scaling in: deleting the Job's ${pods} pods`);
     const scaleInStart = Date.now();

@@ -10,6 +10,7 @@ import { parseQuantity } from "../kubelet/src/aci/quantity";
 import { SPOT_GROUP_MAXIMA } from "../kubelet/src/aci/spot";
 import { ACI_PRIORITIES, type AciPriority, PRIORITY_ANNOTATION } from "../kubelet/src/constants";
 import { InvalidInputError, UnsupportedError } from "../kubelet/src/errors";
+import { DISRUPTION_TARGET } from "../kubelet/src/pods/pod-states";
 import { planAciResources, type AciContainerResources, type CpuMemory } from "./aci-resources";
 import { relaxSpreadConstraints, type Placement, type TopologySpreadConstraint } from "./placement";
 import { virtualNodePodProblems } from "./pod-validation";
@@ -70,6 +71,17 @@ export interface BurstJobPlanInput extends BurstJobTemplate {
 
 /** Kubernetes caps indexed Jobs at this many completions. */
 export const MAX_INDEXED_COMPLETIONS = 100_000;
+
+/**
+ * Pods disrupted rather than failed do not count against `backoffLimit`: burstlet gives up a pod
+ * that never started on a node whose zone or region is down with the condition `DisruptionTarget`,
+ * as a kubelet does for a node reason (and Kubernetes does for preemption and eviction), so the Job
+ * replaces it on a healthy node without spending a retry. Kubernetes allows a pod failure policy only
+ * with `restartPolicy: Never`, which every burst pod has.
+ */
+export const IGNORE_DISRUPTIONS: k8s.types.input.batch.v1.PodFailurePolicy = {
+  rules: [{ action: "Ignore", onPodConditions: [{ type: DISRUPTION_TARGET.type, status: "True" }] }],
+};
 
 export interface BurstJobPlan {
   readonly spec: k8s.types.input.batch.v1.JobSpec;
@@ -140,6 +152,7 @@ export function planBurstJob(input: BurstJobPlanInput): BurstJobPlan {
       parallelism,
       completionMode: indexed ? "Indexed" : "NonIndexed",
       backoffLimit: input.backoffLimit,
+      podFailurePolicy: IGNORE_DISRUPTIONS,
       ttlSecondsAfterFinished: input.ttlSecondsAfterFinished,
       activeDeadlineSeconds: input.activeDeadlineSeconds,
       template: { metadata: { labels: input.podLabels, ...(priority === "Spot" ? { annotations: { [PRIORITY_ANNOTATION]: priority } } : {}) }, spec: podSpec },

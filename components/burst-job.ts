@@ -3,7 +3,9 @@
  * either only to the virtual node (`virtual`) or to ordinary nodes first, spilling onto the virtual
  * node (`overflow`); they request what ACI will grant (with a warning when rounding changes a
  * value) and use only what a container group can run, checked when the component is constructed.
- * Many items fan out as an indexed Job: pod `i` gets `JOB_COMPLETION_INDEX=i`.
+ * Many items fan out as an indexed Job: pod `i` gets `JOB_COMPLETION_INDEX=i`. A pod given up for
+ * a node reason (its zone or region down, condition `DisruptionTarget`) is replaced without counting
+ * against `backoffLimit` (the Job's pod failure policy).
  *
  * The node a Job bursts onto must be excluded from cloud load balancers: burstlet's own node
  * carries the labels; for a virtual node burstlet did not register, the labels are applied with a

@@ -3,8 +3,8 @@
  * Kubernetes service account (workload identity: the pod trades its service account token for an
  * Entra token, so there is no client secret anywhere), and the least privilege it needs:
  *
- * - Contributor on the dedicated resource group where container groups are created, and nowhere
- *   else. No built-in role is narrower for creating, reading and deleting container groups, and a
+ * - Contributor on the dedicated resource group where container groups are created (one per
+ *   placement, for a virtual node with zones or regions), and nowhere else. No built-in role is narrower for creating, reading and deleting container groups, and a
  *   dedicated group limits what Contributor reaches to burstlet's own groups.
  * - A custom role with the one action `location.listUsage` needs, on the subscription: the region's
  *   ACI quota and usage are burstlet's node health and capacity, and Azure serves them only at
@@ -12,7 +12,7 @@
  * - A custom role with the one action reading platform metrics needs, on the subscription: pods'
  *   CPU and memory usage come from Azure Monitor's metrics batch API, which checks it on the
  *   subscription itself and refuses a grant on the resource group.
- * - Network Contributor on the ACI subnet only (joining container groups to it).
+ * - Network Contributor on the ACI subnet only (one per region; joining container groups to it).
  * - Optionally a pull identity with AcrPull on a registry, which burstlet assigns to container
  *   groups so burst pods pull private images without a secret; burstlet gets Managed Identity
  *   Operator on that identity only, which assigning it requires.
@@ -33,8 +33,12 @@ export interface BurstletIdentityArgs {
   readonly location?: pulumi.Input<string>;
   /** Resource ID of the dedicated resource group where burstlet creates container groups. */
   readonly containerGroupResourceGroupId: pulumi.Input<string>;
+  /** Resource IDs of the resource groups of a virtual node's further placements (zones, regions). @default none */
+  readonly additionalContainerGroupResourceGroupIds?: pulumi.Input<string>[];
   /** Resource ID of the subnet delegated to ACI; omit when container groups get no VNet. */
   readonly aciSubnetId?: pulumi.Input<string>;
+  /** The ACI subnets of a virtual node's further regions. @default none */
+  readonly additionalAciSubnetIds?: pulumi.Input<string>[];
   /** The cluster's OIDC issuer URL (AKS: `oidcIssuerProfile.issuerURL`). */
   readonly oidcIssuerUrl: pulumi.Input<string>;
   /** Namespace of burstlet's service account (plain: it is part of the trusted subject). @default "burstlet" */
@@ -103,6 +107,9 @@ export class BurstletIdentity extends pulumi.ComponentResource {
       );
     };
     grant("container-groups", "contributor", identity.principalId, args.containerGroupResourceGroupId, "burstlet creates and deletes container groups in this dedicated resource group");
+    (args.additionalContainerGroupResourceGroupIds ?? []).forEach((id, i) => {
+      grant(`container-groups-${i + 2}`, "contributor", identity.principalId, id, "burstlet creates and deletes container groups in this dedicated resource group");
+    });
 
     const subscription = pulumi.output(args.containerGroupResourceGroupId).apply((id) => `/subscriptions/${subscriptionOf(id, `BurstletIdentity "${name}": containerGroupResourceGroupId`)}`);
     /** A custom role of `actions` only, assignable on the subscription alone. */
@@ -127,6 +134,9 @@ export class BurstletIdentity extends pulumi.ComponentResource {
     if (args.aciSubnetId !== undefined) {
       grant("aci-subnet", "networkContributor", identity.principalId, args.aciSubnetId, "burstlet joins container groups to the ACI subnet");
     }
+    (args.additionalAciSubnetIds ?? []).forEach((id, i) => {
+      grant(`aci-subnet-${i + 2}`, "networkContributor", identity.principalId, id, "burstlet joins container groups to the ACI subnet");
+    });
 
     if (args.pullRegistryId !== undefined) {
       const pull = new managedidentity.UserAssignedIdentity(

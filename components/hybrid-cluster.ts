@@ -1,11 +1,13 @@
 /**
  * HybridCluster: everything in one line. An AKS cluster of ordinary nodes plus a virtual node
  * that bursts into ACI: network, identities, cluster, the burstlet image and the virtual node,
- * with defaults that work together. `burstJob()` declares Jobs wired for it.
+ * with defaults that work together. With `zones` or `regions`, the virtual node runs one node per
+ * placement, each with a resource group of its own. `burstJob()` declares Jobs wired for it.
  */
 import * as resources from "@pulumi/azure-native/resources";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_NODE_NAME } from "../kubelet/src/constants";
 import { InvalidInputError } from "../kubelet/src/errors";
 import { AciNetwork, type AddressPlanArgs } from "./aci-network";
 import { AksCluster, type AadArgs, type SystemPoolArgs } from "./aks-cluster";
@@ -15,6 +17,7 @@ import { BurstletIdentity } from "./burstlet-identity";
 import type { DeploymentAwait } from "./deployment-await";
 import { KubeletImage, type ImageBuildOptions } from "./kubelet-image";
 import { VirtualNode, type BurstCapacity } from "./virtual-node";
+import { planPlacements, type VirtualNodeRegion } from "./virtual-node-placements";
 import type { BurstletTuning } from "./virtual-node-spec";
 
 interface HybridClusterParts {
@@ -42,6 +45,15 @@ export interface HybridClusterArgs {
   readonly resourceGroupName: pulumi.Input<string>;
   /** Azure region of everything, including the container groups. */
   readonly location: pulumi.Input<string>;
+  /** Availability zones of `location`, one virtual node each (see `VirtualNodeArgs.zones`). @default none */
+  readonly zones?: string[];
+  /**
+   * Regions the burst overflows into, one virtual node each (or per zone). The cluster's burst pods
+   * get addresses in its VNet, so each region needs `subnetId`: a subnet delegated to ACI in a VNet
+   * of that region peered with the cluster's.
+   * @default none
+   */
+  readonly regions?: VirtualNodeRegion[];
   /** Address plan and an optional existing VNet. @default a new 10.224.0.0/12 VNet */
   readonly network?: AddressPlanArgs;
   /** @default AKS's default version */
@@ -70,6 +82,8 @@ export class HybridCluster extends pulumi.ComponentResource {
   readonly kubeconfig: pulumi.Output<string>;
   readonly clusterName: pulumi.Output<string>;
   readonly virtualNodeName: pulumi.Output<string>;
+  /** Every virtual node's name, one per placement. */
+  readonly virtualNodeNames: pulumi.Output<string[]>;
   readonly provider: k8s.Provider;
   get network(): AciNetwork {
     return partsOf(this).network;
@@ -86,8 +100,10 @@ export class HybridCluster extends pulumi.ComponentResource {
   get virtualNode(): VirtualNode {
     return partsOf(this).virtualNode;
   }
-  /** The dedicated resource group of the container groups. */
+  /** The dedicated resource group of the (first placement's) container groups. */
   readonly containerGroupResourceGroupName: pulumi.Output<string>;
+  /** Every placement's resource group, in the order of `virtualNodeNames`. */
+  readonly containerGroupResourceGroupNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: HybridClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("burstlet:index:HybridCluster", name, {}, opts);
@@ -96,7 +112,22 @@ export class HybridCluster extends pulumi.ComponentResource {
     }
     const child = { parent: this };
     const { resourceGroupName, location, tags } = args;
-    const containerGroups = new resources.ResourceGroup(`${name}-aci`, { location, tags }, child);
+    // Checked before anything is declared. Burst pods always join the cluster's VNet, so every
+    // region needs a subnet of its own (the home region's is declared below).
+    const placements = planPlacements({
+      context: `HybridCluster "${name}"`,
+      nodeName: args.nodeName ?? DEFAULT_NODE_NAME,
+      location,
+      zones: args.zones,
+      regions: args.regions,
+      subnetId: "the cluster's ACI subnet",
+    });
+    // A resource group per placement: each node lists only its own container groups.
+    const placementGroups = placements.map((p) => ({
+      key: p.key,
+      group: new resources.ResourceGroup(placements.length === 1 ? `${name}-aci` : `${name}-aci-${p.key}`, { location: p.location, tags }, child),
+    }));
+    const containerGroups = placementGroups[0].group;
 
     const network = new AciNetwork(`${name}-net`, {
       resourceGroupName,
@@ -133,7 +164,9 @@ export class HybridCluster extends pulumi.ComponentResource {
       resourceGroupName,
       location,
       containerGroupResourceGroupId: containerGroups.id,
+      additionalContainerGroupResourceGroupIds: placementGroups.slice(1).map((p) => p.group.id),
       aciSubnetId: network.aciSubnetId,
+      additionalAciSubnetIds: (args.regions ?? []).flatMap((r) => (r.subnetId === undefined ? [] : [r.subnetId])),
       oidcIssuerUrl: cluster.oidcIssuerUrl,
       // Burst pods pull from the registry the image was built into, with no secret.
       pullRegistryId: image.registryId,
@@ -150,7 +183,10 @@ export class HybridCluster extends pulumi.ComponentResource {
       clusterName: cluster.clusterName,
       subscriptionId: containerGroups.id.apply((id) => subscriptionOf(id, `HybridCluster "${name}": container group resource group`)),
       resourceGroupName: containerGroups.name,
+      placementResourceGroups: placements.length === 1 ? undefined : Object.fromEntries(placementGroups.map((p) => [p.key, p.group.name])),
       location,
+      zones: args.zones,
+      regions: args.regions,
       subnetId: network.aciSubnetId,
       clusterDnsIp: plan.dnsServiceIp,
       pullIdentityId: identity.pullIdentityId,
@@ -165,12 +201,16 @@ export class HybridCluster extends pulumi.ComponentResource {
     this.kubeconfig = cluster.kubeconfig;
     this.clusterName = cluster.clusterName;
     this.virtualNodeName = virtualNode.nodeName;
+    this.virtualNodeNames = virtualNode.nodeNames;
     this.containerGroupResourceGroupName = containerGroups.name;
+    this.containerGroupResourceGroupNames = pulumi.all(placementGroups.map((p) => p.group.name));
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       clusterName: this.clusterName,
       virtualNodeName: this.virtualNodeName,
+      virtualNodeNames: this.virtualNodeNames,
       containerGroupResourceGroupName: this.containerGroupResourceGroupName,
+      containerGroupResourceGroupNames: this.containerGroupResourceGroupNames,
     });
   }
 

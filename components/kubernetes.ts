@@ -11,6 +11,7 @@ export { computeCost, DEFAULT_PRICE_TABLE, keptMachinesCost, regionPrices, type 
 export { type DeploymentAwait } from "./deployment-await";
 export { VirtualNode, type AzureIdentity, type BurstCapacity, type ContainerResources, type VirtualNodeArgs } from "./virtual-node";
 export { type BurstletTuning } from "./virtual-node-spec";
+export { type PlacementCapacity, type VirtualNodeRegion } from "./virtual-node-placements";
 export { placementFor, PlacementMode, WhenUnsatisfiable, type Placement, type SpreadLabelSelector, type TopologySpreadConstraint, type VirtualNodeTarget } from "./placement";
 export { LogLevel, TaintEffect, type Taint } from "../kubelet/src/config";
 export { virtualNodePodProblems } from "./pod-validation";

@@ -47,6 +47,8 @@ export interface Placement {
 
 export interface VirtualNodeTarget {
   readonly name: string;
+  /** Every node's name, for a virtual node of several placements (zones, regions). @default [name] */
+  readonly nodes?: string[];
   /** The node's taint; `undefined` when the node is not tainted. */
   readonly taint?: Taint;
 }
@@ -60,6 +62,14 @@ export function placementFor(mode: PlacementMode, node: VirtualNodeTarget): Plac
   const tolerations = node.taint ? [tolerationFor(node.taint)] : [];
   const notVirtual: NodeSelectorRequirement = { key: VIRTUAL_NODE_TYPE_LABEL.key, operator: "NotIn", values: [VIRTUAL_NODE_TYPE_LABEL.value] };
   const linux: NodeSelectorRequirement = { key: OS_LABEL, operator: "In", values: ["linux"] };
+  const names = node.nodes && node.nodes.length > 0 ? node.nodes : [node.name];
+  if (mode === "virtual" && names.length > 1) {
+    return {
+      tolerations,
+      nodeSelector: { [VIRTUAL_NODE_TYPE_LABEL.key]: VIRTUAL_NODE_TYPE_LABEL.value },
+      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: HOSTNAME_LABEL, operator: "In", values: [...names] }] }] } } },
+    };
+  }
   if (mode === "virtual") {
     return {
       tolerations,
@@ -74,7 +84,7 @@ export function placementFor(mode: PlacementMode, node: VirtualNodeTarget): Plac
         requiredDuringSchedulingIgnoredDuringExecution: {
           nodeSelectorTerms: [
             { matchExpressions: [notVirtual, linux] },
-            { matchExpressions: [{ key: HOSTNAME_LABEL, operator: "In", values: [node.name] }] },
+            { matchExpressions: [{ key: HOSTNAME_LABEL, operator: "In", values: [...names] }] },
           ],
         },
         preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, preference: { matchExpressions: [notVirtual] } }],

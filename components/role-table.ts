@@ -49,7 +49,7 @@ export const ROLE_TABLE: readonly RoleRow[] = [
     role: "contributor",
     roleName: "Contributor",
     scope: "resourceGroup",
-    scopeText: "the dedicated container-group resource group only",
+    scopeText: "the dedicated container-group resource group only (one per placement with `zones` or `regions`)",
     purpose: "create, read, list, delete container groups, read their logs and operation status",
   },
   {
@@ -73,7 +73,7 @@ export const ROLE_TABLE: readonly RoleRow[] = [
     role: "networkContributor",
     roleName: "Network Contributor",
     scope: "subnet",
-    scopeText: "the ACI subnet only",
+    scopeText: "the ACI subnet only (one per region)",
     purpose: "`Microsoft.Network/virtualNetworks/subnets/join/action`: put container groups in the subnet",
   },
   {

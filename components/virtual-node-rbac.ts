@@ -1,7 +1,7 @@
 /**
  * burstlet's RBAC objects: a ClusterRole for TLS bootstrap bound to its service account, one for
- * renewing the node's certificate bound to the node's user (`system:node:<name>`), and a Role in
- * burstlet's namespace for its replicas' leader Lease, bound to the service account. Everything
+ * renewing a node's certificate bound to each node's user (`system:node:<name>`), and a Role in
+ * burstlet's namespace for its replicas' leader Leases (one per node), bound to the service account. Everything
  * else the node does is the Node authorizer's to allow, as for any kubelet.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -14,7 +14,8 @@ export interface RbacInput {
   readonly name: string;
   /** Name of the Kubernetes objects. */
   readonly objectName: string;
-  readonly nodeName: string;
+  /** Every node the service account's burstlets run (one per placement). */
+  readonly nodeNames: readonly string[];
   readonly namespace: string;
   readonly serviceAccountName: string;
   readonly labels: Record<string, string>;
@@ -23,21 +24,22 @@ export interface RbacInput {
 /** Declares the roles and bindings; returns them so the Deployment can wait for them. */
 export function declareBurstletRbac(input: RbacInput, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
   const declared: pulumi.Resource[] = [];
-  const bind = (suffix: string, rules: ReturnType<typeof burstletBootstrapRules>, subject: k8s.types.input.rbac.v1.Subject): void => {
+  const bind = (suffix: string, rules: ReturnType<typeof burstletBootstrapRules>, subjects: k8s.types.input.rbac.v1.Subject[]): void => {
     const metadata = { name: `${input.objectName}-${suffix}`, labels: input.labels };
     const role = new k8s.rbac.v1.ClusterRole(`${input.name}-${suffix}-role`, { metadata, rules }, opts);
     const binding = new k8s.rbac.v1.ClusterRoleBinding(
       `${input.name}-${suffix}-binding`,
-      { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name }, subjects: [subject] },
+      { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.metadata.name }, subjects },
       opts,
     );
     declared.push(role, binding);
   };
-  bind("bootstrap", burstletBootstrapRules(), { kind: "ServiceAccount", name: input.serviceAccountName, namespace: input.namespace });
-  bind("node", burstletNodeRules(), { kind: "User", apiGroup: "rbac.authorization.k8s.io", name: nodeUser(input.nodeName) });
+  bind("bootstrap", burstletBootstrapRules(), [{ kind: "ServiceAccount", name: input.serviceAccountName, namespace: input.namespace }]);
+  const nodeSubjects = input.nodeNames.map((n): k8s.types.input.rbac.v1.Subject => ({ kind: "User", apiGroup: "rbac.authorization.k8s.io", name: nodeUser(n) }));
+  bind("node", burstletNodeRules(), nodeSubjects);
 
   const metadata = { name: `${input.objectName}-leader-election`, namespace: input.namespace, labels: input.labels };
-  const role = new k8s.rbac.v1.Role(`${input.name}-leader-election-role`, { metadata, rules: burstletLeaderElectionRules(input.nodeName) }, opts);
+  const role = new k8s.rbac.v1.Role(`${input.name}-leader-election-role`, { metadata, rules: burstletLeaderElectionRules(input.nodeNames) }, opts);
   const binding = new k8s.rbac.v1.RoleBinding(
     `${input.name}-leader-election-binding`,
     { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects: [{ kind: "ServiceAccount", name: input.serviceAccountName, namespace: input.namespace }] },

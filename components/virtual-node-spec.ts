@@ -61,14 +61,14 @@ export function burstletNodeRules(): PolicyRule[] {
 
 /**
  * What burstlet's service account needs, in its own namespace, for its replicas to elect a leader:
- * read and renew the one Lease `burstlet-<node>` (RBAC can restrict get and update by name), and
- * create it the first time (a create cannot be restricted by name: the authorizer sees no name).
+ * read and renew the Lease `burstlet-<node>` of each of its nodes (RBAC can restrict get and update
+ * by name), and create it the first time (a create cannot be restricted by name: the authorizer sees no name).
  * The node's own user cannot hold it: the Node authorizer lets a node write only its heartbeat
  * Lease in kube-node-lease.
  */
-export function burstletLeaderElectionRules(nodeName: string): PolicyRule[] {
+export function burstletLeaderElectionRules(nodeNames: readonly string[]): PolicyRule[] {
   return [
-    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "update"], resourceNames: [leaderLeaseName(nodeName)] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "update"], resourceNames: nodeNames.map(leaderLeaseName) },
     { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
   ];
 }
@@ -87,6 +87,10 @@ export function formatTaint(taint: Taint | undefined): string {
 export interface BurstletSettings {
   readonly nodeName: string;
   readonly clusterName: pulumi.Input<string>;
+  /** The availability zone every container group is pinned to. @default none */
+  readonly zone?: string;
+  /** The share (0–1] of the region's ACI quota the node offers. @default 1 */
+  readonly quotaShare?: number;
   readonly subscriptionId: pulumi.Input<string>;
   readonly resourceGroupName: pulumi.Input<string>;
   readonly location: pulumi.Input<string>;
@@ -172,6 +176,8 @@ export function burstletConfigData(s: BurstletSettings): Record<string, pulumi.I
     [SETTINGS.taint[1]]: formatTaint(s.taint),
   };
   const optional: [keyof typeof SETTINGS, pulumi.Input<string> | number | undefined][] = [
+    ["zone", s.zone],
+    ["quotaShare", s.quotaShare],
     ["subnetId", s.subnetId],
     ["clusterDnsIp", s.clusterDnsIp],
     ["pullIdentityId", s.pullIdentityId],

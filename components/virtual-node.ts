@@ -2,8 +2,10 @@
  * VirtualNode: burstlet on any Kubernetes cluster reachable through a provider (AKS or not). A
  * namespace, a service account federated to burstlet's Azure identity, least-privilege RBAC, the
  * configuration, and burstlet's replicas (two by default, on different machines when they can be,
- * under a disruption budget): they elect a leader, which alone registers and runs the virtual node. Outputs what a workload
- * needs to land there: the node's name, its taint and ready-made placements.
+ * under a disruption budget): they elect a leader, which alone registers and runs the virtual node.
+ * With `zones` or `regions`, one node per ACI placement (a region, or a zone of it), each with its
+ * own configuration, Deployment, leader Lease and (optionally) resource group. Outputs what a
+ * workload needs to land there: the nodes' names, their taint and ready-made placements.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,6 +15,7 @@ import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, VIRTUAL_
 import { InvalidInputError } from "../kubelet/src/errors";
 import { deploymentAwaitAnnotations, type DeploymentAwait } from "./deployment-await";
 import { placementFor, type Placement, type VirtualNodeTarget } from "./placement";
+import { NODE_NAME_PATTERN, planPlacements, splitArmBudget, type VirtualNodePlacement, type VirtualNodeRegion } from "./virtual-node-placements";
 import { declareBurstletRbac } from "./virtual-node-rbac";
 import {
   burstletConfigData,
@@ -32,7 +35,7 @@ export interface AzureIdentity {
   readonly tenantId: pulumi.Input<string>;
 }
 
-/** What the virtual node advertises. */
+/** What the virtual node advertises, per region: each zone's node offers an even share of it. */
 export interface BurstCapacity {
   /** Pods on the virtual node at once (ACI subnet addresses). @default 100 */
   readonly pods?: number;
@@ -53,7 +56,11 @@ export interface VirtualNodeArgs {
   readonly provider?: k8s.Provider;
   /** The burstlet image (e.g. `KubeletImage.imageRef`). */
   readonly image: pulumi.Input<string>;
-  /** Name of the virtual node (a plain DNS subdomain). @default "burstlet" */
+  /**
+   * Name of the virtual node (a plain DNS subdomain); with several placements, each node is
+   * `<nodeName>-<location>[-<zone>]`, e.g. `burstlet-westeurope-1`.
+   * @default "burstlet"
+   */
   readonly nodeName?: string;
   /** @default "burstlet" */
   readonly namespace?: string;
@@ -66,9 +73,24 @@ export interface VirtualNodeArgs {
   readonly subscriptionId: pulumi.Input<string>;
   /** The dedicated resource group where container groups are created. */
   readonly resourceGroupName: pulumi.Input<string>;
-  /** Azure region of the container groups. */
+  /**
+   * A resource group of its own per placement, by key (`westeurope-1`, `northeurope`): each node
+   * then lists only its own container groups (ACI's list has no filter, so nodes sharing a resource
+   * group each read all of theirs).
+   * @default `resourceGroupName` for every node
+   */
+  readonly placementResourceGroups?: Record<string, pulumi.Input<string>>;
+  /** Azure region of the container groups (a plain name when `zones` or `regions` is given). */
   readonly location: pulumi.Input<string>;
-  /** Subnet delegated to ACI: burst pods get private addresses in it. @default no VNet */
+  /**
+   * Availability zones of `location`, one node each, every container group pinned to its node's
+   * zone; each node offers an even share of the region's ACI quota.
+   * @default none: one node, ACI picks the zone
+   */
+  readonly zones?: string[];
+  /** Regions besides `location`, one node each (or one per zone). @default none */
+  readonly regions?: VirtualNodeRegion[];
+  /** Subnet delegated to ACI in `location`: burst pods get private addresses in it. @default no VNet */
   readonly subnetId?: pulumi.Input<string>;
   /** Cluster DNS service IP, so burst pods resolve cluster names. @default none */
   readonly clusterDnsIp?: pulumi.Input<string>;
@@ -99,7 +121,12 @@ export interface VirtualNodeArgs {
   readonly resources?: ContainerResources;
   /** An existing priority class; @default one is created so burstlet is not preempted by workloads */
   readonly priorityClassName?: string;
-  /** ARM budgets, status freshness and API server write rate. @default the kubelet's defaults */
+  /**
+   * ARM budgets, status freshness and API server write rate. The ARM budgets and the cap on
+   * steady status reads are the virtual node's as a whole: its nodes share one identity and ARM's
+   * limits are per principal, so each of N nodes gets 1/N of them.
+   * @default the kubelet's defaults
+   */
   readonly tuning?: BurstletTuning;
   /** @default "info" */
   readonly logLevel?: LogLevel;
@@ -112,17 +139,19 @@ export interface VirtualNodeArgs {
 }
 
 export class VirtualNode extends pulumi.ComponentResource {
-  /** The node name, resolved once burstlet's Deployment is available. */
+  /** The (first) node's name, resolved once its burstlet Deployment is available. */
   readonly nodeName: pulumi.Output<string>;
-  /** The node's name as a plain value (`nodeName` resolves once the Deployment is available). */
+  /** Every node's name, one per placement, resolved once every Deployment is available. */
+  readonly nodeNames: pulumi.Output<string[]>;
+  /** The (first) node's name as a plain value (`nodeName` resolves once the Deployment is available). */
   readonly name: string;
-  /** The node's taint (`undefined` when untainted). */
+  /** The nodes' taint (`undefined` when untainted). */
   readonly taint: Taint | undefined;
-  /** Name and taint, for `BurstJob` and `placementFor`. */
+  /** Names and taint, for `BurstJob` and `placementFor`. */
   get target(): VirtualNodeTarget {
-    return { name: this.name, taint: this.taint };
+    return NAMES.get(this)!.length === 1 ? { name: this.name, taint: this.taint } : { name: this.name, nodes: [...NAMES.get(this)!], taint: this.taint };
   }
-  /** Pod spec fragments: `virtual` only runs on this node; `overflow` prefers ordinary nodes. */
+  /** Pod spec fragments: `virtual` only runs on these nodes; `overflow` prefers ordinary nodes. */
   get placement(): { readonly virtual: Placement; readonly overflow: Placement } {
     return { virtual: placementFor("virtual", this.target), overflow: placementFor("overflow", this.target) };
   }
@@ -136,7 +165,7 @@ export class VirtualNode extends pulumi.ComponentResource {
     const field = (f: string): string => `VirtualNode "${name}": ${f}`;
     const nodeName = args.nodeName ?? DEFAULT_NODE_NAME;
     this.location = pulumi.output(args.location);
-    if (!/^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/.test(nodeName)) {
+    if (!NODE_NAME_PATTERN.test(nodeName)) {
       throw new InvalidInputError(field("nodeName"), `must be a DNS name of at most 63 characters (lowercase letters, digits, '-', '.'), got "${nodeName}"`);
     }
     this.namespace = args.namespace ?? "burstlet";
@@ -151,9 +180,19 @@ export class VirtualNode extends pulumi.ComponentResource {
     }
     const replicas = args.replicas ?? 2;
     if (!Number.isInteger(replicas) || replicas < 1) throw new InvalidInputError(field("replicas"), `must be a whole number of at least 1, got ${JSON.stringify(args.replicas)}`);
-    const tuning = tuningProblem(args.tuning);
-    if (tuning) throw new InvalidInputError(field(tuning.field), tuning.message);
+    const tuningError = tuningProblem(args.tuning);
+    if (tuningError) throw new InvalidInputError(field(tuningError.field), tuningError.message);
     const awaitAnnotations = deploymentAwaitAnnotations(args.deploymentAwait, field("deploymentAwait"));
+    const placements = planPlacements({
+      context: `VirtualNode "${name}"`,
+      nodeName,
+      location: args.location,
+      zones: args.zones,
+      subnetId: args.subnetId,
+      regions: args.regions,
+      capacity: args.capacity,
+      placementResourceGroups: args.placementResourceGroups,
+    });
     const child = { parent: this, provider: args.provider };
     const labels = burstletLabels(nodeName);
     const objectName = nodeName === DEFAULT_NODE_NAME ? DEFAULT_NODE_NAME : `burstlet-${nodeName}`;
@@ -169,26 +208,7 @@ export class VirtualNode extends pulumi.ComponentResource {
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
       metadata: { name: this.serviceAccountName, namespace: this.namespace, labels, annotations: identity.serviceAccountAnnotations },
     }, dependsOnNamespace);
-    const rbac = declareBurstletRbac({ name, objectName, nodeName, namespace: this.namespace, serviceAccountName: this.serviceAccountName, labels }, dependsOnNamespace);
-
-    const settings: BurstletSettings = {
-      nodeName,
-      clusterName: args.clusterName,
-      subscriptionId: args.subscriptionId,
-      resourceGroupName: args.resourceGroupName,
-      location: args.location,
-      subnetId: args.subnetId,
-      clusterDnsIp: args.clusterDnsIp,
-      pullIdentityId: args.pullIdentityId,
-      taint: this.taint,
-      capacity: args.capacity,
-      tuning: args.tuning,
-      logLevel: args.logLevel,
-      leaderElectionNamespace: this.namespace,
-    };
-    const data = burstletConfigData(settings);
-    const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: objectName, namespace: this.namespace, labels }, data }, dependsOnNamespace);
-    const configHash = pulumi.output(data).apply((d) => createHash("sha256").update(JSON.stringify(Object.entries(d).sort())).digest("hex").slice(0, 16));
+    const rbac = declareBurstletRbac({ name, objectName, nodeNames: placements.map((p) => p.nodeName), namespace: this.namespace, serviceAccountName: this.serviceAccountName, labels }, dependsOnNamespace);
 
     const priorityClassName = args.priorityClassName ?? new k8s.scheduling.v1.PriorityClass(`${name}-priority`, {
       metadata: { name: objectName === DEFAULT_NODE_NAME ? "burstlet" : objectName, labels },
@@ -198,41 +218,106 @@ export class VirtualNode extends pulumi.ComponentResource {
       description: "burstlet runs the virtual node: workloads must not preempt it",
     }, child).metadata.name;
 
-    const selector = burstletSelector(nodeName);
-    const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
-      metadata: { name: objectName, namespace: this.namespace, labels, annotations: awaitAnnotations },
-      spec: {
+    const tuning = splitArmBudget(args.tuning, placements.length);
+    const deployments = placements.map((p) => {
+      const single = placements.length === 1;
+      return declarePlacement(single ? name : `${name}-${p.key}`, p, {
+        args,
+        tuning,
+        objectName: single ? objectName : `${objectName}-${p.key}`,
+        namespace: this.namespace,
+        serviceAccountName: this.serviceAccountName,
+        taint: this.taint,
         replicas,
-        // Replicas elect a leader, so old and new may overlap: a new pod is ready (waiting to lead)
-        // before an old one stops, and a stopping leader releases its lease to a waiting one.
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-        selector: { matchLabels: selector },
-        template: burstletPodTemplateSpec({
-          labels,
-          configHash,
-          configMapName: objectName,
-          serviceAccountName: this.serviceAccountName,
-          priorityClassName,
-          image: args.image,
-          env: [...burstletPodEnv(), ...identity.env],
-          identity,
-          resources: args.resources,
-          kubeletPort: DEFAULT_KUBELET_PORT,
-          metricsPort: DEFAULT_METRICS_PORT,
-          selector,
-        }),
-      },
-    }, { ...child, dependsOn: [serviceAccount, config, ...rbac] });
-    // With one replica a budget of one would block every drain; with more, one always stays to lead.
-    if (replicas >= 2) {
-      new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-        metadata: { name: objectName, namespace: this.namespace, labels },
-        spec: { minAvailable: 1, selector: { matchLabels: selector } },
-      }, dependsOnNamespace);
-    }
+        awaitAnnotations,
+        priorityClassName,
+        identity,
+        dependsOn: [serviceAccount, ...rbac],
+      }, child, dependsOnNamespace);
+    });
 
-    this.nodeName = deployment.metadata.apply(() => nodeName);
-    this.name = nodeName;
-    this.registerOutputs({ nodeName: this.nodeName, namespace: this.namespace });
+    const names = placements.map((p) => p.nodeName);
+    NAMES.set(this, names);
+    this.nodeNames = pulumi.all(deployments.map((d) => d.metadata)).apply(() => [...names]);
+    this.nodeName = deployments[0].metadata.apply(() => names[0]);
+    this.name = names[0];
+    this.registerOutputs({ nodeName: this.nodeName, nodeNames: this.nodeNames, namespace: this.namespace });
   }
+}
+
+/** Each node's name, behind `target`: the class's properties are its schema outputs. */
+const NAMES = new WeakMap<VirtualNode, readonly string[]>();
+
+interface PlacementShared {
+  readonly args: VirtualNodeArgs;
+  readonly tuning: BurstletTuning | undefined;
+  readonly objectName: string;
+  readonly namespace: string;
+  readonly serviceAccountName: string;
+  readonly taint: Taint | undefined;
+  readonly replicas: number;
+  readonly awaitAnnotations: Record<string, string>;
+  readonly priorityClassName: pulumi.Input<string>;
+  readonly identity: ReturnType<typeof burstletWorkloadIdentity>;
+  readonly dependsOn: pulumi.Resource[];
+}
+
+/** One node's configuration, Deployment and disruption budget; returns the Deployment. */
+function declarePlacement(name: string, p: VirtualNodePlacement, s: PlacementShared, child: pulumi.CustomResourceOptions, dependsOnNamespace: pulumi.CustomResourceOptions): k8s.apps.v1.Deployment {
+  const { args, objectName } = s;
+  const labels = burstletLabels(p.nodeName);
+  const settings: BurstletSettings = {
+    nodeName: p.nodeName,
+    clusterName: args.clusterName,
+    subscriptionId: args.subscriptionId,
+    resourceGroupName: p.resourceGroupName ?? args.resourceGroupName,
+    location: p.location,
+    zone: p.zone,
+    quotaShare: p.quotaShare,
+    subnetId: p.subnetId,
+    clusterDnsIp: args.clusterDnsIp,
+    pullIdentityId: args.pullIdentityId,
+    taint: s.taint,
+    capacity: p.capacity,
+    tuning: s.tuning,
+    logLevel: args.logLevel,
+    leaderElectionNamespace: s.namespace,
+  };
+  const data = burstletConfigData(settings);
+  const config = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { name: objectName, namespace: s.namespace, labels }, data }, dependsOnNamespace);
+  const configHash = pulumi.output(data).apply((d) => createHash("sha256").update(JSON.stringify(Object.entries(d).sort())).digest("hex").slice(0, 16));
+
+  const selector = burstletSelector(p.nodeName);
+  const deployment = new k8s.apps.v1.Deployment(`${name}-deployment`, {
+    metadata: { name: objectName, namespace: s.namespace, labels, annotations: s.awaitAnnotations },
+    spec: {
+      replicas: s.replicas,
+      // Replicas elect a leader, so old and new may overlap: a new pod is ready (waiting to lead)
+      // before an old one stops, and a stopping leader releases its lease to a waiting one.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      selector: { matchLabels: selector },
+      template: burstletPodTemplateSpec({
+        labels,
+        configHash,
+        configMapName: objectName,
+        serviceAccountName: s.serviceAccountName,
+        priorityClassName: s.priorityClassName,
+        image: args.image,
+        env: [...burstletPodEnv(), ...s.identity.env],
+        identity: s.identity,
+        resources: args.resources,
+        kubeletPort: DEFAULT_KUBELET_PORT,
+        metricsPort: DEFAULT_METRICS_PORT,
+        selector,
+      }),
+    },
+  }, { ...child, dependsOn: [config, ...s.dependsOn] });
+  // With one replica a budget of one would block every drain; with more, one always stays to lead.
+  if (s.replicas >= 2) {
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
+      metadata: { name: objectName, namespace: s.namespace, labels },
+      spec: { minAvailable: 1, selector: { matchLabels: selector } },
+    }, dependsOnNamespace);
+  }
+  return deployment;
 }

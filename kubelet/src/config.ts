@@ -11,7 +11,7 @@ import { DEFAULT_LOG_READ_SHARE } from "./aci/log-budget";
 import { DEFAULT_STATUS_FRESH_SHARE } from "./aci/read-schedule";
 import { DEFAULT_KUBELET_PORT, DEFAULT_METRICS_PORT, DEFAULT_NODE_NAME, leaderLeaseName, VIRTUAL_NODE_TAINT } from "./constants";
 import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
-import { LEADER_ELECTION_DEFAULTS, SETTINGS, type SettingName } from "./settings";
+import { DEFAULT_ARM_BUDGET, DEFAULT_STEADY_STATUS, LEADER_ELECTION_DEFAULTS, SETTINGS, type SettingName } from "./settings";
 
 /** Values and type in one (a string enum every Pulumi language can read). */
 export const LogLevel = { debug: "debug", info: "info", warn: "warn", error: "error" } as const;
@@ -252,10 +252,10 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       pods: number("pods", undefined, { integer: true, min: 1 }),
     },
     armBudget: {
-      readsPerSecond: number("readsPerSecond", 20) ?? 20,
-      readBurst: number("readBurst", 200, { integer: true, min: 1 }) ?? 200,
-      writesPerSecond: number("writesPerSecond", 8) ?? 8,
-      writeBurst: number("writeBurst", 150, { integer: true, min: 1 }) ?? 150,
+      readsPerSecond: number("readsPerSecond", DEFAULT_ARM_BUDGET.readsPerSecond) ?? DEFAULT_ARM_BUDGET.readsPerSecond,
+      readBurst: number("readBurst", DEFAULT_ARM_BUDGET.readBurst, { integer: true, min: 1 }) ?? DEFAULT_ARM_BUDGET.readBurst,
+      writesPerSecond: number("writesPerSecond", DEFAULT_ARM_BUDGET.writesPerSecond) ?? DEFAULT_ARM_BUDGET.writesPerSecond,
+      writeBurst: number("writeBurst", DEFAULT_ARM_BUDGET.writeBurst, { integer: true, min: 1 }) ?? DEFAULT_ARM_BUDGET.writeBurst,
       logReadShare: number("logReadShare", DEFAULT_LOG_READ_SHARE, { max: 1 }) ?? DEFAULT_LOG_READ_SHARE,
     },
     usage: {
@@ -265,8 +265,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
       burst: number("monitorBurst", 20, { integer: true, min: 1 }) ?? 20,
     },
     status: {
-      steadySeconds: number("steadySeconds", 25) ?? 25,
-      steadyReadsPerSecond: number("steadyReadsPerSecond", 15) ?? 15,
+      steadySeconds: number("steadySeconds", DEFAULT_STEADY_STATUS.seconds) ?? DEFAULT_STEADY_STATUS.seconds,
+      steadyReadsPerSecond: number("steadyReadsPerSecond", DEFAULT_STEADY_STATUS.readsPerSecond) ?? DEFAULT_STEADY_STATUS.readsPerSecond,
       freshShare: number("statusFreshShare", DEFAULT_STATUS_FRESH_SHARE, { max: 1 }) ?? DEFAULT_STATUS_FRESH_SHARE,
     },
     kubeApi: {

@@ -18,6 +18,11 @@ import { IMAGE_PULL_BACKOFF } from "./pods/pod-states";
  */
 export const LEADER_ELECTION_DEFAULTS = { leaseDurationSeconds: 10, renewDeadlineSeconds: 7, retryPeriodSeconds: 2 } as const;
 
+/** ARM budgets by default: under ARM's per-principal limits (reads 250 burst, 25/s; writes 200 burst, 10/s). */
+export const DEFAULT_ARM_BUDGET = { readsPerSecond: 20, readBurst: 200, writesPerSecond: 8, writeBurst: 150 } as const;
+/** A steady running pod's status is read at least every `seconds`, at most `readsPerSecond` reads in all. */
+export const DEFAULT_STEADY_STATUS = { seconds: 25, readsPerSecond: 15 } as const;
+
 /** Every setting: flag name, environment variable, and a one-line description (shown by `--help`). */
 export const SETTINGS = {
   nodeName: ["node-name", "BURSTLET_NODE_NAME", `virtual node name (default ${DEFAULT_NODE_NAME})`],
@@ -36,17 +41,17 @@ export const SETTINGS = {
   cpu: ["cpu", "BURSTLET_CAPACITY_CPU", "node CPU capacity in cores (default: regional ACI quota)"],
   memory: ["memory", "BURSTLET_CAPACITY_MEMORY_GIB", "node memory capacity in GiB (default: derived from quota)"],
   pods: ["pods", "BURSTLET_CAPACITY_PODS", "node pod capacity (default: regional container group quota)"],
-  readsPerSecond: ["arm-reads-per-second", "BURSTLET_ARM_READS_PER_SECOND", "ARM read budget refill per second (default 20)"],
-  readBurst: ["arm-read-burst", "BURSTLET_ARM_READ_BURST", "ARM read budget burst (default 200)"],
-  writesPerSecond: ["arm-writes-per-second", "BURSTLET_ARM_WRITES_PER_SECOND", "ARM write budget refill per second (default 8)"],
-  writeBurst: ["arm-write-burst", "BURSTLET_ARM_WRITE_BURST", "ARM write budget burst (default 150)"],
+  readsPerSecond: ["arm-reads-per-second", "BURSTLET_ARM_READS_PER_SECOND", `ARM read budget refill per second (default ${DEFAULT_ARM_BUDGET.readsPerSecond})`],
+  readBurst: ["arm-read-burst", "BURSTLET_ARM_READ_BURST", `ARM read budget burst (default ${DEFAULT_ARM_BUDGET.readBurst})`],
+  writesPerSecond: ["arm-writes-per-second", "BURSTLET_ARM_WRITES_PER_SECOND", `ARM write budget refill per second (default ${DEFAULT_ARM_BUDGET.writesPerSecond})`],
+  writeBurst: ["arm-write-burst", "BURSTLET_ARM_WRITE_BURST", `ARM write budget burst (default ${DEFAULT_ARM_BUDGET.writeBurst})`],
   logReadShare: ["log-read-share", "BURSTLET_LOG_READ_SHARE", `share (0-1] of the ARM read budget's rate and burst that log reads (kubectl logs, follows) may use (default ${DEFAULT_LOG_READ_SHARE})`],
   monitorEndpoint: ["azure-monitor-endpoint", "BURSTLET_AZURE_MONITOR_ENDPOINT", "Azure Monitor metrics endpoint URL (default https://<location>.metrics.monitor.azure.com)"],
   usagePollSeconds: ["usage-poll-seconds", "BURSTLET_USAGE_POLL_SECONDS", "read running pods' CPU and memory from Azure Monitor this often (default 30)"],
   monitorCallsPerSecond: ["azure-monitor-calls-per-second", "BURSTLET_AZURE_MONITOR_CALLS_PER_SECOND", "Azure Monitor metrics call budget refill per second (default 1)"],
   monitorBurst: ["azure-monitor-burst", "BURSTLET_AZURE_MONITOR_BURST", "Azure Monitor metrics call budget burst (default 20)"],
-  steadySeconds: ["status-steady-seconds", "BURSTLET_STATUS_STEADY_SECONDS", "read a steady running pod's status at least this often (default 25)"],
-  steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", "cap on steady status reads; more pods stretch the interval (default 15)"],
+  steadySeconds: ["status-steady-seconds", "BURSTLET_STATUS_STEADY_SECONDS", `read a steady running pod's status at least this often (default ${DEFAULT_STEADY_STATUS.seconds})`],
+  steadyReadsPerSecond: ["status-steady-reads-per-second", "BURSTLET_STATUS_STEADY_READS_PER_SECOND", `cap on steady status reads; more pods stretch the interval (default ${DEFAULT_STEADY_STATUS.readsPerSecond})`],
   statusFreshShare: ["status-fresh-share", "BURSTLET_STATUS_FRESH_SHARE", `share (0-1] of the ARM read rate that steady status reads may use to read pods more often than --status-steady-seconds, down to every ${DEFAULT_FRESH_FLOOR_MS / 1000} s; the read limit is shared by everything in the subscription (default ${DEFAULT_STATUS_FRESH_SHARE})`],
   kubeApiQps: ["kube-api-qps", "BURSTLET_KUBE_API_QPS", "pod status writes per second to the API server (default 50)"],
   kubeApiBurst: ["kube-api-burst", "BURSTLET_KUBE_API_BURST", "burst of pod status writes to the API server (default 200)"],

@@ -40,6 +40,16 @@ describe("BurstJob", () => {
     assert.equal(oneOfType(resources, "kubernetes:batch/v1:Job").inputs.spec.completionMode, "NonIndexed");
   });
 
+  it("does not count pods given up for a node reason (DisruptionTarget) against backoffLimit, in either placement", async () => {
+    for (const placement of ["virtual", "overflow"] as const) {
+      const { resources } = await declared(() => job(`disrupted-${placement}`, { placement, backoffLimit: 0 }));
+      const spec = oneOfType(resources, "kubernetes:batch/v1:Job").inputs.spec;
+      assert.deepEqual(spec.podFailurePolicy, { rules: [{ action: "Ignore", onPodConditions: [{ type: "DisruptionTarget", status: "True" }] }] }, placement);
+      assert.equal(spec.backoffLimit, 0, "other failures still count");
+      assert.equal(spec.template.spec.restartPolicy, "Never", "Kubernetes refuses a pod failure policy with any other restart policy");
+    }
+  });
+
   it("labels a virtual node burstlet did not register out of load balancers with a NodePatch", async () => {
     const { resources } = await declared(() => job("foreign"));
     const patch = oneOfType(resources, "kubernetes:core/v1:NodePatch");

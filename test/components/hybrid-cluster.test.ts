@@ -58,6 +58,41 @@ describe("HybridCluster", () => {
     assert.equal(ofType(resources, "azure-native:managedidentity:UserAssignedIdentity").filter((r) => r.name.endsWith("pull")).length, 0);
   });
 
+  it("runs a virtual node per zone and region, each placement in a resource group of its own that burstlet's identity may use", async () => {
+    let hybrid!: HybridCluster;
+    const neSubnet = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/ne/providers/Microsoft.Network/virtualNetworks/ne/subnets/aci`;
+    const { resources } = await declared(() => {
+      hybrid = new HybridCluster("h", { resourceGroupName: "rg", location: "westeurope", image: "burstlet:1", zones: ["1", "2", "3"], regions: [{ location: "northeurope", subnetId: neSubnet }] });
+    });
+    const keys = ["westeurope-1", "westeurope-2", "westeurope-3", "northeurope"];
+    assert.deepEqual(await valueOf(hybrid.virtualNodeNames), keys.map((k) => `burstlet-${k}`));
+    assert.deepEqual(await valueOf(hybrid.containerGroupResourceGroupNames), keys.map((k) => `h-aci-${k}`));
+    const groups = ofType(resources, "azure-native:resources:ResourceGroup");
+    assert.deepEqual(groups.map((g) => [g.name, String(g.inputs.location)]).sort(), [["h-aci-northeurope", "northeurope"], ["h-aci-westeurope-1", "westeurope"], ["h-aci-westeurope-2", "westeurope"], ["h-aci-westeurope-3", "westeurope"]]);
+
+    const byNode = new Map(ofType(resources, "kubernetes:core/v1:ConfigMap").map((c) => [c.inputs.data[SETTINGS.nodeName[1]], c.inputs.data]));
+    const aciSubnet = ofType(resources, "azure-native:network:Subnet").find((s) => s.inputs.delegations)!;
+    for (const key of keys) {
+      const data = byNode.get(`burstlet-${key}`);
+      assert.equal(data[SETTINGS.resourceGroup[1]], `h-aci-${key}`, key);
+      assert.equal(data[SETTINGS.subnetId[1]], key === "northeurope" ? neSubnet : aciSubnet.id, key);
+    }
+
+    const grants = ofType(resources, "azure-native:authorization:RoleAssignment").filter((r) => r.inputs.principalId === "principal-h-identity-burstlet");
+    const contributorScopes = grants.filter((r) => String(r.inputs.roleDefinitionId).endsWith("b24988ac-6180-42a0-ab88-20f7382dd24c")).map((r) => String(r.inputs.scope));
+    assert.deepEqual(contributorScopes.sort(), keys.map((k) => `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/h-aci-${k}`).sort(), "Contributor on each placement's resource group, nowhere else");
+    const subnetScopes = grants.filter((r) => String(r.inputs.roleDefinitionId).endsWith("4d97b98b-1d4f-4787-a291-c67834d212e7")).map((r) => String(r.inputs.scope));
+    assert.deepEqual(subnetScopes.sort(), [aciSubnet.id, neSubnet].sort(), "Network Contributor on each region's ACI subnet");
+  });
+
+  it("names the field when a region has no ACI subnet or a zone list is empty, before declaring anything", async () => {
+    const { resources } = await declared(() => {
+      assert.throws(() => new HybridCluster("x", { resourceGroupName: "rg", location: "westeurope", image: "a", regions: [{ location: "northeurope" }] }), /HybridCluster "x": regions\[0\]\.subnetId: the virtual node uses a VNet/);
+      assert.throws(() => new HybridCluster("y", { resourceGroupName: "rg", location: "westeurope", image: "a", zones: [] }), /HybridCluster "y": zones: is empty/);
+    });
+    assert.deepEqual(resources, []);
+  });
+
   it("rejects both an image and a build", () => {
     assert.throws(() => new HybridCluster("x", { resourceGroupName: "rg", location: "l", image: "a", build: {} }), /HybridCluster "x": image: only one of `image` or `build`/);
   });

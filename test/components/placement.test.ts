@@ -16,6 +16,16 @@ describe("placement", () => {
     assert.equal(p.affinity, undefined);
   });
 
+  it("virtual and overflow over a virtual node of several placements: any of its nodes, no other", () => {
+    const zoned = { ...node, name: "burstlet-westeurope-1", nodes: ["burstlet-westeurope-1", "burstlet-westeurope-2"] };
+    const virtual = placementFor("virtual", zoned);
+    assert.deepEqual(virtual.nodeSelector, { type: "virtual-kubelet" });
+    assert.deepEqual(virtual.affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: zoned.nodes }] }]);
+    assert.deepEqual(virtual.tolerations, [tolerationFor(VIRTUAL_NODE_TAINT)]);
+    const terms = placementFor("overflow", zoned).affinity!.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;
+    assert.deepEqual(terms[1].matchExpressions, [{ key: "kubernetes.io/hostname", operator: "In", values: zoned.nodes }]);
+  });
+
   it("overflow: ordinary Linux nodes or this virtual node, ordinary ones preferred", () => {
     const affinity = placementFor("overflow", node).affinity!.nodeAffinity;
     const terms = affinity.requiredDuringSchedulingIgnoredDuringExecution!.nodeSelectorTerms;

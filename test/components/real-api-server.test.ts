@@ -83,6 +83,9 @@ describe("component manifests against a real API server", function () {
         new BurstJob("burst", { virtualNode: node, containers: [worker], completions: 4, parallelism: 2, namespace: "default" });
         new BurstJob("spill", { virtualNode: node, containers: [worker], placement: "overflow", namespace: "default" });
         new BurstJob("foreign", { virtualNode: { name: `foreign-${nodeName}`, taint: { ...VIRTUAL_NODE_TAINT } }, containers: [worker], namespace: "default" });
+        // One node per zone: three configurations, Deployments and budgets, one Role for their Leases.
+        const zoned = new VirtualNode("vz", { ...nodeArgs(`zoned-${nodeName}`, `burstlet-zoned-${nodeName}`), zones: ["1", "2", "3"] });
+        new BurstJob("zoned", { virtualNode: zoned, containers: [worker], namespace: "default" });
       });
       manifests = kubernetesManifests(resources, { includePatches: true });
       // Namespaced objects can be dry-run only into a namespace that exists: create it for real.
@@ -96,7 +99,8 @@ describe("component manifests against a real API server", function () {
       for (const kind of ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "ConfigMap", "PriorityClass", "Deployment", "PodDisruptionBudget", "Job", "Node"]) {
         assert.ok(kinds.has(kind), `no ${kind} among ${[...kinds].join(", ")}`);
       }
-      assert.equal(manifests.filter((m) => m.kind === "Job").length, 3);
+      assert.equal(manifests.filter((m) => m.kind === "Job").length, 4);
+      assert.equal(manifests.filter((m) => m.kind === "Deployment").length, 4, "one for the node, one per zone");
     });
 
     it("has every VirtualNode and BurstJob object accepted by the API server", async () => {

@@ -12,6 +12,8 @@ describe("virtual-node-spec", () => {
       subscriptionId: "00000000-1111-2222-3333-444444444444",
       resourceGroupName: "burst",
       location: "westeurope",
+      zone: "2",
+      quotaShare: 0.3333,
       subnetId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Network/virtualNetworks/v/subnets/aci",
       clusterDnsIp: "10.0.0.10",
       taint: VIRTUAL_NODE_TAINT,
@@ -24,6 +26,7 @@ describe("virtual-node-spec", () => {
     const config = parseConfig([], env);
     assert.equal(config.nodeName, "aci");
     assert.equal(config.resourceGroup, "burst");
+    assert.deepEqual([config.zone, config.quotaShare], ["2", 0.3333]);
     assert.equal(config.subnetId, data[SETTINGS.subnetId[1]]);
     assert.deepEqual(config.taint, VIRTUAL_NODE_TAINT);
     assert.deepEqual(config.capacity, { cpu: 100, memoryGiB: 400, pods: 100 });

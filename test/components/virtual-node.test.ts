@@ -155,6 +155,52 @@ describe("VirtualNode", () => {
     assert.deepEqual(await annotationsOf({ skip: false }), { "pulumi.com/timeoutSeconds": "300" });
   });
 
+  it("runs one node per zone and region, each with its own configuration, Deployment, leader Lease and resource group", async () => {
+    let node!: VirtualNode;
+    const neSubnet = subnetId.replace("/aci", "/aci-ne");
+    const { resources } = await declared(() => (node = new VirtualNode("vn", {
+      ...args,
+      zones: ["1", "2", "3"],
+      regions: [{ location: "northeurope", subnetId: neSubnet }],
+      placementResourceGroups: { "westeurope-1": "rg-we-1", "westeurope-2": "rg-we-2", "westeurope-3": "rg-we-3", northeurope: "rg-ne" },
+      capacity: { pods: 300, cpu: 90 },
+    })));
+    const names = ["burstlet-westeurope-1", "burstlet-westeurope-2", "burstlet-westeurope-3", "burstlet-northeurope"];
+    assert.deepEqual(await valueOf(node.nodeNames), names);
+    // Registrations may complete in any order: compare by node name.
+    const byName = <T>(items: T[], nameOf: (item: T) => string): T[] => [...items].sort((a, b) => names.indexOf(nameOf(a)) - names.indexOf(nameOf(b)));
+    const configs = byName(ofType(resources, "kubernetes:core/v1:ConfigMap").map((c) => c.inputs.data as Record<string, string>), (d) => d[SETTINGS.nodeName[1]]);
+    assert.deepEqual(configs.map((d) => [d[SETTINGS.nodeName[1]], d[SETTINGS.location[1]], d[SETTINGS.zone[1]], d[SETTINGS.quotaShare[1]], d[SETTINGS.resourceGroup[1]], d[SETTINGS.subnetId[1]], d[SETTINGS.pods[1]], d[SETTINGS.cpu[1]]]), [
+      ["burstlet-westeurope-1", "westeurope", "1", "0.3333", "rg-we-1", subnetId, "100", "30"],
+      ["burstlet-westeurope-2", "westeurope", "2", "0.3333", "rg-we-2", subnetId, "100", "30"],
+      ["burstlet-westeurope-3", "westeurope", "3", "0.3333", "rg-we-3", subnetId, "100", "30"],
+      ["burstlet-northeurope", "northeurope", undefined, undefined, "rg-ne", neSubnet, "300", "90"],
+    ]);
+    assert.deepEqual(configs.map((d) => [d[SETTINGS.readsPerSecond[1]], d[SETTINGS.readBurst[1]], d[SETTINGS.writesPerSecond[1]], d[SETTINGS.writeBurst[1]], d[SETTINGS.steadyReadsPerSecond[1]]]), names.map(() => ["5", "50", "2", "37", "3.75"]), "four nodes of one identity share ARM's per-principal limits");
+    interface DeploymentInputs {
+      metadata: { name: string };
+      spec: { selector: { matchLabels: Record<string, string> }; template: { spec: { containers: { envFrom: { configMapRef: { name: string } }[] }[] } } };
+    }
+    const deployments = byName(ofType(resources, "kubernetes:apps/v1:Deployment").map((d) => d.inputs as DeploymentInputs), (d) => d.metadata.name);
+    assert.deepEqual(deployments.map((d) => d.metadata.name), names);
+    assert.deepEqual(deployments.map((d) => d.spec.template.spec.containers[0].envFrom[0].configMapRef.name), names, "each Deployment reads its own configuration");
+    assert.deepEqual(deployments.map((d) => d.spec.selector.matchLabels["app.kubernetes.io/instance"]), names, "selectors never overlap");
+    assert.equal(ofType(resources, "kubernetes:policy/v1:PodDisruptionBudget").length, 4);
+    assert.equal(ofType(resources, "kubernetes:core/v1:ServiceAccount").length, 1, "one identity for all");
+    const role = oneOfType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role").inputs;
+    assert.deepEqual(role.rules[0].resourceNames, names.map((n) => `burstlet-${n}`), "each node's leader Lease, by name");
+    const nodeBinding = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").find((b) => b.inputs.metadata.name === "burstlet-node")!;
+    assert.deepEqual((nodeBinding.inputs.subjects as { name: string }[]).map((s) => s.name), names.map((n) => `system:node:${n}`));
+    assert.deepEqual(node.placement.virtual.affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms, [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: names }] }]);
+  });
+
+  it("names the field when a zone list is empty or a region has no ACI subnet", () => {
+    assert.throws(() => new VirtualNode("bad", { ...args, zones: [] }), /VirtualNode "bad": zones: is empty/);
+    assert.throws(() => new VirtualNode("bad", { ...args, regions: [{ location: "northeurope", zones: [] , subnetId }] }), /VirtualNode "bad": regions\[0\]\.zones: is empty/);
+    assert.throws(() => new VirtualNode("bad", { ...args, regions: [{ location: "northeurope" }] }), /VirtualNode "bad": regions\[0\]\.subnetId: the virtual node uses a VNet/);
+    assert.throws(() => new VirtualNode("bad", { ...args, zones: ["1"], placementResourceGroups: { "westeurope-2": "rg" } }), /VirtualNode "bad": placementResourceGroups\.westeurope-2: is no placement/);
+  });
+
   it("names the field in validation errors", () => {
     assert.throws(() => new VirtualNode("bad", { ...args, untainted: true, taint: { key: "k", value: "v", effect: "NoSchedule" } }), /VirtualNode "bad": untainted: set only one of `taint` or `untainted: true`/);
     assert.throws(() => new VirtualNode("bad", { ...args, deploymentAwait: { timeoutSeconds: 0 } }), /VirtualNode "bad": deploymentAwait\.timeoutSeconds: must be a whole number of seconds of at least 1, got 0/);

@@ -51,12 +51,17 @@ describe("the plugin package for other Pulumi languages, started as the engine s
     assert.equal(virtualNode.inputProperties.replicas.type, "number");
     assert.match(virtualNode.inputProperties.replicas.description ?? "", /elect a leader/);
     assert.equal(schema.resources["burstlet:index:HybridCluster"].inputProperties.network.$ref, "#/types/burstlet:index:AddressPlanArgs");
+    assert.equal(virtualNode.inputProperties.zones.items?.type, "string");
+    assert.equal(virtualNode.inputProperties.regions.items?.$ref, "#/types/burstlet:index:VirtualNodeRegion");
+    assert.deepEqual(Object.keys(schema.types["burstlet:index:VirtualNodeRegion"].properties ?? {}).sort(), ["location", "subnetId", "zones"]);
+    assert.equal(schema.resources["burstlet:index:HybridCluster"].inputProperties.regions.items?.$ref, "#/types/burstlet:index:VirtualNodeRegion");
+    assert.equal(virtualNode.properties.nodeNames.items?.type, "string");
   });
 
-  it("takes the burst target by name and taint, and literal choices as string enums", () => {
+  it("takes the burst target by name (or all of its nodes' names) and taint, and literal choices as string enums", () => {
     const burstJob = schema.resources["burstlet:index:BurstJob"];
     assert.equal(burstJob.inputProperties.virtualNode.$ref, "#/types/burstlet:index:VirtualNodeTarget");
-    assert.deepEqual(Object.keys(schema.types["burstlet:index:VirtualNodeTarget"].properties ?? {}).sort(), ["name", "taint"]);
+    assert.deepEqual(Object.keys(schema.types["burstlet:index:VirtualNodeTarget"].properties ?? {}).sort(), ["name", "nodes", "taint"]);
     // In the order TypeScript keeps the union's members, not the source's.
     const values = (name: string): string[] => (schema.types[`burstlet:index:${name}`].enum ?? []).map((e) => e.value).sort();
     assert.deepEqual(values("TaintEffect"), ["NoExecute", "NoSchedule", "PreferNoSchedule"]);
