@@ -3,6 +3,7 @@ import { parseConfig } from "../../kubelet/src/config";
 import { SETTINGS } from "../../kubelet/src/settings";
 import { burstletConfigData, burstletPodEnv, formatTaint } from "../../components/virtual-node-spec";
 import { VIRTUAL_NODE_TAINT } from "../../kubelet/src/constants";
+import { DEFAULT_STATUS_FRESH_SHARE } from "../../kubelet/src/aci/read-schedule";
 
 describe("virtual-node-spec", () => {
   it("writes a configuration the kubelet's own parser accepts, value for value", () => {
@@ -43,7 +44,7 @@ describe("virtual-node-spec", () => {
     }) as Record<string, string>;
     const config = parseConfig([], tuned);
     assert.deepEqual(config.armBudget, { readsPerSecond: 24, readBurst: 240, writesPerSecond: 9, writeBurst: 180, logReadShare: 0.2 });
-    assert.deepEqual(config.status, { steadySeconds: 30, steadyReadsPerSecond: 18 });
+    assert.deepEqual(config.status, { steadySeconds: 30, steadyReadsPerSecond: 18, freshShare: DEFAULT_STATUS_FRESH_SHARE });
     assert.deepEqual(config.kubeApi, { qps: 100, burst: 300 });
     assert.deepEqual(config.groupMaxima, { cpu: 16, memoryGB: 64 });
     assert.equal(config.notReadyAfterSeconds, 300);
