@@ -52,7 +52,7 @@ describe("virtual-node-spec", () => {
     const plain = burstletConfigData({ ...base, tuning: { statusSteadyReadsPerSecond: 12 } }) as Record<string, string>;
     assert.equal(plain[SETTINGS.readsPerSecond[1]], undefined, "unset fields are not written");
     const defaults = parseConfig([], plain);
-    assert.deepEqual(defaults.status, { steadySeconds: 25, steadyReadsPerSecond: 12 });
+    assert.deepEqual(defaults.status, { steadySeconds: 25, steadyReadsPerSecond: 12, freshShare: DEFAULT_STATUS_FRESH_SHARE });
     assert.deepEqual(defaults.kubeApi, { qps: 50, burst: 200 });
   });
 
