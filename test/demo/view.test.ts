@@ -107,7 +107,7 @@ describe("demo: view", () => {
   it("prints one plain line per snapshot for pipes", () => {
     assert.equal(
       renderPlain(snapshot({ jobComplete: true })),
-      "[  3.4 s] burst: pending 2, running 3, succeeded 5/10, failed 0 | on virtual node 10, ordinary 0, unscheduled 0 | steady 3/3 | kubectl top: no figures yet (metrics-server scrapes every 15 s) | container groups 8 (running 3) | Job complete",
+      "[  3.4 s] burst: pending 2, running 3, succeeded 5/10, failed 0 | on virtual node 10, ordinary 0, unscheduled 0 | steady 3/3 | kubectl top: no figures yet (metrics-server scrapes every 10 s) | container groups 8 (running 3) | Job complete",
     );
   });
   it("summarises times, placement, groups left and the logs", () => {
