@@ -73,7 +73,7 @@ describe("policy pack on real stacks (mocks)", () => {
         });
       });
       assert.deepEqual(Object.keys(violations), ["role-assignments-as-documented"]);
-      assert.match(JSON.stringify(violations), /grants Network Contributor on .*resourceGroups\/rg \(a resourceGroup\); the role table in docs\/pulumi.md grants it only on the ACI subnet only or the node subnet/);
+      assert.match(JSON.stringify(violations), /grants Network Contributor on .*resourceGroups\/rg \(a resourceGroup\); the role table in docs\/pulumi.md grants it only on the ACI subnet only \(one per region\) or the node subnet/);
     });
 
     it("a ClusterRole that mints tokens for every service account", async () => {
