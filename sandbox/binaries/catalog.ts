@@ -35,8 +35,8 @@ export interface Toolset {
   readonly binaries: readonly string[];
   /** Environment variables naming a directory that already holds all the binaries, in lookup order. */
   readonly dirVariables: readonly string[];
-  /** Sets up the module to build in `work` (an empty directory). */
-  prepare(go: GoModule): Promise<{ readonly pkg: string; readonly ldflags: string; /** Compile the package's tests (`go test -c`). */ readonly test?: boolean }>;
+  /** Sets up the module to build in `go.dir` (a fresh module); `progress` reports a long step. */
+  prepare(go: GoModule, progress: (text: string) => void): Promise<{ readonly pkg: string; readonly ldflags: string; /** Compile the package's tests (`go test -c`). */ readonly test?: boolean }>;
 }
 
 /** Everything a control plane of the sandbox runs, and its client. */

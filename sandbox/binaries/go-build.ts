@@ -13,8 +13,8 @@ import type { Toolset } from "./catalog";
 /** A wrapper module in a directory of its own, and a way to run `go` in it. */
 export interface GoModule {
   readonly dir: string;
-  /** Runs `go <args>` in the module; resolves with stdout, rejects with the tail of stderr. */
-  run(args: readonly string[], onStderrLine?: (line: string) => void): Promise<string>;
+  /** Runs `go <args>` in the module (with `env` added); resolves with stdout, rejects with the tail of stderr. */
+  run(args: readonly string[], onStderrLine?: (line: string) => void, env?: Readonly<Record<string, string>>): Promise<string>;
   /** Downloads a module's go.mod from the proxy and returns its text. */
   downloadGoMod(moduleAtVersion: string): Promise<string>;
 }
@@ -28,9 +28,9 @@ export interface BuildTarget {
 const GO_ENV = { GOFLAGS: "-mod=mod", GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? "local", CGO_ENABLED: "0" };
 
 function goModule(dir: string): GoModule {
-  const run = (args: readonly string[], onStderrLine?: (line: string) => void): Promise<string> =>
+  const run = (args: readonly string[], onStderrLine?: (line: string) => void, env: Readonly<Record<string, string>> = {}): Promise<string> =>
     new Promise((resolve, reject) => {
-      const child = spawn("go", args, { cwd: dir, env: { ...process.env, ...GO_ENV }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn("go", args, { cwd: dir, env: { ...process.env, ...GO_ENV, ...env }, stdio: ["ignore", "pipe", "pipe"] });
       let stdout = "";
       let tail = "";
       let partial = "";
@@ -85,7 +85,7 @@ export async function buildToolsets(targets: readonly BuildTarget[], progress: (
       mkdirSync(dir);
       const go = goModule(dir);
       await go.run(["mod", "init", `burstlet.local/sandbox-${target.toolset.name}`]);
-      const { pkg, ldflags, test } = await target.toolset.prepare(go);
+      const { pkg, ldflags, test } = await target.toolset.prepare(go, (text) => say(`${target.toolset.label}: ${text}`));
       const deps = (await go.run(["list", "-deps", "-f", "{{.ImportPath}}@{{if .Module}}{{.Module.Version}}{{end}}", pkg])).split("\n").filter(Boolean);
       prepared.push({ target, go, pkg, ldflags, test, deps });
     }

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { allToolsets, controlPlane, pinnedVersions, registry, type Toolset } from "./catalog";
 import { buildToolsets } from "./go-build";
 import { netif, virtualKubeletE2e } from "./e2e-tools";
+import { kubernetesProvider, pulumiCli } from "./pulumi-tools";
 
 export { CONTROL_PLANE_BINARIES, DEFAULT_KUBERNETES_VERSION, DEFAULT_METRICS_SERVER_VERSION, pinnedVersions } from "./catalog";
 
@@ -118,6 +119,12 @@ export function ensureRegistryBinary(options: BinaryOptions = {}): Promise<Binar
 /** The virtual-kubelet end-to-end suite and the interface helper that gives its node a proxyable address. */
 export function ensureE2eBinaries(options: BinaryOptions = {}): Promise<BinarySet> {
   return ensureSet([virtualKubeletE2e(options.env ?? process.env), netif()], options);
+}
+
+/** The Pulumi CLI and the Kubernetes resource provider it loads (`pulumi`, `pulumi-resource-kubernetes`). */
+export function ensurePulumiBinaries(options: BinaryOptions = {}): Promise<BinarySet> {
+  const env = options.env ?? process.env;
+  return ensureSet([pulumiCli(env), kubernetesProvider(env)], options);
 }
 
 /** Partial build directories this process may have left (for a demo interrupted mid-build). */
