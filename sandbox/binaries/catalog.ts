@@ -6,6 +6,7 @@ import { copyFileSync } from "node:fs";
 import * as path from "node:path";
 import type { GoModule } from "./go-build";
 import { netif, virtualKubeletE2e } from "./e2e-tools";
+import { kubernetesProvider, pulumiCli } from "./pulumi-tools";
 
 /**
  * The Kubernetes release the sandbox runs; AKS supports it. Override with BURSTLET_K8S_VERSION.
@@ -118,5 +119,5 @@ export function registry(env: Env = process.env): Toolset {
 
 /** Every toolset the tests, the demo and the benchmarks use. */
 export function allToolsets(env: Env = process.env): Toolset[] {
-  return [controlPlane(env), registry(env), virtualKubeletE2e(env), netif()];
+  return [controlPlane(env), registry(env), virtualKubeletE2e(env), netif(), pulumiCli(env), kubernetesProvider(env)];
 }
