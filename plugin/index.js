@@ -5,4 +5,7 @@
  * analyzer reads `index.ts` beside this file (it maps `main` from `.js` to `.ts`).
  */
 "use strict";
-module.exports = require("tsx/cjs/api").require("./index.ts", __filename);
+// Registered for the whole process, not namespaced, so the components share run-plugin's one copy
+// of @pulumi/pulumi (its runtime state and its protobuf classes) instead of loading their own.
+require("tsx/cjs/api").register();
+module.exports = require("./index.ts");

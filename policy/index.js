@@ -5,4 +5,8 @@
  * use, so it runs the same from this repository and from an installed package.
  */
 "use strict";
-require("tsx/cjs/api").require("./pack.ts", __filename);
+// Registered for the whole process, not namespaced: a namespaced load gives the pack its own copies
+// of @pulumi/pulumi's protobuf classes, and the gRPC service then refuses its GetPluginInfo answer
+// ("Error serializing response"), which the engine asks for before anything else.
+require("tsx/cjs/api").register();
+require("./pack.ts");

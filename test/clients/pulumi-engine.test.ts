@@ -29,7 +29,7 @@ import type { ControlPlane } from "../../sandbox/control-plane";
 import { sharedControlPlane, testNamespace } from "../fixtures/control-plane";
 import { stepRecorder } from "../fixtures/engine-events";
 import { installPackage, type InstalledPackage } from "../fixtures/installed-package";
-import { engineStack } from "../fixtures/pulumi-engine";
+import { engineStack, policyPackLauncher } from "../fixtures/pulumi-engine";
 
 type Components = typeof import("../../components/kubernetes");
 
@@ -263,9 +263,10 @@ describe("the Pulumi engine and Kubernetes provider deploy the components", func
   describe("the policy pack in the engine", () => {
     let stack: Stack;
     let jobNamespace: string;
+    let pack: string;
     const toleration = { ...VIRTUAL_NODE_TAINT, operator: "Equal" };
 
-    /** A plain Job for the virtual node, its container's memory request as given. */
+    /** A plain Job that tolerates the virtual node's taint, its container's memory request as given. */
     const program = (memory: string | undefined) => (): Promise<Record<string, never>> => {
       const provider = new k8s.Provider("cluster", { kubeconfig: new pulumi.Config().requireSecret("kubeconfig"), enableServerSideApply: true });
       new k8s.batch.v1.Job("burst", {
@@ -274,7 +275,6 @@ describe("the Pulumi engine and Kubernetes provider deploy the components", func
           template: {
             spec: {
               restartPolicy: "Never",
-              nodeSelector: { "kubernetes.io/hostname": `policy-${suffix}` },
               tolerations: [toleration],
               containers: [{ name: "work", image: "busybox:1.37", command: ["true"], resources: { requests: { cpu: "1", ...(memory ? { memory } : {}) } } }],
             },
@@ -286,6 +286,7 @@ describe("the Pulumi engine and Kubernetes provider deploy the components", func
 
     before(async () => {
       jobNamespace = await testNamespace(cp, "engine-policy");
+      pack = policyPackLauncher(path.join(installed.dir, "policy"), path.join(dir, "policy-launcher"));
       namespacesToDelete.push(jobNamespace);
       stack = await engineStack({ project: PROJECT, stack: "policy", program: program(undefined), dir: path.join(dir, "policy"), binaries, config: { kubeconfig: { value: kubeconfig, secret: true } } });
       stacks.push(stack);
@@ -294,7 +295,7 @@ describe("the Pulumi engine and Kubernetes provider deploy the components", func
     it("the installed pack stops a preview whose burst Job cannot run on the virtual node, naming the rule and the container", async () => {
       const violations: { policyName: string; message: string; enforcementLevel: string }[] = [];
       const error = await stack.preview({
-        policyPacks: [path.join(installed.dir, "policy")],
+        policyPacks: [pack],
         onEvent: (e) => e.policyEvent && violations.push(e.policyEvent),
       }).then(() => undefined, (err: Error) => err);
       assert.ok(error, "preview succeeded despite a mandatory violation");
@@ -306,11 +307,11 @@ describe("the Pulumi engine and Kubernetes provider deploy the components", func
       const violations: unknown[] = [];
       const preview = await stack.preview({
         program: program("1Gi"),
-        policyPacks: [path.join(installed.dir, "policy")],
+        policyPacks: [pack],
         onEvent: (e) => e.policyEvent && violations.push(e.policyEvent),
       });
       assert.deepEqual(violations, []);
-      assert.equal(preview.changeSummary.create, 1);
+      assert.equal(preview.changeSummary.create, 3, "the stack, its provider and the Job");
     });
   });
 });

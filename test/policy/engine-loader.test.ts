@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import type { PluginInfo } from "@pulumi/pulumi/proto/plugin_pb";
 import { AnalyzerResource, AnalyzerResourceOptions, AnalyzeStackRequest, EnforcementLevel, type AnalyzeResponse, type AnalyzerInfo } from "@pulumi/pulumi/proto/analyzer_pb";
 import * as path from "node:path";
 import { version as packageVersion } from "../../package.json";
@@ -43,6 +44,11 @@ describe("policy pack, started as the Pulumi engine starts it (run-policy-pack, 
   after(async () => {
     client?.close();
     await pack?.stop();
+  });
+
+  it("answers GetPluginInfo, which the engine asks first, with the policy SDK's version", async () => {
+    const info = await call<Empty, PluginInfo>(client.getPluginInfo.bind(client), new Empty());
+    assert.match(info.getVersion(), /^\d+\.\d+\.\d+/);
   });
 
   it("lists every rule of the pack, mandatory, at the package's version", async () => {
