@@ -52,7 +52,7 @@ describe("sandbox binaries: lookup, cache and progress", () => {
     const env = { BURSTLET_CACHE_DIR: root };
     for (const t of allToolsets(env)) fill(toolsetCacheDir(t, env), t.binaries);
     const sets = await ensureAllBinaries({ env, progress: () => assert.fail("no build") });
-    assert.deepEqual([...sets.keys()], ["control-plane", "registry", "virtual-kubelet-e2e", "netif"]);
+    assert.deepEqual([...sets.keys()], ["control-plane", "registry", "virtual-kubelet-e2e", "netif", "pulumi-cli", "pulumi-kubernetes"]);
     assert.equal(sets.get("registry")!.path("registry"), path.join(root, "registry", "v3.1.2", "registry"));
   });
 
