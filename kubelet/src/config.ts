@@ -90,6 +90,8 @@ export interface BurstletConfig {
   readonly notReadyAfterSeconds: number;
   /** The first wait after a failed image pull; it doubles up to 5 minutes. */
   readonly imagePullBackoffSeconds: number;
+  /** Whether kubelet API requests without credentials are served as system:anonymous (still authorised). */
+  readonly anonymousAuth: boolean;
   /** Address the kubelet API and metrics listen on. */
   readonly listenAddress: string;
   /** Address the API server uses to reach this kubelet (the node's InternalIP). */
@@ -215,6 +217,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const leaderElection = parseLeaderElection(raw, number, where, (msg) => problems.push(msg));
   const release = raw("releaseFinishedPods") ?? "true";
   if (release !== "true" && release !== "false") problems.push(`${where("releaseFinishedPods")} must be true or false, got "${release}"`);
+  const anonymous = raw("anonymousAuth") ?? "false";
+  if (anonymous !== "true" && anonymous !== "false") problems.push(`${where("anonymousAuth")} must be true or false, got "${anonymous}"`);
   const quotaShare = number("quotaShare", 1, { max: 1 }) ?? 1;
   const windows = (name: "aciCreateWindows" | "aciDeleteWindows"): readonly WindowLimit[] => {
     const value = raw(name);
@@ -284,6 +288,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     aciWindows: { creates: windows("aciCreateWindows"), deletes: windows("aciDeleteWindows") },
     notReadyAfterSeconds: number("notReadyAfter", DEFAULT_NOT_READY_AFTER_MS / 1000) ?? DEFAULT_NOT_READY_AFTER_MS / 1000,
     imagePullBackoffSeconds: number("imagePullBackoff", IMAGE_PULL_BACKOFF.baseMs / 1000) ?? IMAGE_PULL_BACKOFF.baseMs / 1000,
+    anonymousAuth: anonymous === "true",
     listenAddress: raw("listenAddress") ?? "0.0.0.0",
     nodeAddress: raw("nodeAddress") ?? (env.POD_IP?.trim() || "127.0.0.1"),
     kubeletPort: number("kubeletPort", DEFAULT_KUBELET_PORT, { integer: true, min: 0, max: 65535 }) ?? DEFAULT_KUBELET_PORT,

@@ -69,6 +69,7 @@ export const SETTINGS = {
   metricsPort: ["metrics-port", "BURSTLET_METRICS_PORT", `Prometheus metrics port (default ${DEFAULT_METRICS_PORT})`],
   tlsCertFile: ["tls-cert-file", "BURSTLET_TLS_CERT_FILE", "kubelet API serving certificate (PEM); self-signed when unset"],
   tlsKeyFile: ["tls-key-file", "BURSTLET_TLS_KEY_FILE", "kubelet API serving key (PEM)"],
+  anonymousAuth: ["anonymous-auth", "BURSTLET_ANONYMOUS_AUTH", "true or false: treat kubelet API requests that carry no credentials as system:anonymous (group system:unauthenticated), still authorised by SubjectAccessReview; a bad token or certificate is refused all the same (default false, as on AKS)"],
   clientCaFile: ["client-ca-file", "BURSTLET_CLIENT_CA_FILE", "CA bundle for client certificates (default: in-cluster CA when present)"],
   insecureRegistries: ["insecure-registries", "BURSTLET_INSECURE_REGISTRIES", "comma-separated registries reached over plain HTTP (testing only)"],
   logLevel: ["log-level", "BURSTLET_LOG_LEVEL", "debug, info, warn or error (default info)"],

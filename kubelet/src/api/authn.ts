@@ -1,8 +1,11 @@
 /**
  * Who is calling the kubelet API: a client certificate that chains to the cluster CA (the user is
  * its common name, the groups its organisations — how the API server presents itself), else a
- * bearer token the API server vouches for through TokenReview. Anyone else is anonymous, and
- * anonymous requests are refused (the kubelet's `--anonymous-auth=false`).
+ * bearer token the API server vouches for through TokenReview. A request with no credentials is
+ * anonymous: refused by default (the kubelet's `--anonymous-auth=false`, as on AKS), or, with
+ * `anonymous` on, served as `system:anonymous` in `system:unauthenticated` and authorised like any
+ * other user. A token or certificate that does not check out is refused either way, never taken
+ * as anonymous (as the kubelet's authenticator chain fails on error).
  *
  * TokenReview answers are cached by a hash of the token (never the token itself) for a short
  * while, bounded in size; tokens are never logged.
@@ -53,8 +56,13 @@ export function tokenReviewer(kubeConfig: KubeConfig): TokenReviewer {
   };
 }
 
+/** Who a request without credentials is when anonymous requests are allowed. */
+export const ANONYMOUS_USER: UserInfo = { username: "system:anonymous", groups: ["system:unauthenticated"] };
+
 export interface AuthenticatorOptions {
   readonly review: TokenReviewer;
+  /** Serve requests that carry no credentials as `ANONYMOUS_USER`. @default false */
+  readonly anonymous?: boolean;
   readonly log: Logger;
   /** @default 120_000 (the kubelet's token cache lifetime) */
   readonly cacheTtlMs?: number;
@@ -82,7 +90,8 @@ export class Authenticator {
     }
     const token = bearerToken(req.headers.authorization);
     if (token) return this.byToken(token);
-    return { failure: presented ? "invalid-certificate" : "anonymous" };
+    if (presented) return { failure: "invalid-certificate" };
+    return this.options.anonymous ? { user: ANONYMOUS_USER } : { failure: "anonymous" };
   }
 
   private async byToken(token: string): Promise<AuthnResult> {

@@ -42,6 +42,7 @@ export async function startServers(input: ServeInput): Promise<RunningServers> {
     pods: input.pods,
     kubeConfig: input.kubeConfig,
     tls: { ...serving, clientCaPem },
+    anonymousAuth: config.anonymousAuth,
     log,
     metrics: input.metrics,
     usage: input.usage,

@@ -1,7 +1,7 @@
 /**
  * The kubelet HTTPS API of the virtual node, which the API server calls for `kubectl logs`, exec,
  * port-forward and stats. TLS 1.2 or newer; every request is authenticated (client certificate or
- * TokenReview; anonymous → 401) and authorised (SubjectAccessReview on `nodes/<name>` with the
+ * TokenReview; no credentials → 401 unless `anonymousAuth`) and authorised (SubjectAccessReview on `nodes/<name>` with the
  * kubelet's subresources; denied → 403) before anything else happens — upgrade requests too.
  *
  * This module supplies handlers and a server; it does not own the process: `listen` and `close`
@@ -43,6 +43,8 @@ export interface KubeletApiServerOptions {
   readonly metrics?: BurstletMetrics;
   /** Usage of the node's pods (from Azure Monitor); without it, stats carry no usage. */
   readonly usage?: UsageView;
+  /** Serve requests without credentials as system:anonymous (still authorised). @default false */
+  readonly anonymousAuth?: boolean;
   /** Replace the API server round trips (tests). */
   readonly authenticator?: Authenticator;
   readonly authorizer?: Authorizer;
@@ -78,7 +80,7 @@ const streamFailure = (err: HttpError): Reply => ({ ...json(err.code, statusBody
 
 export function createKubeletApiServer(options: KubeletApiServerOptions): KubeletApiServer {
   const { nodeName, log } = options;
-  const authn = options.authenticator ?? new Authenticator({ review: tokenReviewer(options.kubeConfig), log });
+  const authn = options.authenticator ?? new Authenticator({ review: tokenReviewer(options.kubeConfig), anonymous: options.anonymousAuth, log });
   const authz = options.authorizer ?? new Authorizer({ review: subjectAccessReviewer(options.kubeConfig) });
   const startedAt = options.startedAt ?? new Date();
   const closing = new AbortController();

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { NodeAttributes } from "../../../kubelet/src/api/attributes";
-import { Authenticator, type UserInfo, bearerToken, userFromCertificate } from "../../../kubelet/src/api/authn";
+import { ANONYMOUS_USER, Authenticator, type UserInfo, bearerToken, userFromCertificate } from "../../../kubelet/src/api/authn";
 import { Authorizer, decisionKey } from "../../../kubelet/src/api/authz";
 import { silentLogger } from "../../../kubelet/src/log";
 
@@ -49,6 +49,16 @@ describe("kubelet API authentication", () => {
     failNext = false;
     assert.deepEqual(await authn.authenticate(tokenRequest("other")), { failure: "invalid-token" });
     assert.deepEqual(await authn.authenticate(tokenRequest()), { failure: "anonymous" });
+  });
+
+  it("with anonymous requests allowed, serves one without credentials as system:anonymous, and still refuses a bad token or certificate", async () => {
+    const authn = new Authenticator({ log: silentLogger, anonymous: true, review: (token) => Promise.resolve(token === "good" ? alice : undefined) });
+    assert.deepEqual(await authn.authenticate(tokenRequest()), { user: { username: "system:anonymous", groups: ["system:unauthenticated"] } });
+    assert.equal(ANONYMOUS_USER.username, "system:anonymous");
+    assert.deepEqual(await authn.authenticate(tokenRequest("bad")), { failure: "invalid-token" });
+    assert.deepEqual(await authn.authenticate(tokenRequest("good")), { user: alice });
+    const unverified = { socket: { authorized: false, getPeerCertificate: () => ({ subject: { CN: "mallory" } }) }, headers: {} } as unknown as Parameters<Authenticator["authenticate"]>[0];
+    assert.deepEqual(await authn.authenticate(unverified), { failure: "invalid-certificate" });
   });
 });
 

@@ -61,6 +61,12 @@ describe("parseConfig", () => {
     assert.match(problems, /--aci-create-windows \(BURSTLET_ACI_CREATE_WINDOWS\): "100 per 5 minutes" is not <count>\/<duration>/);
   });
 
+  it("refuses anonymous kubelet API requests unless told, as on AKS, and names a malformed value", () => {
+    assert.equal(parseConfig([], REQUIRED_ENV).anonymousAuth, false);
+    assert.equal(parseConfig(["--anonymous-auth=true"], REQUIRED_ENV).anonymousAuth, true);
+    assert.match(problemsOf(["--anonymous-auth=yes"]), /--anonymous-auth \(BURSTLET_ANONYMOUS_AUTH\) must be true or false, got "yes"/);
+  });
+
   it("stays within ARM's per-subscription limits by default (reads 25/s, writes 10/s)", () => {
     const { armBudget } = parseConfig([], REQUIRED_ENV);
     assert.ok(armBudget.readsPerSecond < 25 && armBudget.readBurst < 250);
