@@ -17,6 +17,8 @@ const registryLoginServer = config.get("registryLoginServer");
 if ((registryId === undefined) !== (registryLoginServer === undefined)) {
   throw new Error("config burstlet:registryId and burstlet:registryLoginServer must be set together");
 }
+// Availability zones of `location` as "1,2,3": one virtual node per zone.
+const zones = config.get("zones")?.split(",").map((z) => z.trim());
 const tags = { "burstlet.io/stack": `${pulumi.getProject()}-${pulumi.getStack()}` };
 
 const resourceGroup = new resources.ResourceGroup("burstlet", { location, tags });
@@ -38,6 +40,7 @@ const hybrid = new HybridCluster("burstlet", {
   image,
   build: image !== undefined ? undefined : { registry: registryId && registryLoginServer ? { id: registryId, loginServer: registryLoginServer } : undefined },
   nodeName: config.get("nodeName"),
+  zones,
   tags,
 });
 
