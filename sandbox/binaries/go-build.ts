@@ -80,14 +80,26 @@ export async function buildToolsets(targets: readonly BuildTarget[], progress: (
   try {
     say(`resolving Go modules for ${targets.map((t) => t.toolset.label).join(" and ")} (downloads on the first run)`);
     const prepared = [];
-    for (const target of targets) {
-      const dir = path.join(work, target.toolset.name);
-      mkdirSync(dir);
-      const go = goModule(dir);
-      await go.run(["mod", "init", `burstlet.local/sandbox-${target.toolset.name}`]);
-      const { pkg, ldflags, test } = await target.toolset.prepare(go, (text) => say(`${target.toolset.label}: ${text}`));
-      const deps = (await go.run(["list", "-deps", "-f", "{{.ImportPath}}@{{if .Module}}{{.Module.Version}}{{end}}", pkg])).split("\n").filter(Boolean);
-      prepared.push({ target, go, pkg, ldflags, test, deps });
+    for (const [i, target] of targets.entries()) {
+      const label = `${i + 1}/${targets.length} ${target.toolset.label}`;
+      let step = "resolving its modules";
+      const ticker = setInterval(() => say(`${label}: still ${step}`), tickMs);
+      ticker.unref();
+      try {
+        const dir = path.join(work, target.toolset.name);
+        mkdirSync(dir);
+        const go = goModule(dir);
+        await go.run(["mod", "init", `burstlet.local/sandbox-${target.toolset.name}`]);
+        const { pkg, ldflags, test } = await target.toolset.prepare(go, (text) => {
+          step = text;
+          say(`${label}: ${text}`);
+        });
+        step = "listing the packages it compiles";
+        const deps = (await go.run(["list", "-deps", "-f", "{{.ImportPath}}@{{if .Module}}{{.Module.Version}}{{end}}", pkg])).split("\n").filter(Boolean);
+        prepared.push({ target, go, pkg, ldflags, test, deps });
+      } finally {
+        clearInterval(ticker);
+      }
     }
     // Packages shared by two toolsets at the same version compile once (the build cache).
     const seen = new Set<string>();

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { allToolsets, controlPlane, pinnedVersions, registry } from "../../sandbox/binaries/catalog";
-import { clock, estimateLeftMs } from "../../sandbox/binaries/go-build";
+import { buildToolsets, clock, estimateLeftMs } from "../../sandbox/binaries/go-build";
 import { controlPlaneNeedsBuild, ensureAllBinaries, findToolset, toolsetCacheDir } from "../../sandbox/binaries";
 
 describe("sandbox binaries: lookup, cache and progress", () => {
@@ -66,5 +66,30 @@ describe("sandbox binaries: lookup, cache and progress", () => {
     assert.equal(estimateLeftMs(60_000, 120, 100), 0);
     assert.equal(clock(75_000), "1m15s");
     assert.equal(clock(9_400), "9s");
+  });
+
+  it("names the toolset and its step, n/N, while a slow preparation runs, not only once it ends", async () => {
+    const lines: string[] = [];
+    let heard!: () => void;
+    const ticked = new Promise<void>((resolve) => (heard = resolve));
+    const slow = {
+      ...registry(),
+      label: "slow",
+      prepare: async (_go: unknown, progress: (text: string) => void) => {
+        progress("generating files");
+        await ticked;
+        throw new Error("stopped here");
+      },
+    };
+    const progress = (line: string): void => {
+      lines.push(line);
+      if (line.includes("still generating files")) heard();
+    };
+    await assert.rejects(buildToolsets([{ toolset: slow, outDir: path.join(root, "out") }], progress, 20), /stopped here/);
+    assert.match(lines[0], /^\[sandbox build\] resolving Go modules for slow/);
+    const step = lines.findIndex((line) => /^\[sandbox build\] 1\/1 slow: generating files \(\d+s elapsed\)$/.test(line));
+    assert.ok(step > 0, lines.join("\n"));
+    assert.match(lines.at(-1)!, /^\[sandbox build\] 1\/1 slow: still generating files \(\d+s elapsed\)$/);
+    assert.ok(lines.slice(1, step).every((line) => line.includes("1/1 slow: still resolving its modules")), "before the step, only the module resolution is named");
   });
 });
