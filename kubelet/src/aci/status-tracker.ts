@@ -193,13 +193,31 @@ export class StatusTracker {
     while (!signal.aborted) {
       const sinceList = this.clock.now() - listedAt;
       const starting = sinceList >= this.o.listEveryMs && [...this.tracked.values()].some((t) => t.starting);
-      if (this.o.listStates && (starting || (sinceList >= this.o.lostListMs && this.tracked.size > 0))) {
+      if (this.o.listStates && (starting || (sinceList >= this.o.lostListMs && this.needsLostListing()))) {
         listedAt = this.clock.now();
         await this.applyListedStates();
       }
       this.dispatch();
-      await this.clock.sleep(tick, signal);
+      // Sleeps until the next pod is due, if that comes before the next tick: reads keep their interval to the millisecond.
+      await this.clock.sleep(Math.min(tick, this.nextDueInMs()), signal);
     }
+  }
+
+  /** How long until the next pod not in flight is due; `Infinity` if none is due later than now. */
+  private nextDueInMs(): number {
+    const now = this.clock.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const t of this.tracked.values()) if (!t.inFlight && t.due > now) next = Math.min(next, t.due - now);
+    return next;
+  }
+
+  /**
+   * Whether a listing for lost groups tells anything reads do not: a pod read before is found
+   * missing by its next read, which comes within the steady interval, so only a longer interval
+   * needs the listing.
+   */
+  private needsLostListing(): boolean {
+    return this.tracked.size > 0 && this.steadyInterval() > this.o.lostListMs;
   }
 
   /** Brings starting pods whose listed state moved forward in the read order. */
@@ -349,12 +367,14 @@ export class StatusTracker {
     t.inFlight = true;
     this.inFlight++;
     const uid = t.pod.metadata!.uid!;
+    // The status read is at least as fresh as the moment it was asked for; intervals count from there.
+    const askedAt = this.clock.now();
     try {
       const update = await this.o.read(t.pod);
       this.reads++;
       t.failures = 0;
       const now = this.clock.now();
-      t.lastReadAt = now;
+      t.lastReadAt = askedAt;
       // The next read maps relative to this status: start and transition times must not move.
       t.pod = { ...t.pod, status: update.status };
       const statusJson = canonicalJson(update.status);
@@ -391,7 +411,7 @@ export class StatusTracker {
         t.staggerShare = mayFinish(t.pod) ? this.staggerShare() : undefined;
       }
       t.stateAtRead = t.listedState;
-      this.scheduleAfterRead(t, now);
+      this.scheduleAfterRead(t, now, askedAt);
     } catch (err) {
       if (err instanceof NotFoundError && this.tracked.get(uid) === t) {
         // The backend says nothing backs the pod: that is news for the controller, not a retry.

@@ -294,6 +294,27 @@ describe("StatusTracker", () => {
     assert.equal(t.size, 0);
   });
 
+  it("does not list for lost groups while every pod is read more often than lostListMs", async () => {
+    const listings: number[] = [];
+    const t = tracker({ listStates: () => (listings.push(now()), Promise.resolve(new Map([["a", "Succeeded"]]))), lostListMs: 300, steadyMs: 250 });
+    answers.set("a", { status: { phase: "Running" } });
+    t.track(pod("a"));
+    start(t);
+    await advanceTo(1_000);
+    assert.deepEqual(listings, [0], "the first listing, while the pod was still starting; its reads every 250 ms find a lost group sooner than a listing every 300 ms");
+    assert.deepEqual(at("a"), [0, 250, 500, 750, 1_000]);
+  });
+
+  it("keeps a steady pod's interval to the millisecond, between coarse ticks and however long a read takes", async () => {
+    readMs = 30;
+    const t = tracker({ tickMs: 100 });
+    answers.set("a", { status: { phase: "Running" } });
+    t.track(pod("a"));
+    start(t);
+    await advanceTo(1_000);
+    assert.deepEqual(at("a"), [0, 250, 500, 750, 1_000], "each read asked for 250 ms after the one before, not at the next 100 ms tick after it ended");
+  });
+
   it("reads a pod that may finish on its own after 20, 40, 80 … ms of running before any sibling finished, within the steady interval", async () => {
     const t = tracker({ youngFirstMs: 20, recentMs: 1, steadyMs: 400 });
     answers.set("job", { status: { phase: "Pending" } });
@@ -486,16 +507,16 @@ describe("StatusTracker", () => {
     start(t);
     await advanceTo(30);
     assert.deepEqual(at("steady"), [20], "the fifth pod's first read: one slot, one read per 5 ms");
-    // Its read ended at 25, so it is overdue at 275. A pod tracked just before waits with it then.
-    const overdueAt = 275;
+    // Its read was asked for at 20 (and ended at 25), so it is overdue at 270. A pod tracked just before waits with it then.
+    const overdueAt = 270;
     await advanceTo(overdueAt - 2);
     t.track(pod("new"));
     await advanceTo(overdueAt + 10);
     const reads = [...readsAt].flatMap(([uid, times]) => times.map((ms) => ({ uid, ms })));
     const recentBefore = reads.filter((r) => r.uid.startsWith("recent") && r.ms > 30 && r.ms < overdueAt).map((r) => r.ms);
-    assert.deepEqual(recentBefore.sort((a, b) => a - b), Array.from({ length: 48 }, (_, i) => 35 + i * 5), "every slot from 35 to 270 went to a recent pod");
+    assert.deepEqual(recentBefore.sort((a, b) => a - b), Array.from({ length: 47 }, (_, i) => 35 + i * 5), "every slot from 35 to 265 went to a recent pod");
     const order = reads.filter((r) => r.ms >= overdueAt).sort((a, b) => a.ms - b.ms).map((r) => `${r.uid.replace(/\d$/, "")}@${r.ms}`);
-    assert.deepEqual(order, ["steady@275", "new@280", "recent@285"]);
+    assert.deepEqual(order, ["steady@270", "new@275", "recent@280"]);
   });
 
   it("keeps at most maxInFlight reads in flight, oldest due first", async () => {
