@@ -28,11 +28,12 @@
  */
 import type { V1Pod } from "@kubernetes/client-node";
 import { NotFoundError } from "../errors";
-import type { ObservedEvent, PodNotice } from "../provider/provider";
+import type { PodNotice } from "../provider/provider";
 import { canonicalJson } from "../util/canonical";
 import { definedOnly } from "../util/defined";
 import { type Clock, realClock } from "../util/clock";
 import { Waiters } from "../util/waiters";
+import { PendingEvents, type Tracked, Urgency } from "./tracked-pod";
 import { cohortOf, DEFAULT_FRESH_FLOOR_MS, GoldenShares, LeftoverRate, mayFinish, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "./read-schedule";
 import type { StatusTrackerOptions } from "./status-tracker-options";
 
@@ -40,47 +41,6 @@ export type { StatusTrackerOptions, TrackedRead } from "./status-tracker-options
 
 /** What the tracker pushes: a status notice. */
 export type StatusNotice = Extract<PodNotice, { kind: "status" }>;
-
-interface Tracked {
-  pod: V1Pod;
-  due: number;
-  lastReadAt: number;
-  changedAt: number;
-  inFlight: boolean;
-  lastStatus?: string;
-  /** Events pushed and not acknowledged yet, by key: every push carries them all. */
-  unacked: Map<string, ObservedEvent>;
-  /** Keys acknowledged, among those the backend still reports (so the set stays as small as its list). */
-  acked: Set<string>;
-  /** Still starting (phase Pending at the last read, or never read). */
-  starting: boolean;
-  /** The listed state at the last read, and the latest listed state. */
-  stateAtRead?: string;
-  listedState?: string;
-  /** Its controller and template (pods that run similar work), if any. */
-  readonly cohort?: string;
-  /** When its next read aimed at its exit is due, if one is (it may finish on its own and runs). */
-  exitAt?: number;
-  /** When a read first found it running (its run's start where the backend gives none). */
-  runningAt?: number;
-  /** Its first steady read after it was found running comes at this share of the interval. */
-  staggerShare?: number;
-  /** The interval of a starting pod's reads that its listed state did not ask for (0: not yet set). */
-  startingMs: number;
-  /** Reads that failed in a row. */
-  failures: number;
-}
-
-/** Dispatch order when reads compete: lower first. */
-const enum Urgency {
-  /** Not read for longer than the steady interval: the staleness bound comes first. */
-  Overdue = 0,
-  /** At its expected exit, known from its cohort's run times. */
-  Exit = 1,
-  Starting = 2,
-  Recent = 3,
-  Steady = 4,
-}
 
 export class StatusTracker {
   private readonly tracked = new Map<string, Tracked>();
@@ -136,7 +96,7 @@ export class StatusTracker {
   acknowledge(uid: string, keys: readonly string[]): void {
     const t = this.tracked.get(uid);
     if (!t) return;
-    for (const key of keys) if (t.unacked.delete(key)) t.acked.add(key);
+    t.events.acknowledge(keys);
   }
 
   /** Updates a tracked pod's object (statuses are mapped relative to it); an untracked pod stays untracked. */
@@ -162,7 +122,7 @@ export class StatusTracker {
     // A pod just handed to the backend has nothing to report until its listed state moves.
     const fresh = this.o.listStates !== undefined && this.o.quietStates.length > 0 && (pod.status?.phase ?? "Pending") === "Pending";
     const due = fresh ? now + this.o.startingMaxMs : now;
-    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, unacked: new Map(), acked: new Set(), starting: true, cohort: mayFinish(pod) ? cohortOf(pod) : undefined, startingMs: 0, failures: 0 });
+    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, events: new PendingEvents(), starting: true, cohort: mayFinish(pod) ? cohortOf(pod) : undefined, startingMs: 0, failures: 0 });
   }
 
   untrack(uid: string): void {
@@ -378,17 +338,14 @@ export class StatusTracker {
       // The next read maps relative to this status: start and transition times must not move.
       t.pod = { ...t.pod, status: update.status };
       const statusJson = canonicalJson(update.status);
-      const reported = new Set(update.eventKeys);
-      for (const key of t.acked) if (!reported.has(key)) t.acked.delete(key);
-      const fresh = update.eventKeys.map((key, i) => ({ ...update.events[i], key })).filter((e) => !t.acked.has(e.key) && !t.unacked.has(e.key));
-      for (const e of fresh) t.unacked.set(e.key, e);
+      const fresh = t.events.observe(update.events, update.eventKeys);
       const changed = statusJson !== t.lastStatus;
       if (changed) {
         t.lastStatus = statusJson;
         t.changedAt = now;
       }
-      if ((changed || fresh.length > 0) && this.tracked.get(uid) === t) {
-        this.listener({ kind: "status", namespace: update.namespace, name: update.name, uid, status: update.status, events: [...t.unacked.values()], ...(update.billed ? { billed: update.billed } : {}) });
+      if ((changed || fresh > 0) && this.tracked.get(uid) === t) {
+        this.listener({ kind: "status", namespace: update.namespace, name: update.name, uid, status: update.status, events: t.events.unacknowledged(), ...(update.billed ? { billed: update.billed } : {}) });
       }
       const phase = update.status.phase;
       if (phase === "Succeeded" || phase === "Failed") {
