@@ -235,7 +235,7 @@ function job(n: number): V1Job {
  * Waits for the Job's Complete condition (read every 100 ms) and measures it against the
  * emulator's exit times, with the bound on noticing the exits at the read budget (per node).
  */
-async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, budget: { perSecond: number; burst: number }, exits: () => ReadonlyArray<{ at: number; group: string }>, calls: () => ReadonlyArray<{ at: number; method: string; groupName?: string }>, lastSucceededAt: () => number) {
+async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, budget: { perSecond: number; burst: number }, exits: () => ReadonlyArray<{ at: number; group: string }>, calls: () => ReadonlyArray<{ at: number; method: string; operation?: string; groupName?: string }>, lastSucceededAt: () => number) {
   await eventually(async () => {
     const conditions = (await batch.readNamespacedJob({ namespace: "default", name: "burst" })).status?.conditions ?? [];
     if (conditions.some((c) => c.type === "Failed" && c.status === "True")) throw new Error("the Job failed");
@@ -253,10 +253,26 @@ async function jobCompletion(batch: BatchV1Api, startedAt: number, n: number, bu
     // Split at the moment the last pod was seen Succeeded through the API server: burstlet's part, then the Job controller's.
     lastExitToLastPodSucceededS: seconds(lastSucceededAt() - Math.max(...times)),
     exitSpreadS: seconds(Math.max(...times) - Math.min(...times)),
+    // Reads from the first exit to Complete, by operation; group reads split by whether the group's containers had ended.
+    exitWindowReads: exitWindowReads(calls().filter((c) => c.method === "GET" && c.at >= Math.min(...times) && c.at <= completeAt), ended),
     // When the last pod to end was read, from its exit: how its exit was noticed.
     lastExitGroupReadsS: calls().filter((c) => c.method === "GET" && c.groupName === last.group).map((c) => seconds(c.at - last.at)),
     readBound: { perSecond: budget.perSecond, burst: budget.burst, allAtOnceS: Number((perNode / budget.perSecond).toFixed(2)), afterBurstS: Number((Math.max(0, perNode - budget.burst) / budget.perSecond).toFixed(2)) },
   };
+}
+
+/**
+ * The reads between the first exit and the Job's completion, by ARM operation; a group read counts
+ * as `…_Get ended` when it came after the group's last container exit (it could tell the exit) and
+ * `…_Get running` before it.
+ */
+function exitWindowReads(gets: ReadonlyArray<{ at: number; operation?: string; groupName?: string }>, exits: ReadonlyArray<{ at: number; group: string }>): Record<string, number> {
+  const endedAt = new Map<string, number>();
+  for (const e of exits) endedAt.set(e.group, Math.max(e.at, endedAt.get(e.group) ?? 0));
+  return countBy(gets.map((c) => {
+    const ended = c.groupName === undefined ? undefined : endedAt.get(c.groupName);
+    return c.operation === "ContainerGroups_Get" && ended !== undefined ? `${c.operation} ${c.at >= ended ? "ended" : "running"}` : String(c.operation);
+  }));
 }
 
 /** Follows the burst's pods with an informer (it relists and rewatches by itself): binds and Running. */

@@ -13,7 +13,7 @@
  *
  * A pod that was read before and is missing from a listing is read at once: its group may have
  * been deleted outside burstlet, which the read confirms (`onLost`). Every pod is listed at least
- * every `lostListMs` for this, starting or not.
+ * every `lostListMs` for this, starting or not, unless steady reads come more often than that.
  *
  * Steady pods are read more often while that uses less than `freshReadsPerSecond` (a share of the
  * read budget), down to `freshFloorMs` (`read-schedule.ts` `steadyIntervalMs`). Pods that may finish
