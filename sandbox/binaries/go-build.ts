@@ -116,7 +116,7 @@ export async function buildToolsets(targets: readonly BuildTarget[], progress: (
       const label = `${i + 1}/${prepared.length} ${toolset.label}`;
       say(`${label}: compiling ${toolset.title}, ${counts[i]} packages, into ${toolset.binaries.join(", ")}${estimate()}`);
       const mine = new Set(p.deps.map((d) => d.slice(0, d.lastIndexOf("@"))));
-      const ticker = setInterval(() => say(`${label}: ${compiled}/${total} packages compiled${estimate()}`), tickMs);
+      const ticker = setInterval(() => say(`${label}: ${Math.min(compiled, total)}/${total} packages compiled${estimate()}`), tickMs);
       ticker.unref();
       try {
         mkdirSync(outDir, { recursive: true });
