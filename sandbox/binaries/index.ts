@@ -1,14 +1,15 @@
 /**
  * Where the sandbox's binaries come from. For each toolset (the control plane, the OCI registry):
  * a directory named by its environment variable (e.g. BURSTLET_K8S_BIN_DIR), then a per-user cache outside the
- * repository, and otherwise a build from the Go module proxy into that cache. Nothing else on the
- * machine is needed but Go.
+ * repository, and otherwise a build from the Go module proxy into that cache (one build at a time
+ * per cache: `build-lock.ts`). Nothing else on the machine is needed but Go.
  */
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { allToolsets, controlPlane, pinnedVersions, registry, type Toolset } from "./catalog";
 import { buildToolsets } from "./go-build";
+import { withBuildLock } from "./build-lock";
 import { netif, virtualKubeletE2e } from "./e2e-tools";
 import { kubernetesProvider, pulumiCli } from "./pulumi-tools";
 
@@ -71,23 +72,34 @@ export async function ensureAllBinaries(options: BinaryOptions & { toolsets?: re
     }
   }
   if (missing.length === 0) return sets;
-  const targets = missing.map((toolset) => ({ toolset, target: toolsetCacheDir(toolset, env), outDir: `${toolsetCacheDir(toolset, env)}.partial-${process.pid}` }));
-  progress(`Building ${missing.map((t) => t.title).join(" and ")} from the Go module proxy into ${cacheRoot(env)}.`);
+  const stillMissing = (): Toolset[] => missing.filter((t) => !findToolset(t, env));
+  // Another run may be building into the same cache: wait for it, then build only what it did not.
+  await withBuildLock(cacheRoot(env), progress, () => stillMissing().length > 0, () => buildInto(stillMissing(), env, progress));
+  for (const toolset of missing) {
+    const found = findToolset(toolset, env);
+    if (!found) throw new Error(`the build of ${toolset.title} left no binaries in ${toolsetCacheDir(toolset, env)}`);
+    sets.set(toolset.name, binarySet(found));
+  }
+  return sets;
+}
+
+/** Builds the toolsets into their cache directories, each moved into place once all have built. */
+async function buildInto(toolsets: readonly Toolset[], env: Env, progress: (line: string) => void): Promise<void> {
+  const targets = toolsets.map((toolset) => ({ toolset, target: toolsetCacheDir(toolset, env), outDir: `${toolsetCacheDir(toolset, env)}.partial-${process.pid}` }));
+  progress(`Building ${toolsets.map((t) => t.title).join(" and ")} from the Go module proxy into ${cacheRoot(env)}.`);
   progress("This happens once per machine and takes minutes; later runs find them in the cache.");
   const started = Date.now();
   try {
     await buildToolsets(targets, progress);
-    for (const { toolset, target, outDir } of targets) {
+    for (const { target, outDir } of targets) {
       mkdirSync(path.dirname(target), { recursive: true });
       rmSync(target, { recursive: true, force: true });
       renameSync(outDir, target);
-      sets.set(toolset.name, binarySet(target));
     }
     progress(`[sandbox build] finished in ${Math.round((Date.now() - started) / 1000)} s`);
   } finally {
     for (const { outDir } of targets) rmSync(outDir, { recursive: true, force: true });
   }
-  return sets;
 }
 
 /** The binaries of several toolsets as one set: each name resolves in its own toolset's directory. */
