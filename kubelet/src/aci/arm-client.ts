@@ -19,6 +19,7 @@ import { backoffDelay } from "../util/backoff";
 import { type Clock, realClock } from "../util/clock";
 import { ACI_WINDOW_CODE, classify, errorCode, isOutage, retryAfter } from "./arm-errors";
 import { TokenBucket } from "../util/token-bucket";
+import { BackgroundReads } from "./background-reads";
 import { DEFAULT_LOG_READ_SHARE, LogReadBudget } from "./log-budget";
 
 export interface ArmBudget {
@@ -63,8 +64,8 @@ export class ArmClient {
   /** The log reads' share of `reads`. */
   readonly logReads: LogReadBudget;
   readonly counts = { reads: 0, writes: 0, throttled: 0, windowThrottled: 0, logReads: 0, finalLogReads: 0 };
-  /** Final-log reads admitted straight to the read budget and not ended yet. */
-  private finalLogsDirect = 0;
+  /** Reads that can wait (final logs), admitted as the budget allows. */
+  readonly background: BackgroundReads;
   /** Pages (so reads) the last full listing took. */
   listPages = 1;
   private readonly sdk: ContainerInstanceManagementClient;
@@ -84,6 +85,7 @@ export class ArmClient {
     this.reads = new TokenBucket(options.budget.readsPerSecond, options.budget.readBurst, this.clock);
     this.writes = new TokenBucket(options.budget.writesPerSecond, options.budget.writeBurst, this.clock);
     this.logReads = LogReadBudget.shareOf(this.reads, options.budget.logReadShare ?? DEFAULT_LOG_READ_SHARE, { maxWaitMs: options.logReadMaxWaitMs, clock: this.clock });
+    this.background = new BackgroundReads(this.reads, this.logReads, this.clock);
     this.sdk = new ContainerInstanceManagementClient(options.credential, options.subscriptionId, {
       endpoint: options.endpoint,
       agent: options.agent,
@@ -178,18 +180,13 @@ export class ArmClient {
   }
 
   /**
-   * A finished container's whole log, with timestamps, read before its group is deleted. It never
-   * makes interactive log reads wait, and leaves status reads at least half the read burst less the
-   * log share's: it takes a read token at once while more than half the read budget is left (as
-   * after a burst, when most pods finish together), and otherwise waits for a free turn in the log
-   * share without reserving turns ahead of `kubectl logs` readers.
+   * A finished container's whole log, with timestamps, read before its group is deleted: a
+   * background read (`BackgroundReads`), which leaves status reads half the read burst and never
+   * makes interactive log reads wait.
    */
   async finalLogs(name: string, container: string): Promise<string> {
     const what = `final logs ${name}/${container}`;
-    // Reads admitted at once count until they end, so that many finishing together cannot all see a full budget.
-    const direct = this.reads.available() - this.finalLogsDirect > this.reads.burst / 2;
-    if (direct) this.finalLogsDirect++;
-    else await this.logReads.takeFree();
+    const done = await this.background.admit();
     try {
       const answer = await this.read(what, async () => {
         this.counts.finalLogReads++;
@@ -197,7 +194,7 @@ export class ArmClient {
       });
       return answer.content ?? "";
     } finally {
-      if (direct) this.finalLogsDirect--;
+      done();
     }
   }
 

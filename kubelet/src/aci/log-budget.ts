@@ -77,22 +77,13 @@ export class LogReadBudget {
   }
 
   /**
-   * Waits until a token is free now, then takes it: a background read that never reserves a slot
-   * ahead of readers waiting in line (they reserve; it takes only what nobody reserved).
+   * Takes a token if one is free now, for a background read that never reserves a slot ahead of
+   * readers waiting in line (they reserve; it takes only what nobody reserved).
    */
-  async takeFree(): Promise<void> {
-    for (;;) {
-      const wait = this.expectedWaitMs();
-      if (wait <= 0) break;
-      this.waiting++;
-      try {
-        await this.clock.sleep(Math.max(wait, 50));
-      } finally {
-        this.waiting--;
-        this.waitedMs += wait;
-      }
-    }
+  takeIfFree(): boolean {
+    if (this.expectedWaitMs() > 0) return false;
     this.tokens -= 1;
+    return true;
   }
 
   private refill(): void {
