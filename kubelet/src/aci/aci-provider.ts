@@ -123,6 +123,7 @@ export class AciProvider implements PodProvider {
       quietStates: ["Pending", "Accepted", "Creating"],
       // Optional reads keep a tenth of the read budget's burst in reserve.
       spareReads: () => arm.reads.available() >= arm.reads.burst / 10,
+      readsAvailable: () => arm.reads.available(),
       ...options.tracker,
       read: (pod) => this.readStatus(pod),
       listStates: () => this.listStates(),
@@ -223,7 +224,7 @@ export class AciProvider implements PodProvider {
   /**
    * Stops following the pod, deletes its group and resolves once it is gone. For a pod that
    * finished (`finished`), each container's final log is kept first, and served from then on; that
-   * waits while reads at other pods' expected exits wait for the read budget (at most 30 s).
+   * waits while reads at other pods' expected exits need the whole read budget (at most 60 s).
    */
   async deletePod(pod: BackendPod, finished?: V1Pod): Promise<BilledCompute | undefined> {
     this.tracker.untrack(pod.uid);

@@ -42,6 +42,8 @@ export interface StatusTrackerOptions {
   readonly exitGapMs?: number;
   /** Whether the read budget has room for optional reads (young pods). @default always */
   readonly spareReads?: () => boolean;
+  /** Reads the budget holds now: more reads at expected exits coming than this hold back work that can wait. @default unbounded */
+  readonly readsAvailable?: () => number;
   /** Reads in flight at once. @default 16 */
   readonly maxInFlight?: number;
   /** How often due pods are looked for. @default 200 */

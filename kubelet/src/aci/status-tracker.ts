@@ -42,6 +42,9 @@ export type { StatusTrackerOptions, TrackedRead } from "./status-tracker-options
 /** What the tracker pushes: a status notice. */
 export type StatusNotice = Extract<PodNotice, { kind: "status" }>;
 
+/** How far ahead reads at expected exits are counted against the budget (`exitsBacklogged`). */
+const EXIT_HORIZON_MS = 5_000;
+
 export class StatusTracker {
   private readonly tracked = new Map<string, Tracked>();
   private listener: (notice: StatusNotice) => void = () => undefined;
@@ -61,7 +64,7 @@ export class StatusTracker {
   reads = 0;
 
   /** The options with their defaults filled in. */
-  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads" | "onLost" | "clock" | "freshReadsPerSecond">> & Pick<StatusTrackerOptions, "listStates" | "spareReads" | "onLost" | "freshReadsPerSecond">;
+  private readonly o: Required<Omit<StatusTrackerOptions, "listStates" | "spareReads" | "readsAvailable" | "onLost" | "clock" | "freshReadsPerSecond">> & Pick<StatusTrackerOptions, "listStates" | "spareReads" | "readsAvailable" | "onLost" | "freshReadsPerSecond">;
 
   constructor(options: StatusTrackerOptions) {
     this.clock = options.clock ?? realClock;
@@ -246,18 +249,32 @@ export class StatusTracker {
       slots--;
       void this.read(t);
     }
-    if (!due.some(({ t, urgency }) => urgency === Urgency.Exit && !t.inFlight)) this.exitWaiters.release();
+    if (!this.exitsBacklogged(now)) this.exitWaiters.release();
   }
 
   /**
-   * Resolves once no read at an expected exit waits for room in the budget, or after `maxMs`: work
-   * that can wait (reading a finished pod's final logs, deleting its group) comes after noticing the
-   * other pods' exits, whose reads it would otherwise take.
+   * Resolves once reads at expected exits no longer need all the budget has (`exitsBacklogged`), or
+   * after `maxMs`: work that can wait (reading a finished pod's final logs, deleting its group)
+   * comes after noticing the other pods' exits, whose reads it would otherwise take.
    */
-  exitReadsSettled(maxMs = 30_000): Promise<void> {
-    const now = this.clock.now();
-    if (![...this.tracked.values()].some((t) => !t.inFlight && t.due <= now && this.exitDue(t, now))) return Promise.resolve();
+  exitReadsSettled(maxMs = 60_000): Promise<void> {
+    if (!this.exitsBacklogged(this.clock.now())) return Promise.resolve();
     return this.exitWaiters.wait(maxMs);
+  }
+
+  /**
+   * Whether reads at expected exits need all the read budget has: one waits for room now, or more
+   * are due within `EXIT_HORIZON_MS` than the budget holds (as when the first pods of a large Job
+   * end and the others are about to).
+   */
+  private exitsBacklogged(now: number): boolean {
+    let ahead = 0;
+    for (const t of this.tracked.values()) {
+      if (t.inFlight || t.exitAt === undefined || t.due > now + EXIT_HORIZON_MS || !this.exitDue(t, t.due)) continue;
+      if (t.due <= now) return true;
+      ahead++;
+    }
+    return ahead > (this.o.readsAvailable?.() ?? Number.POSITIVE_INFINITY);
   }
 
   private urgency(t: Tracked, now: number, steadyMs: number): Urgency {

@@ -395,6 +395,23 @@ describe("StatusTracker", () => {
       assert.deepEqual(pushed.filter((u) => u.uid === "c").map((u) => [u.at, u.status.phase]), [[0, "Pending"], [1_500, "Running"], [2_565, "Succeeded"]]);
     });
 
+    it("holds back work that can wait while more reads at expected exits are due within 5 s than the budget holds", async () => {
+      let available = 0;
+      const t = tracker({ steadyMs: 10_000, youngFirstMs: 500, exitGapMs: 10, readsAvailable: () => available });
+      await burst(t);
+      const settled: string[] = [];
+      void t.exitReadsSettled().then(() => settled.push(`held@${now()}`));
+      available = 1;
+      await t.exitReadsSettled().then(() => settled.push(`room@${now()}`));
+      available = 0;
+      await advanceTo(1_700);
+      assert.deepEqual(settled, ["room@1600"], "c's read at 2 200 is due within 5 s: with no read in the budget, work waits; with one, it goes");
+      answers.set("c", { status: succeeded(1_500, 2_200) });
+      await advanceTo(2_300);
+      assert.deepEqual(at("c").filter((ms) => ms > 1_500), [2_200]);
+      assert.deepEqual(settled, ["room@1600", "held@2200"], "released once no read at an exit is ahead");
+    });
+
     it("keeps a service's steady cadence, and reads a Job's pod again soon after it outlived its siblings", async () => {
       const t = tracker({ steadyMs: 10_000, youngFirstMs: 500, exitGapMs: 100 });
       await burst(t);
