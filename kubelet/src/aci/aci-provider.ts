@@ -91,6 +91,7 @@ export class AciProvider implements PodProvider {
   /** Groups whose create failed without a clear answer: it may have happened, so look before resending. */
   private readonly uncertain = new Set<string>();
   private usageCache: { at: number; usages?: Usage[]; error?: unknown } | undefined;
+  private usageReading: Promise<{ at: number; usages?: Usage[]; error?: unknown }> | undefined;
   private readonly armHealth: ArmHealth;
   private listener: (notice: PodNotice) => void = () => undefined;
   private readonly usage = new UsageBook();
@@ -380,16 +381,20 @@ export class AciProvider implements PodProvider {
     };
   }
 
-  private async usages(): Promise<{ at: number; usages?: Usage[]; error?: unknown }> {
+  /** The region's usages, read at most every 10 s: callers that ask while a reading is under way share it. */
+  private usages(): Promise<{ at: number; usages?: Usage[]; error?: unknown }> {
     const now = this.clock.now();
-    if (this.usageCache && now - this.usageCache.at < 10_000) return this.usageCache;
-    try {
-      const [usages] = await Promise.all([this.options.arm.usages(), this.options.arm.probeRead()]);
-      this.usageCache = { at: now, usages };
-    } catch (error) {
-      this.usageCache = { at: now, usages: this.usageCache?.usages, error };
-    }
-    return this.usageCache;
+    if (this.usageCache && now - this.usageCache.at < 10_000) return Promise.resolve(this.usageCache);
+    this.usageReading ??= (async () => {
+      try {
+        const [usages] = await Promise.all([this.options.arm.usages(), this.options.arm.probeRead()]);
+        this.usageCache = { at: now, usages };
+      } catch (error) {
+        this.usageCache = { at: now, usages: this.usageCache?.usages, error };
+      }
+      return this.usageCache;
+    })().finally(() => (this.usageReading = undefined));
+    return this.usageReading;
   }
 }
 

@@ -68,7 +68,10 @@ class FakeArm implements ContainerGroupApi {
   /** The region's groups and cores in use, by the quotas' reading. */
   groupsInUse = 0;
   groupQuota = 60;
+  /** Readings of the region's usages. */
+  usageReads = 0;
   usages(): Promise<Usage[]> {
+    this.usageReads++;
     return Promise.resolve([
       { name: { value: "StandardCores" }, limit: 40, currentValue: 0, unit: "Count" },
       { name: { value: "ContainerGroups" }, limit: this.groupQuota, currentValue: this.groupsInUse, unit: "Count" },
@@ -285,5 +288,16 @@ describe("AciProvider (fake ARM, manual clock)", () => {
 
   it("offers the region's quota as capacity, with overrides, and memory at 4 GiB per core", async () => {
     assert.deepEqual(await provider.capacity(), { cpu: 40, pods: 50, memoryGiB: 160 });
+  });
+
+  it("reads the region's usages once for the health check and the capacity asking together, and again only after 10 s", async () => {
+    const before = arm.usageReads;
+    await Promise.all([provider.health(), provider.capacity(), provider.health()]);
+    assert.equal(arm.usageReads - before, 1);
+    await provider.capacity();
+    assert.equal(arm.usageReads - before, 1, "within 10 s, the reading is reused");
+    await clock.advance(10_000);
+    await Promise.all([provider.health(), provider.capacity()]);
+    assert.equal(arm.usageReads - before, 2);
   });
 });
