@@ -10,6 +10,7 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
+import { processAlive } from "./process-group";
 
 const run = promisify(execFile);
 const PREFIX = "blt";
@@ -29,15 +30,6 @@ function toInt(ip: string): number {
 export function inRange(ip: string): boolean {
   return toInt(ip) >>> (32 - RANGE.bits) === RANGE.base >>> (32 - RANGE.bits);
 }
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** The address this process uses: one per process id, inside the range, never .0 or .255. */
 export function addressFor(pid: number): string {
   const host = RANGE.base + 256 + (pid % 120_000);
@@ -54,7 +46,7 @@ export async function createNodeAddress(netifBinary: string, pid: number = proce
   try {
     for (const name of (await netif("list", PREFIX)).split("\n").filter(Boolean)) {
       const owner = Number(/^blt(\d+)$/.exec(name)?.[1]);
-      if (owner && !alive(owner)) await netif("del", name);
+      if (owner && !processAlive(owner)) await netif("del", name);
     }
     const address = addressFor(pid);
     const inUse = (await netif("addrs")).split("\n").filter(Boolean).map((cidr) => cidr.split("/")[0]);

@@ -86,3 +86,13 @@ export function tailOf(file: string, lines: number): string {
     return `(no log: ${(err as Error).message})`;
   }
 }
+
+/** Whether a process with this pid is alive (signal 0 tests without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

@@ -7,18 +7,9 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { realClock, type Clock } from "../../kubelet/src/util/clock";
+import { processAlive } from "../process-group";
 
 export const BUILD_LOCK = ".build.lock";
-
-/** Whether a process with this pid is alive (signal 0 tests without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** The pid in a lock file, if it can be read (a lock being written reads as empty). */
 function holder(file: string): number | undefined {
@@ -42,7 +33,7 @@ export function tryBuildLock(root: string, pid: number = process.pid): boolean {
   }
   const owner = holder(file);
   // An unreadable lock younger than a few seconds is being written; an older one was left half-written.
-  const stale = owner === undefined ? Date.now() - statSafe(file) > 5_000 : owner !== pid && !alive(owner);
+  const stale = owner === undefined ? Date.now() - statSafe(file) > 5_000 : owner !== pid && !processAlive(owner);
   if (!stale) return owner === pid;
   rmSync(file, { force: true });
   return tryBuildLock(root, pid);
