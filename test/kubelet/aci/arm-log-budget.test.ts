@@ -43,18 +43,18 @@ describe("ArmClient's log share (through the real SDK, against the emulator)", (
     assert.equal(arm.reads.waitedMs, 0, "no status read waited for a token");
   });
 
-  it("reads final logs from the read budget while more than half of it is left, then only from free turns of the log share", async () => {
+  it("reads final logs from the read budget while more than half of it is left, then on free turns of the log share, the rest waiting in line", async () => {
     emulator.record.clear();
     arm = client(0.2, 0);
     // 20 finishing pods: 10 reads take read tokens at once (the budget stays half full), the
-    // share's 4 free turns serve 4 more, the other 6 wait for turns nobody reserved.
+    // share's 4 free turns serve 4 more, the other 6 wait in line for the budget to refill or a turn nobody reserved.
     const reads = Array.from({ length: 20 }, () => arm!.finalLogs("no-such-group", "main").then(() => "answered", (e: unknown) => (e instanceof NotFoundError ? "answered" : String(e))));
     const settled: string[] = [];
     for (const r of reads) void r.then((v) => settled.push(v));
     await eventually(() => assert.equal(settled.length, 14), { what: "the reads the budgets allow at once" });
     assert.ok(settled.every((v) => v === "answered"));
     assert.equal(arm.counts.finalLogReads, 14);
-    assert.equal(arm.logReads.waiting, 6, "the rest wait in the log share");
+    assert.equal(arm.background.waiting, 6, "the rest wait in line");
     const left = arm.reads.available();
     assert.ok(left >= 6 && left < 7, `${left} read tokens left for status reads`);
     // An interactive log read does not queue behind them: the share's next turn is its own.
