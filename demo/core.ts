@@ -141,9 +141,11 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     });
     const jobCompleteMs = Date.now() - submittedAt;
     progress(outcome === "Complete" ? `Job complete after ${seconds(jobCompleteMs)}` : `Job FAILED after ${seconds(jobCompleteMs)}`);
-    const final = countPhases(lastBurst);
-    const placement = countPlacement(lastBurst, nodeName);
-    const logs = await podLogs(api.core, namespace, lastBurst);
+    // The burst as it ended: cleanup's snapshots list fewer and fewer of its pods as they go.
+    const ended = lastBurst;
+    const final = countPhases(ended);
+    const placement = countPlacement(ended, nodeName);
+    const logs = await podLogs(api.core, namespace, ended);
 
     let cleanupMs: number | undefined;
     if (options.keep) {
@@ -180,7 +182,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       cleanupMs,
       logs,
       usage: topUsage && { ...topUsage, firstMs: firstUsageMs! },
-      cost: burstCost(lastBurst, times.peakAlive, { timeScale }),
+      cost: burstCost(ended, times.peakAlive, { timeScale }),
       setupMs,
       controlPlaneMs: sandbox.controlPlaneMs,
       totalMs: Date.now() - started,
