@@ -1,8 +1,9 @@
 /**
  * Confirms that deleted container groups are gone, for all of them at once: each round either lists
  * the resource group (one read per page, covering every pending deletion) or reads the few pending
- * groups one by one, whichever costs fewer reads. A scale-in of hundreds of pods then costs a few
- * reads per second instead of one long-running-operation poll per group per second.
+ * groups one by one, whichever costs fewer reads, and the next round waits in proportion to what
+ * this one cost (`readGapMs`). A scale-in of hundreds of pods then costs at most four reads per
+ * second instead of one long-running-operation poll per group per second.
  *
  * A deletion not confirmed within `timeoutMs` is reported as a `TransientError` as soon as that time
  * is up, so the caller sends its delete again (deletes are idempotent) rather than waiting forever.
@@ -21,6 +22,11 @@ export interface DeletionWatchOptions {
   readonly log: Logger;
   /** Time between rounds. @default 1_000 */
   readonly intervalMs?: number;
+  /**
+   * Rounds spend at most one read per this on average: after a round of N reads the next waits
+   * N times as long, if that is longer than `intervalMs` (a listing of ten pages, 2.5 s). @default 250
+   */
+  readonly readGapMs?: number;
   /** How long a deletion may stay unconfirmed. @default 180_000 */
   readonly timeoutMs?: number;
   /** Times the rounds and the timeout. @default the real clock */
@@ -66,22 +72,26 @@ export class DeletionWatch {
   private async loop(): Promise<void> {
     this.running = true;
     try {
+      let reads = 0;
       while (this.waiters.size > 0) {
+        const wait = Math.max(this.options.intervalMs ?? 1_000, reads * (this.options.readGapMs ?? 250));
         // Waiting to confirm must not keep a stopping process alive (clock timers never do).
-        await new Promise<void>((resolve) => this.clock.timer(this.options.intervalMs ?? 1_000, resolve));
-        await this.round();
+        await new Promise<void>((resolve) => this.clock.timer(wait, resolve));
+        reads = await this.round();
       }
     } finally {
       this.running = false;
     }
   }
 
-  private async round(): Promise<void> {
+  /** Confirms what it can; returns the reads the round cost. */
+  private async round(): Promise<number> {
     const names = [...this.waiters.keys()];
     // Every deletion may have timed out while waiting for this round.
-    if (names.length === 0) return;
+    if (names.length === 0) return 0;
+    const listCost = this.options.listCost();
     try {
-      if (names.length >= this.options.listCost()) {
+      if (names.length >= listCost) {
         const existing = new Set(await this.options.list());
         for (const name of names) if (!existing.has(name)) this.settle(name);
       } else {
@@ -92,6 +102,7 @@ export class DeletionWatch {
     } catch (err) {
       this.options.log.debug("confirming deletions failed; will look again", { error: err });
     }
+    return Math.min(names.length, listCost);
   }
 
   /** Gives up on one deletion whose time is up; other waits for the same group go on. */

@@ -93,6 +93,26 @@ describe("DeletionWatch", () => {
     assert.deepEqual(calls.slice(5), ["list@5000"]);
   });
 
+  it("spends at most one read per readGapMs: after a listing of ten pages the next round waits 2.5 s", async () => {
+    cost = 10;
+    const w = watch();
+    const names = Array.from({ length: 12 }, (_, i) => `g${i}`);
+    for (const name of names) existing.add(name);
+    for (const name of names) void follow(w, name);
+    await clock.advance(6_000);
+    assert.deepEqual(calls, ["list@1000", "list@3500", "list@6000"], "12 pending: a listing of 10 pages, then 10 × 250 ms until the next");
+    for (const name of names.slice(0, 10)) existing.delete(name);
+    await clock.advance(2_500);
+    assert.equal(outcomes.length, 10);
+    assert.deepEqual(calls.slice(3), ["list@8500"]);
+    await clock.advance(1_000);
+    assert.deepEqual(calls.slice(4), [], "two left cost two reads, but the listing before cost ten: its gap runs first");
+    await clock.advance(1_500);
+    assert.deepEqual(calls.slice(4), ["g10@11000", "g11@11000"]);
+    await clock.advance(1_000);
+    assert.deepEqual(calls.slice(6), ["g10@12000", "g11@12000"], "two reads: back to every intervalMs");
+  });
+
   it("counts a group whose read answers NotFound as gone", async () => {
     const w = watch({ exists: (name) => (calls.push(`${name}@${clock.now()}`), Promise.reject(new NotFoundError(`${name} not found`))) });
     void follow(w, "a");
