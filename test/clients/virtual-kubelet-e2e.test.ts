@@ -157,7 +157,7 @@ describe("the virtual-kubelet end-to-end suite against burstlet", function () {
       // Skipped without CAP_NET_ADMIN: the node proxy needs an address the sandbox creates, and
       // `missing` says what this machine lacks.
       console.log(`      skipped: ${missing}`);
-      this.skip();
+      this.skip(); // no CAP_NET_ADMIN here: the node proxy refuses loopback, and only the sandbox's own address will do
     }
     const raw = async (suffix: string): Promise<string> => {
       const r = await cp.kubectl(["get", "--raw", `/api/v1/nodes/${nodeName}/proxy/${suffix}`]);
@@ -174,7 +174,7 @@ describe("the virtual-kubelet end-to-end suite against burstlet", function () {
       // Skipped without CAP_NET_ADMIN: every upstream test waits for a pod IP and reads the kubelet
       // API through the node proxy, which needs an address the sandbox creates; `missing` says why.
       console.log(`      skipped: ${missing}`);
-      this.skip();
+      this.skip(); // no CAP_NET_ADMIN here: the upstream tests need pod IPs and the node proxy, which needs the sandbox's own address
     }
     const output = await new Promise<string>((resolve) => {
       const args = ["-test.v", "-test.count=1", `-kubeconfig=${cp.kubeconfigPath}`, `-namespace=${ns}`, `-node-name=${nodeName}`, "-watch-timeout=45s"];
