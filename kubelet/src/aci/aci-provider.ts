@@ -4,7 +4,7 @@
  * that exists is adopted, never created twice); only groups carrying this cluster's and node's tags
  * are ever listed, adopted or collected.
  */
-import type { ContainerGroup, Usage } from "@azure/arm-containerinstance";
+import type { ContainerGroup } from "@azure/arm-containerinstance";
 import type { V1Pod } from "@kubernetes/client-node";
 import { ACI_PUBLIC_IP_ANNOTATION, TAGS } from "../constants";
 import { PlacementHealth } from "./placement-health";
@@ -34,6 +34,7 @@ import { UsageBook } from "../usage/usage-book";
 import { type Clock, realClock } from "../util/clock";
 import { fetchPodReferences } from "./references";
 import { translatePod } from "./translate";
+import { UsageReadings } from "./usage-readings";
 
 /** What the provider needs of ARM (`ArmClient`); tests give it a fake. */
 export type ContainerGroupApi = Pick<ArmClient, "get" | "create" | "beginDelete" | "list" | "logs" | "finalLogs" | "probeRead" | "usages" | "onRecovered" | "unreachableSince" | "listPages"> & {
@@ -90,8 +91,8 @@ export class AciProvider implements PodProvider {
   private readonly known = new Set<string>();
   /** Groups whose create failed without a clear answer: it may have happened, so look before resending. */
   private readonly uncertain = new Set<string>();
-  private usageCache: { at: number; usages?: Usage[]; error?: unknown } | undefined;
-  private usageReading: Promise<{ at: number; usages?: Usage[]; error?: unknown }> | undefined;
+  /** The region's usages, read at most every 10 s. */
+  private readonly usageReadings: UsageReadings;
   private readonly armHealth: ArmHealth;
   private listener: (notice: PodNotice) => void = () => undefined;
   private readonly usage = new UsageBook();
@@ -113,6 +114,7 @@ export class AciProvider implements PodProvider {
   constructor(private readonly options: AciProviderOptions) {
     const arm = options.arm;
     this.clock = options.clock ?? realClock;
+    this.usageReadings = new UsageReadings(arm, this.clock);
     this.armHealth = new ArmHealth(options.notReadyAfterMs);
     this.placement = new PlacementHealth({ region: options.location, zone: options.zone }, options.notReadyAfterMs ?? DEFAULT_NOT_READY_AFTER_MS);
     this.finalLogs = new FinalLogStore({ ...options.finalLogs, clock: this.clock });
@@ -271,13 +273,13 @@ export class AciProvider implements PodProvider {
 
   /** Ready unless ARM has been unreachable, or has refused the credentials, for a while (`ArmHealth`). */
   async health(): Promise<Health> {
-    const { error } = await this.usages();
+    const { error } = await this.usageReadings.get();
     const arm = this.armHealth.observe(error, this.clock.now(), this.options.arm.unreachableSince());
     return arm.healthy ? (this.placement.health(this.clock.now()) ?? arm) : arm;
   }
 
   async capacity(): Promise<Capacity> {
-    const { usages } = await this.usages();
+    const { usages } = await this.usageReadings.get();
     const limit = (name: string): number | undefined => usages?.find((u) => u.name?.value === name)?.limit;
     const o = this.options.capacity ?? {};
     // Nodes sharing a region split its quota; an unlimited one is reported as int32's largest value.
@@ -320,7 +322,7 @@ export class AciProvider implements PodProvider {
 
   /** Gives the pacer the region's quota and usage when a new reading is in (at most every 10 s). */
   private async readQuota(): Promise<void> {
-    const { usages, at, error } = await this.usages();
+    const { usages, at, error } = await this.usageReadings.get();
     // A failed reading keeps the last one's figures, which do not count what was created since.
     if (usages && error === undefined && at !== this.usageSeenAt) this.creates.setUsage(quotaFromUsages(usages, (this.usageSeenAt = at)));
   }
@@ -379,22 +381,6 @@ export class AciProvider implements PodProvider {
       events: records.map((r) => ({ reason: r.reason, message: r.container ? `${r.container}: ${r.message}` : r.message, type: r.type, count: r.count, firstTimestamp: r.firstTimestamp, lastTimestamp: r.lastTimestamp })),
       eventKeys: records.map((r) => `${r.key}#${r.count}`),
     };
-  }
-
-  /** The region's usages, read at most every 10 s: callers that ask while a reading is under way share it. */
-  private usages(): Promise<{ at: number; usages?: Usage[]; error?: unknown }> {
-    const now = this.clock.now();
-    if (this.usageCache && now - this.usageCache.at < 10_000) return Promise.resolve(this.usageCache);
-    this.usageReading ??= (async () => {
-      try {
-        const [usages] = await Promise.all([this.options.arm.usages(), this.options.arm.probeRead()]);
-        this.usageCache = { at: now, usages };
-      } catch (error) {
-        this.usageCache = { at: now, usages: this.usageCache?.usages, error };
-      }
-      return this.usageCache;
-    })().finally(() => (this.usageReading = undefined));
-    return this.usageReading;
   }
 }
 
