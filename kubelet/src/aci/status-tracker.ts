@@ -33,7 +33,7 @@ import { canonicalJson } from "../util/canonical";
 import { definedOnly } from "../util/defined";
 import { type Clock, realClock } from "../util/clock";
 import { Waiters } from "../util/waiters";
-import { PendingEvents, type Tracked, Urgency } from "./tracked-pod";
+import { applyListedState, PendingEvents, type Tracked, Urgency } from "./tracked-pod";
 import { cohortOf, DEFAULT_FRESH_FLOOR_MS, GoldenShares, LeftoverRate, mayFinish, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "./read-schedule";
 import type { StatusTrackerOptions } from "./status-tracker-options";
 
@@ -194,18 +194,7 @@ export class StatusTracker {
     }
     const now = this.clock.now();
     const quiet = new Set(this.o.quietStates);
-    for (const [uid, t] of this.tracked) {
-      const state = states.get(uid);
-      if (state === undefined) {
-        // Read before, and not listed now: its group may be gone; a read tells for sure.
-        if (t.lastStatus !== undefined && !t.inFlight) t.due = Math.min(t.due, now);
-        continue;
-      }
-      t.listedState = state;
-      if (!t.starting || t.inFlight) continue;
-      if (t.lastStatus === undefined && quiet.has(state)) t.stateAtRead = state;
-      else if (state !== t.stateAtRead) t.due = Math.min(t.due, now);
-    }
+    for (const [uid, t] of this.tracked) applyListedState(t, states.get(uid), quiet, now);
   }
 
   /** The interval for steady pods: `steadyMs` within their rate, shortened for freshness (`steadyIntervalMs`). */

@@ -47,6 +47,23 @@ export enum Urgency {
 }
 
 /**
+ * What a listing says of one pod (`state`: its group's listed state, undefined when not listed):
+ * a pod read before and missing from the listing is read at once (its group may be gone; a read
+ * tells for sure); a starting pod is read at once when its listed state moved since its last read,
+ * and a never-read pod in a quiet state waits.
+ */
+export function applyListedState(t: Tracked, state: string | undefined, quiet: ReadonlySet<string>, now: number): void {
+  if (state === undefined) {
+    if (t.lastStatus !== undefined && !t.inFlight) t.due = Math.min(t.due, now);
+    return;
+  }
+  t.listedState = state;
+  if (!t.starting || t.inFlight) return;
+  if (t.lastStatus === undefined && quiet.has(state)) t.stateAtRead = state;
+  else if (state !== t.stateAtRead) t.due = Math.min(t.due, now);
+}
+
+/**
  * The backend's Events of one followed pod, between a read and the controller writing them: every
  * status notice carries all those not acknowledged yet, so none is lost under backlog, and the keys
  * acknowledged are kept only while the backend still reports them, so the set stays as small as
