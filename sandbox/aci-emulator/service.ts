@@ -1,6 +1,6 @@
 /**
  * The emulated `Microsoft.ContainerInstance` resource provider: container groups, their long-running
- * operations (kept in `operations.ts`), quotas and the ACI create/delete windows. Transport-free: operations take parsed
+ * operations (kept in `operations.ts`), quotas (counted in `region-usage.ts`) and the ACI create/delete windows. Transport-free: operations take parsed
  * requests and return status, body and headers, or throw an `ArmError`.
  */
 import { randomBytes } from "node:crypto";
@@ -17,6 +17,7 @@ import { normalizeLocation, type WireContainerGroup } from "./wire";
 import { type AsyncOperation, Operations } from "./operations";
 import { checkPriority, EVICTED_DETAIL, EVICTION_EVENT } from "./spot";
 import { inOutage, type PlacementOutage, regionDown, type Regions } from "./placement";
+import { RegionUsages } from "./region-usage";
 
 export interface OpRequest {
   readonly operationId: string;
@@ -77,7 +78,7 @@ export class AciService {
   private readonly groups = new Map<string, StoredGroup>();
   private readonly operations: Operations;
   private readonly regionThrottles = new Map<string, Throttle>();
-  private readonly usage = new Map<string, catalog.RegionUsage>();
+  private readonly usage: RegionUsages;
   private readonly rgByLower: Map<string, string>;
   private ipCounter = 0;
   private readonly restartLog: GroupRestartRecord[] = [];
@@ -85,6 +86,7 @@ export class AciService {
 
   constructor(private readonly config: ServiceConfig) {
     this.rgByLower = new Map(config.resourceGroups.map((rg) => [rg.toLowerCase(), rg]));
+    this.usage = new RegionUsages(config.regions);
     this.operations = new Operations(() => this.uuid(), (rg, location, id) => `${config.endpoint()}/subscriptions/${config.subscriptionId}/resourceGroups/${rg}/providers/Microsoft.ContainerInstance/locations/${location}/operations/${id}?api-version=${config.spec.apiVersion}`);
   }
 
@@ -118,7 +120,7 @@ export class AciService {
       if (group.name !== name) continue;
       group.runtime.dispose();
       this.groups.delete(key);
-      this.removeUsage(group);
+      this.usage.remove(group);
       return true;
     }
     return false;
@@ -175,7 +177,7 @@ export class AciService {
       case "Location_ListUsage": {
         const location = this.location(p.location ?? "");
         if (regionDown(this.outages(), location)) throw armErrors.serviceUnavailable();
-        return { status: 200, body: catalog.usages(this.config.subscriptionId, location, this.config.regions.quotasOf(location), this.usageOf(location)) };
+        return { status: 200, body: catalog.usages(this.config.subscriptionId, location, this.config.regions.quotasOf(location), this.usage.of(location)) };
       }
       case "Location_ListCapabilities":
         return { status: 200, body: catalog.capabilities(this.location(p.location ?? ""), this.config.bounds) };
@@ -212,13 +214,13 @@ export class AciService {
       // A changed group is redeployed; its cores are re-counted.
       this.restartLog.push({ group: name, at: Date.now(), cause: "redeploy", stateBefore: existing.runtime.state });
       existing.runtime.dispose();
-      this.removeUsage(existing);
+      this.usage.remove(existing);
       const replaced = this.store(rg, name, location, spec, existing);
       const op = this.operations.start();
       this.provision(replaced, op);
       return { status: 200, body: renderGroup(replaced, { instanceView: true }), headers: this.operations.headers(rg, location, op) };
     }
-    this.checkQuota(location, totalRequests(spec).cpu);
+    this.usage.check(location, totalRequests(spec).cpu);
     const admission = this.regionThrottle(location).admitCreate();
     if (!admission.ok) throw armErrors.resourceProviderThrottled("ContainerGroupCreate", windowLabel(admission.window!), admission.retryAfterSeconds);
     const group = this.store(rg, name, location, spec);
@@ -245,9 +247,7 @@ export class AciService {
       cores: totalRequests(spec).cpu,
     };
     this.groups.set(groupKey(rg, name), group);
-    const u = this.usageOf(location);
-    u.groups += 1;
-    u.cores += group.cores;
+    this.usage.add(group);
     return group;
   }
 
@@ -277,7 +277,7 @@ export class AciService {
     group.runtime.beginDelete(() => {
       if (this.groups.get(groupKey(rg, name)) === group) {
         this.groups.delete(groupKey(rg, name));
-        this.removeUsage(group);
+        this.usage.remove(group);
       }
       this.operations.finish(op);
     });
@@ -332,13 +332,6 @@ export class AciService {
     return { status: 200, body: { webSocketUri: `${wsBase}/_emulator/${kind}/${encodeURIComponent(rg)}/${encodeURIComponent(name)}/${encodeURIComponent(containerName)}`, password: randomBytes(18).toString("base64url") } };
   }
 
-  private checkQuota(location: string, cores: number): void {
-    const u = this.usageOf(location);
-    const { containerGroups, standardCores } = this.config.regions.quotasOf(location);
-    if (containerGroups !== null && u.groups + 1 > containerGroups) throw armErrors.quotaReached("ContainerGroups", location, containerGroups, u.groups, 1);
-    if (standardCores !== null && u.cores + cores > standardCores) throw armErrors.quotaReached("StandardCores", location, standardCores, round2(u.cores), cores);
-  }
-
   private outages(): readonly PlacementOutage[] {
     return this.config.outages?.() ?? [];
   }
@@ -347,21 +340,6 @@ export class AciService {
   private reachable(group: StoredGroup): StoredGroup {
     if (regionDown(this.outages(), group.location)) throw armErrors.serviceUnavailable();
     return group;
-  }
-
-  private removeUsage(group: StoredGroup): void {
-    const u = this.usageOf(group.location);
-    u.groups -= 1;
-    u.cores = round2(u.cores - group.cores);
-  }
-
-  private usageOf(location: string): catalog.RegionUsage {
-    let u = this.usage.get(location);
-    if (!u) {
-      u = { groups: 0, cores: 0 };
-      this.usage.set(location, u);
-    }
-    return u;
   }
 
   private regionThrottle(location: string): Throttle {
@@ -415,8 +393,4 @@ export class AciService {
 
 function groupKey(rg: string, name: string): string {
   return `${rg.toLowerCase()}/${name.toLowerCase()}`;
-}
-
-function round2(n: number): number {
-  return Math.round(n * 100) / 100;
 }

@@ -22,11 +22,10 @@ import { DeletionWatch } from "./deletion-watch";
 import { readFinalLogs, servedFinalLog } from "./final-log-reads";
 import { FinalLogStore, type FinalLogStoreOptions } from "./final-logs";
 import { ArmHealth, DEFAULT_NOT_READY_AFTER_MS } from "./health";
-import { groupBilling, RunningMeters } from "./billing";
-import { eventsFromGroup } from "./events";
+import { RunningMeters } from "./billing";
+import { trackedRead } from "./group-read";
 import { filterLogs, needsTimestamps } from "./logs";
 import { containerGroupName } from "./naming";
-import { podStatusFromGroup } from "./status";
 import { StatusTracker, type StatusTrackerOptions, type TrackedRead } from "./status-tracker";
 import type { MonitorClient } from "./monitor-client";
 import { UsagePoller, type UsagePollerOptions } from "./usage-poller";
@@ -368,19 +367,9 @@ export class AciProvider implements PodProvider {
 
   private async readStatus(pod: V1Pod): Promise<TrackedRead> {
     const group = await this.options.arm.get(containerGroupName(identity(pod)));
-    const status = podStatusFromGroup({ pod, group, hostIP: this.options.hostIP, previous: pod.status, now: new Date() });
-    const records = eventsFromGroup(group);
-    const billing = status.phase === "Succeeded" || status.phase === "Failed" ? groupBilling(group) : undefined;
+    const { read, billing } = trackedRead(pod, group, this.options.hostIP, new Date());
     this.meters.see(pod.metadata!.uid!, group, billing !== undefined);
-    return {
-      namespace: pod.metadata!.namespace!,
-      name: pod.metadata!.name!,
-      uid: pod.metadata!.uid!,
-      status,
-      ...(billing ? { billed: { vcpuSeconds: billing.vcpuSeconds, gbSeconds: billing.gbSeconds } } : {}),
-      events: records.map((r) => ({ reason: r.reason, message: r.container ? `${r.container}: ${r.message}` : r.message, type: r.type, count: r.count, firstTimestamp: r.firstTimestamp, lastTimestamp: r.lastTimestamp })),
-      eventKeys: records.map((r) => `${r.key}#${r.count}`),
-    };
+    return read;
   }
 }
 

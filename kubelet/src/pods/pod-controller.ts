@@ -12,18 +12,18 @@
  * - `statusFromProvider` (`namespace/name`): the backend observed a change → write the Events not
  *   written yet and `pods/status`.
  */
-import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from "@kubernetes/client-node";
+import { CoreV1Api, type KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { EPHEMERAL_MESSAGE, EPHEMERAL_REASON, ephemeralContainerStatuses } from "../aci/status";
-import { BILLED_GB_SECONDS_ANNOTATION, BILLED_VCPU_SECONDS_ANNOTATION, KEEP_GROUP_ANNOTATION } from "../constants";
+import { BILLED_VCPU_SECONDS_ANNOTATION, KEEP_GROUP_ANNOTATION } from "../constants";
 import type { Logger } from "../log";
 import type { BilledCompute, PodNotice, PodProvider } from "../provider/provider";
 import { type BackoffPolicy } from "../util/backoff";
-import { canonicalJson } from "../util/canonical";
 import { type Clock, realClock } from "../util/clock";
 import { isConflict, isNotFound } from "../util/kube-errors";
 import { type CreateFailureContext, reportCreateError } from "./create-failures";
 import { EventRecorder } from "./event-recorder";
 import { PodInformer } from "./pod-informer";
+import { PodStatusWrites } from "./pod-status-writes";
 import { deletionKey, type PodRecord, PodRecords, podKey, splitDeletionKey, splitKey } from "./pod-records";
 import { ERR_IMAGE_PULL_MS, IMAGE_PULL_BACKOFF, PullBackoff, containersWaitingStatus, deadlineStatus, replacingStatus } from "./pod-states";
 import { WorkQueue } from "./work-queue";
@@ -68,6 +68,7 @@ export class PodController {
   readonly records: PodRecords;
   private readonly informer: PodInformer;
   private readonly core: CoreV1Api;
+  private readonly statusWrites: PodStatusWrites;
   private readonly events: EventRecorder;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -81,6 +82,7 @@ export class PodController {
     const pullPolicy = options.imagePullBackoff ?? IMAGE_PULL_BACKOFF;
     this.records = new PodRecords(() => new PullBackoff(pullPolicy, () => clock.now()));
     this.core = options.kubeConfig.makeApiClient(CoreV1Api);
+    this.statusWrites = new PodStatusWrites(this.core, options.onBilled);
     this.events = new EventRecorder(options.kubeConfig, options.nodeName, options.log, undefined, clock);
     this.informer = new PodInformer(options.kubeConfig, options.nodeName, options.log, { seen: (pod) => this.seen(pod), vanished: (pod) => this.vanished(pod) }, clock);
     options.provider.notify((notice) => this.noticed(notice));
@@ -219,7 +221,7 @@ export class PodController {
         this.options.provider.updatePod({ ...pod, status: replacing });
         const message = `the pod's container group disappeared (deleted outside burstlet, or lost by Azure Container Instances); created it again (restart ${result.restartCount}), as a kubelet restarts containers that died`;
         await this.events.record(pod, { reason: "ContainerGroupLost", message, type: "Warning" });
-        await this.setStatus(pod, replacing);
+        await this.statusWrites.setStatus(pod, replacing);
       }
       for (const note of result.notes) await this.events.record(pod, { reason: "ResourcesAdjusted", message: note, type: "Normal" });
     } catch (err) {
@@ -230,7 +232,7 @@ export class PodController {
   }
 
   private failureContext(record: PodRecord): CreateFailureContext {
-    return { events: this.events, queue: this.fromKubernetes, pulls: record.pulls, slot: record, log: this.log, now: () => new Date(this.clock.now()), setStatus: (pod, status) => this.setStatus(pod, status) };
+    return { events: this.events, queue: this.fromKubernetes, pulls: record.pulls, slot: record, log: this.log, now: () => new Date(this.clock.now()), setStatus: (pod, status) => this.statusWrites.setStatus(pod, status) };
   }
 
   /** Whether `activeDeadlineSeconds` has passed; if not, the pod is looked at again when it does. */
@@ -247,7 +249,7 @@ export class PodController {
   private async failForDeadline(record: PodRecord, pod: V1Pod): Promise<void> {
     const status = deadlineStatus(pod, new Date(this.clock.now()));
     await this.events.record(pod, { reason: "DeadlineExceeded", message: status.message!, type: "Warning" });
-    await this.setStatus(pod, status);
+    await this.statusWrites.setStatus(pod, status);
     // Killed, whatever the pod asks: its group goes, and what it logged is kept.
     record.finished = true;
     this.deleteFromKubernetes.add(deletionKey(record));
@@ -277,7 +279,7 @@ export class PodController {
     if (fresh.length === 0) return;
     this.options.provider.updatePod(pod);
     for (const c of fresh) await this.events.record(pod, { reason: "Failed", message: `Error: ${EPHEMERAL_REASON}: ephemeral container ${c.name}: ${EPHEMERAL_MESSAGE}`, type: "Warning" });
-    await this.setStatus(pod, { ...pod.status, ephemeralContainerStatuses: ephemeralContainerStatuses(pod) });
+    await this.statusWrites.setStatus(pod, { ...pod.status, ephemeralContainerStatuses: ephemeralContainerStatuses(pod) });
   }
 
   /** While a failed pull backs off: `ImagePullBackOff`, an Event, and the next attempt when it ends. */
@@ -293,7 +295,7 @@ export class PodController {
       // A failure that named no image holds every container back; keep it that way.
       const image = failing.length > 1 && failing.length === (pod.spec?.containers ?? []).length ? undefined : waiting.image;
       await this.events.record(pod, { reason: "BackOff", message: `Back-off pulling image "${image ?? failing.map((s) => s.image).join(", ")}"`, type: "Normal" });
-      await this.setStatus(pod, containersWaitingStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date(this.clock.now())));
+      await this.statusWrites.setStatus(pod, containersWaitingStatus(pod, image, "ImagePullBackOff", waiting.state.waiting.message ?? "", new Date(this.clock.now())));
     }
     this.fromKubernetes.addAfter(key, wait);
   }
@@ -318,7 +320,7 @@ export class PodController {
       const billed = await this.options.provider.deletePod(record, record.finished && pod ? pod : undefined);
       record.backing = "gone";
       // Its group went while it ran (the pod was deleted, or killed at its deadline): billed until now.
-      if (billed && pod && pod.metadata?.annotations?.[BILLED_VCPU_SECONDS_ANNOTATION] === undefined) await this.annotateBilled(pod, billed);
+      if (billed && pod && pod.metadata?.annotations?.[BILLED_VCPU_SECONDS_ANNOTATION] === undefined) await this.statusWrites.annotateBilled(pod, billed);
     }
     if (pod?.metadata?.deletionTimestamp) {
       try {
@@ -336,20 +338,6 @@ export class PodController {
     }
   }
 
-  /** Writes a pod's billed compute on it (through `pods/status`, as a node may), and counts it. */
-  private async annotateBilled(pod: V1Pod, billed: BilledCompute): Promise<void> {
-    try {
-      await this.core.patchNamespacedPodStatus(
-        { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { metadata: { uid: pod.metadata!.uid, annotations: billedAnnotations(billed) } } },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      );
-    } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return this.options.onBilled?.(pod, billed);
-      throw err;
-    }
-    this.options.onBilled?.(pod, billed);
-  }
-
   /** Writes the Events not written yet and the status the backend observed, if it is news to the API server. */
   private async writeStatus(key: string): Promise<void> {
     const record = this.records.forKey(key);
@@ -365,38 +353,9 @@ export class PodController {
       // A newer notice carries these too: they are written now.
       if (record.pending && record.pending !== notice) record.pending = { ...record.pending, events: record.pending.events.filter((e) => !written.has(e.key)) };
     }
-    if (!TERMINAL.has(pod.status?.phase ?? "")) await this.setStatus(pod, notice.status, notice.billed);
+    if (!TERMINAL.has(pod.status?.phase ?? "")) await this.statusWrites.setStatus(pod, notice.status, notice.billed);
     if (record.pending === notice) record.pending = undefined;
     // Its final status is written: nothing will run in its backing again.
     if (TERMINAL.has(notice.status.phase ?? "") || TERMINAL.has(pod.status?.phase ?? "")) this.release(record, pod);
   }
-
-  /**
-   * Replaces `pods/status` only when something changed; a conflict is retried from the fresh cache.
-   * A final status carries the pod's billed compute as annotations, in the same patch (the status
-   * subresource takes annotations from a node; only labels are refused to it).
-   */
-  private async setStatus(pod: V1Pod, status: V1PodStatus, billed?: BilledCompute): Promise<void> {
-    const merged: V1PodStatus = { ...status, qosClass: pod.status?.qosClass ?? status.qosClass };
-    const annotations = billed ? billedAnnotations(billed) : undefined;
-    const annotated = annotations && Object.entries(annotations).some(([k, v]) => pod.metadata?.annotations?.[k] !== v);
-    if (!annotated && canonicalJson(merged) === canonicalJson(pod.status)) return;
-    try {
-      // A merge patch of the whole status, preconditioned on the UID: no resourceVersion, so a
-      // cache that lags our own last write cannot turn every update into a conflict.
-      await this.core.patchNamespacedPodStatus(
-        { namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, body: { metadata: { uid: pod.metadata!.uid, ...(annotated ? { annotations } : {}) }, status: merged } },
-        setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-      );
-    } catch (err) {
-      if (isNotFound(err)) return;
-      throw err;
-    }
-    if (annotated && billed) this.options.onBilled?.(pod, billed);
-  }
-}
-
-/** The annotations a pod's billed compute is written as. */
-export function billedAnnotations(billed: BilledCompute): Record<string, string> {
-  return { [BILLED_VCPU_SECONDS_ANNOTATION]: String(billed.vcpuSeconds), [BILLED_GB_SECONDS_ANNOTATION]: String(billed.gbSeconds) };
 }

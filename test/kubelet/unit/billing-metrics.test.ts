@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import type { V1Pod } from "@kubernetes/client-node";
 import { BurstletMetrics, jobName } from "../../../kubelet/src/api/metrics";
 import { BILLED_GB_SECONDS_ANNOTATION, BILLED_VCPU_SECONDS_ANNOTATION } from "../../../kubelet/src/constants";
-import { billedAnnotations } from "../../../kubelet/src/pods/pod-controller";
+import { billedAnnotations } from "../../../kubelet/src/pods/pod-status-writes";
 
 const pod = (namespace: string, metadata: V1Pod["metadata"] = {}): V1Pod => ({ metadata: { name: "p", namespace, ...metadata } });
 
