@@ -3,7 +3,7 @@
  *
  * Runs a burst on the sandbox — a real control plane, the ACI emulator, and burstlet as its own
  * process from the production bundle — and prints one JSON line of figures:
- *   pods, controlPlaneBindS (first to last bind: the floor no virtual kubelet can beat here),
+ *   pods, controlPlaneBindS (first to last bind, as a watch in a worker thread sees them: the floor no virtual kubelet can beat here),
  *   firstBindToAllCreatedS, firstBindToAllRunningS, armReads, armWrites, throttled,
  *   armReadsPerSecondSteady and maxStatusStalenessS (over the steady window, from the emulator's record;
  *   staleness of the burst's groups, not of the node's own health-check reads),
@@ -41,7 +41,7 @@ import { readFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { BatchV1Api, CoreV1Api, type KubeConfig, ListWatch, type V1Job, type V1Pod, Watch } from "@kubernetes/client-node";
+import { BatchV1Api, CoreV1Api, type V1Job } from "@kubernetes/client-node";
 import { build, stop as stopEsbuild } from "esbuild";
 import { METRICS_BATCH_OPERATION, startAciEmulator } from "../sandbox/aci-emulator";
 import { startControlPlane } from "../sandbox/control-plane";
@@ -52,6 +52,7 @@ import { zoneSpread } from "../components/placement";
 import { splitArmBudget } from "../components/virtual-node-placements";
 import { realClock } from "../kubelet/src/util/clock";
 import { parseWindows, type WindowLimit } from "../kubelet/src/aci/create-pacer";
+import { watchPods } from "./pod-watch";
 
 const ROOT = path.resolve(__dirname, "..");
 const NODE = "burstlet-bench";
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
     const idleRssMB = Math.round(Math.max(...pids.map((pid) => procStatusKb(pid, "VmRSS"))) / 1024);
     say(`virtual node Ready; submitting a Job of ${pods} pods (latency ${latencyMs} ms)`);
 
-    const seen = await watchPods(cp.kubeConfig(), pods, () => emulator.groups().length);
+    const seen = await watchPods(cp.kubeconfigPath, "job-name=burst", pods, (line) => say(`${line}, container groups ${emulator.groups().length}`));
     const batch = cp.kubeConfig().makeApiClient(BatchV1Api);
     const startedAt = Date.now();
     await batch.createNamespacedJob({ namespace: "default", body: job(pods) });
@@ -276,37 +277,6 @@ function exitWindowReads(gets: ReadonlyArray<{ at: number; operation?: string; g
     const ended = c.groupName === undefined ? undefined : endedAt.get(c.groupName);
     return c.operation === "ContainerGroups_Get" && ended !== undefined ? `${c.operation} ${c.at >= ended ? "ended" : "running"}` : String(c.operation);
   }));
-}
-
-/** Follows the burst's pods with an informer (it relists and rewatches by itself): binds and Running. */
-async function watchPods(kc: KubeConfig, n: number, groupsAlive: () => number) {
-  const bound = new Map<string, number>();
-  const running = new Set<string>();
-  const succeeded = new Map<string, number>();
-  let resolveAll!: () => void;
-  const allRunning = new Promise<void>((r) => (resolveAll = r));
-  const core = kc.makeApiClient(CoreV1Api);
-  const selector = "job-name=burst";
-  const informer = new ListWatch<V1Pod>("/api/v1/namespaces/default/pods", new Watch(kc), () => core.listNamespacedPod({ namespace: "default", labelSelector: selector }), false, selector);
-  const see = (pod: V1Pod): void => {
-    const name = pod.metadata?.name ?? "";
-    if (pod.spec?.nodeName && !bound.has(name)) bound.set(name, Date.now());
-    // A pod that ran and ended counts as having run (a short Job's pods may be seen finished at once).
-    if (pod.status?.phase === "Running" || pod.status?.phase === "Succeeded") running.add(name);
-    if (pod.status?.phase === "Succeeded" && !succeeded.has(name)) succeeded.set(name, Date.now());
-    if (running.size >= n) resolveAll();
-  };
-  informer.on("add", see);
-  informer.on("update", see);
-  informer.on("error", () => setTimeout(() => void informer.start().catch(() => undefined), 1_000));
-  await informer.start();
-  const report = setInterval(() => say(`bound ${bound.size}/${n}, container groups ${groupsAlive()}, running ${running.size}/${n}`), 2_000);
-  void allRunning.then(() => {
-    clearInterval(report);
-    // A Job's pods are followed until they end.
-    if (jobSeconds === 0) void informer.stop();
-  });
-  return { allRunning, firstBindAt: () => Math.min(...bound.values()), lastBindAt: () => Math.max(...bound.values()), lastSucceededAt: () => Math.max(...succeeded.values()), stop: () => void informer.stop() };
 }
 
 /** The longest time any container group went unread during the window. */
