@@ -45,6 +45,11 @@ export type StatusNotice = Extract<PodNotice, { kind: "status" }>;
 /** How far ahead reads at expected exits are counted against the budget (`exitsBacklogged`). */
 const EXIT_HORIZON_MS = 5_000;
 
+interface DuePod {
+  readonly t: Tracked;
+  readonly urgency: Urgency;
+}
+
 export class StatusTracker {
   private readonly tracked = new Map<string, Tracked>();
   private listener: (notice: StatusNotice) => void = () => undefined;
@@ -54,6 +59,14 @@ export class StatusTracker {
   private readonly leftover: LeftoverRate;
   /** Whether the last dispatch left due pods for want of a slot; and the signal `run` was given. */
   private backlog = false;
+  /**
+   * The due pods the last full pass left for want of a slot, most urgent first, from `queue.next`:
+   * reads that end take from here, so a burst costs one pass over the tracked pods per tick, not
+   * one per read.
+   */
+  private queue: { readonly at: number; readonly due: readonly DuePod[]; next: number } = { at: 0, due: [], next: 0 };
+  /** Tracked pods past starting (`runningCount`), kept as pods come, go and start. */
+  private running = 0;
   private signal: AbortSignal | undefined;
   /** Callers of `exitReadsSettled` waiting. */
   private readonly exitWaiters: Waiters;
@@ -129,7 +142,20 @@ export class StatusTracker {
   }
 
   untrack(uid: string): void {
+    const t = this.tracked.get(uid);
+    if (t) this.remove(uid, t);
+  }
+
+  /** Stops this tracking of the pod (it may have been untracked and tracked again meanwhile). */
+  private remove(uid: string, t: Tracked): void {
+    if (this.tracked.get(uid) !== t) return;
     this.tracked.delete(uid);
+    if (!t.starting) this.running--;
+  }
+
+  private setStarting(uid: string, t: Tracked, starting: boolean): void {
+    if (t.starting !== starting && this.tracked.get(uid) === t) this.running += starting ? -1 : 1;
+    t.starting = starting;
   }
 
   /** The backend answers again: pods whose reads failed are read now rather than at their backoff. */
@@ -204,29 +230,50 @@ export class StatusTracker {
 
   /** Pods past starting: the ones steady reads are spread over. */
   private runningCount(): number {
-    let n = 0;
-    for (const t of this.tracked.values()) if (!t.starting) n++;
-    return n;
+    return this.running;
   }
 
-  /** Starts reads for due pods, most urgent first, within the in-flight bound. */
+  /** Starts reads for due pods, most urgent first, within the in-flight bound: a full pass over the tracked pods. */
   private dispatch(): void {
-    const max = this.o.maxInFlight;
-    if (this.inFlight >= max) return;
+    if (this.inFlight >= this.o.maxInFlight) return;
     const now = this.clock.now();
+    const steadyMs = this.steadyInterval();
+    const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now, steadyMs) }));
+    due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
+    this.queue = { at: now, due, next: 0 };
+    this.startQueued(now);
+    if (!this.exitsBacklogged(now)) this.exitWaiters.release();
+  }
+
+  /**
+   * A read ended: the next queued pod goes, if the queue is from this tick; once it is used up, or
+   * older, a full pass finds what has come due since.
+   */
+  private dispatchNext(): void {
+    const now = this.clock.now();
+    const q = this.queue;
+    if (now - q.at >= this.o.tickMs || q.next >= q.due.length) return this.dispatch();
+    this.startQueued(now);
+    if (!this.backlog) return this.dispatch();
+    if (this.exitWaiters.size > 0 && !this.exitsBacklogged(now)) this.exitWaiters.release();
+  }
+
+  /** Starts queued reads while slots are free; `backlog` tells whether due pods are left waiting. */
+  private startQueued(now: number): void {
+    const q = this.queue;
     const running = this.runningCount();
     const steadyMs = this.steadyInterval(running);
     // Reads before a cohort's first exit spend what steady reads leave of their rate, fresh share included.
     const rate = Math.min(this.o.steadyReadsPerSecond, this.o.freshReadsPerSecond ?? Number.POSITIVE_INFINITY);
     const spare = (): boolean => (this.o.spareReads?.() ?? true) && this.leftover.take(now, rate - running / (steadyMs / 1000));
-    const due = [...this.tracked.values()].filter((t) => !t.inFlight && t.due <= now).map((t) => ({ t, urgency: this.urgency(t, now, steadyMs) }));
-    due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
-    let slots = max - this.inFlight;
     this.backlog = false;
-    for (const { t, urgency } of due) {
-      if (slots === 0) {
+    for (; q.next < q.due.length; q.next++) {
+      const { t, urgency } = q.due[q.next];
+      // Queued earlier in this tick: a pod read, untracked or rescheduled since is not due.
+      if (t.inFlight || t.due > now || this.tracked.get(t.pod.metadata!.uid!) !== t) continue;
+      if (this.inFlight >= this.o.maxInFlight) {
         this.backlog = true;
-        break;
+        return;
       }
       const optional = t.exitAt !== undefined && !t.starting && now - t.changedAt >= this.o.recentMs && urgency !== Urgency.Overdue;
       if (optional && urgency === Urgency.Exit && !(this.o.spareReads?.() ?? true)) continue; // waits for the budget to have room
@@ -235,10 +282,8 @@ export class StatusTracker {
         this.scheduleAfterRead(t, now, t.lastReadAt, now);
         continue;
       }
-      slots--;
       void this.read(t);
     }
-    if (!this.exitsBacklogged(now)) this.exitWaiters.release();
   }
 
   /**
@@ -356,7 +401,7 @@ export class StatusTracker {
       const phase = update.status.phase;
       if (phase === "Succeeded" || phase === "Failed") {
         // Only this tracking ends: the pod may have been untracked and tracked again meanwhile.
-        if (this.tracked.get(uid) === t) this.tracked.delete(uid);
+        this.remove(uid, t);
         const ran = runTimeOf(update.status);
         if (t.cohort !== undefined && ran !== undefined) this.learnRunTime(t.cohort, ran);
         return;
@@ -364,7 +409,7 @@ export class StatusTracker {
       // The steady read after this one counts a whole interval, unless this read found it running (below).
       t.staggerShare = undefined;
       const wasStarting = t.starting;
-      t.starting = phase === "Pending";
+      this.setStarting(uid, t, phase === "Pending");
       if (changed && wasStarting && !t.starting) {
         // Turning Running is not a reason to read again soon, unless readiness is still to come;
         // a pod that may finish on its own is young for a while instead.
@@ -378,7 +423,7 @@ export class StatusTracker {
     } catch (err) {
       if (err instanceof NotFoundError && this.tracked.get(uid) === t) {
         // The backend says nothing backs the pod: that is news for the controller, not a retry.
-        this.tracked.delete(uid);
+        this.remove(uid, t);
         this.o.onLost?.(t.pod);
         return;
       }
@@ -389,7 +434,7 @@ export class StatusTracker {
       t.inFlight = false;
       this.inFlight--;
       // Due pods waiting for a slot go now, not at the next tick: a burst of exits is read at the budget's pace.
-      if (this.backlog && this.signal?.aborted === false) this.dispatch();
+      if (this.backlog && this.signal?.aborted === false) this.dispatchNext();
     }
   }
 }

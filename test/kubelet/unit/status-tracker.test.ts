@@ -445,6 +445,26 @@ describe("StatusTracker", () => {
     assert.deepEqual(last.slice(1).map((ms, i) => ms - last[i]), [1_000, 1_000, 1_000]);
   });
 
+  it("shortens the interval again for the pods left when others are untracked, even while their reads are in flight", async () => {
+    const t = tracker({ steadyMs: 1_000, steadyReadsPerSecond: 100, freshReadsPerSecond: 5, freshFloorMs: 300 });
+    readMs = 10;
+    for (const uid of ["a", "b", "c", "d"]) answers.set(uid, { status: { phase: "Running" } });
+    t.track(pod("a"));
+    t.track(pod("b"));
+    start(t);
+    await advanceTo(1_000);
+    t.track(pod("c"));
+    t.track(pod("d"));
+    await advanceTo(1_008);
+    assert.deepEqual([at("c").length, at("d").length], [1, 1], "their first reads are in flight");
+    // Their answers (Running) come after they were untracked: they no longer count among the running.
+    t.untrack("c");
+    t.untrack("d");
+    await advanceTo(4_000);
+    const last = at("a").slice(-4);
+    assert.deepEqual(last.slice(1).map((ms, i) => ms - last[i]), [400, 400, 400], "two pods at 5 reads/s: every 400 ms");
+  });
+
   it("spreads the first steady reads of Job pods that started together over the interval, while it is shortened for freshness", async () => {
     const t = tracker({ steadyMs: 10_000, steadyReadsPerSecond: 100, freshReadsPerSecond: 10, freshFloorMs: 1_000, youngFirstMs: 100_000, recentMs: 1 });
     for (let i = 0; i < 10; i++) {
@@ -534,6 +554,21 @@ describe("StatusTracker", () => {
     assert.deepEqual(recentBefore.sort((a, b) => a - b), Array.from({ length: 47 }, (_, i) => 35 + i * 5), "every slot from 35 to 265 went to a recent pod");
     const order = reads.filter((r) => r.ms >= overdueAt).sort((a, b) => a.ms - b.ms).map((r) => `${r.uid.replace(/\d$/, "")}@${r.ms}`);
     assert.deepEqual(order, ["steady@270", "new@275", "recent@280"]);
+  });
+
+  it("reads none of the pods waiting for a slot that were untracked or read meanwhile", async () => {
+    readMs = 10;
+    const t = tracker({ maxInFlight: 1, tickMs: 1_000 });
+    for (const uid of ["a", "b", "c"]) {
+      answers.set(uid, { status: { phase: "Running" } });
+      t.track(pod(uid));
+    }
+    start(t);
+    await advanceTo(5);
+    assert.deepEqual([at("a"), at("b"), at("c")], [[0], [], []], "one slot: b and c wait");
+    t.untrack("b");
+    await advanceTo(25);
+    assert.deepEqual([at("a"), at("b"), at("c")], [[0], [], [10]], "c goes when a's read ends; b is never read");
   });
 
   it("keeps at most maxInFlight reads in flight, oldest due first", async () => {
