@@ -23,7 +23,9 @@ interface Posted {
 
 export class EventRecorder {
   private readonly core: CoreV1Api;
-  private readonly posted = new Map<string, Posted>();
+  /** Events posted, by pod UID, then by reason and message: a pod that goes is forgotten in one step. */
+  private readonly posted = new Map<string, Map<string, Posted>>();
+  private postedCount = 0;
 
   constructor(kubeConfig: KubeConfig, private readonly nodeName: string, private readonly log: Logger, private readonly windowMs = 10 * 60_000, private readonly clock: Clock = realClock) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
@@ -33,9 +35,9 @@ export class EventRecorder {
   async record(pod: V1Pod, event: EventInput): Promise<void> {
     const namespace = pod.metadata?.namespace ?? "default";
     const uid = pod.metadata?.uid ?? "";
-    const key = `${uid}\u0000${event.reason}\u0000${event.message}`;
+    const key = `${event.reason}\u0000${event.message}`;
     const now = this.clock.now();
-    const before = this.posted.get(key);
+    const before = this.posted.get(uid)?.get(key);
     try {
       if (before && now - before.at < this.windowMs) {
         before.count++;
@@ -72,20 +74,27 @@ export class EventRecorder {
         reportingInstance: this.nodeName,
       };
       const created = await this.core.createNamespacedEvent({ namespace, body });
-      this.posted.set(key, { name: created.metadata.name!, count: 1, at: now });
-      if (this.posted.size > 10_000) this.prune(now);
+      const ofPod = this.posted.get(uid) ?? new Map<string, Posted>();
+      if (!ofPod.has(key)) this.postedCount++;
+      ofPod.set(key, { name: created.metadata.name!, count: 1, at: now });
+      this.posted.set(uid, ofPod);
+      if (this.postedCount > 10_000) this.prune(now);
     } catch (err) {
-      if (isNotFound(err)) this.posted.delete(key);
+      if (isNotFound(err) && this.posted.get(uid)?.delete(key)) this.postedCount--;
       this.log.warn("could not post event", { pod: `${namespace}/${pod.metadata?.name}`, reason: event.reason, error: err });
     }
   }
 
   /** Forgets a pod's events (it is gone). */
   forget(uid: string): void {
-    for (const key of this.posted.keys()) if (key.startsWith(`${uid}\u0000`)) this.posted.delete(key);
+    this.postedCount -= this.posted.get(uid)?.size ?? 0;
+    this.posted.delete(uid);
   }
 
   private prune(now: number): void {
-    for (const [key, p] of this.posted) if (now - p.at >= this.windowMs) this.posted.delete(key);
+    for (const [uid, ofPod] of this.posted) {
+      for (const [key, p] of ofPod) if (now - p.at >= this.windowMs && ofPod.delete(key)) this.postedCount--;
+      if (ofPod.size === 0) this.posted.delete(uid);
+    }
   }
 }
