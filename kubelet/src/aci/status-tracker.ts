@@ -33,7 +33,7 @@ import { canonicalJson } from "../util/canonical";
 import { definedOnly } from "../util/defined";
 import { type Clock, realClock } from "../util/clock";
 import { Waiters } from "../util/waiters";
-import { applyListedState, PendingEvents, type Tracked, Urgency } from "./tracked-pod";
+import { applyListedState, PendingEvents, type Tracked, TrackedPods, Urgency } from "./tracked-pod";
 import { cohortOf, DEFAULT_FRESH_FLOOR_MS, GoldenShares, LeftoverRate, mayFinish, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "./read-schedule";
 import type { StatusTrackerOptions } from "./status-tracker-options";
 
@@ -51,7 +51,7 @@ interface DuePod {
 }
 
 export class StatusTracker {
-  private readonly tracked = new Map<string, Tracked>();
+  private readonly tracked = new TrackedPods();
   private listener: (notice: StatusNotice) => void = () => undefined;
   private inFlight = 0;
   private readonly clock: Clock;
@@ -65,8 +65,6 @@ export class StatusTracker {
    * one per read.
    */
   private queue: { readonly at: number; readonly due: readonly DuePod[]; next: number } = { at: 0, due: [], next: 0 };
-  /** Tracked pods past starting (`runningCount`), kept as pods come, go and start. */
-  private running = 0;
   private signal: AbortSignal | undefined;
   /** Callers of `exitReadsSettled` waiting. */
   private readonly exitWaiters: Waiters;
@@ -138,24 +136,11 @@ export class StatusTracker {
     // A pod just handed to the backend has nothing to report until its listed state moves.
     const fresh = this.o.listStates !== undefined && this.o.quietStates.length > 0 && (pod.status?.phase ?? "Pending") === "Pending";
     const due = fresh ? now + this.o.startingMaxMs : now;
-    this.tracked.set(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, events: new PendingEvents(), starting: true, cohort: mayFinish(pod) ? cohortOf(pod) : undefined, startingMs: 0, failures: 0 });
+    this.tracked.add(uid, { pod, due, lastReadAt: now, changedAt: now, inFlight: false, events: new PendingEvents(), starting: true, cohort: mayFinish(pod) ? cohortOf(pod) : undefined, startingMs: 0, failures: 0 });
   }
 
   untrack(uid: string): void {
-    const t = this.tracked.get(uid);
-    if (t) this.remove(uid, t);
-  }
-
-  /** Stops this tracking of the pod (it may have been untracked and tracked again meanwhile). */
-  private remove(uid: string, t: Tracked): void {
-    if (this.tracked.get(uid) !== t) return;
-    this.tracked.delete(uid);
-    if (!t.starting) this.running--;
-  }
-
-  private setStarting(uid: string, t: Tracked, starting: boolean): void {
-    if (t.starting !== starting && this.tracked.get(uid) === t) this.running += starting ? -1 : 1;
-    t.starting = starting;
+    this.tracked.remove(uid, this.tracked.get(uid));
   }
 
   /** The backend answers again: pods whose reads failed are read now rather than at their backoff. */
@@ -230,7 +215,7 @@ export class StatusTracker {
 
   /** Pods past starting: the ones steady reads are spread over. */
   private runningCount(): number {
-    return this.running;
+    return this.tracked.running;
   }
 
   /** Starts reads for due pods, most urgent first, within the in-flight bound: a full pass over the tracked pods. */
@@ -401,7 +386,7 @@ export class StatusTracker {
       const phase = update.status.phase;
       if (phase === "Succeeded" || phase === "Failed") {
         // Only this tracking ends: the pod may have been untracked and tracked again meanwhile.
-        this.remove(uid, t);
+        this.tracked.remove(uid, t);
         const ran = runTimeOf(update.status);
         if (t.cohort !== undefined && ran !== undefined) this.learnRunTime(t.cohort, ran);
         return;
@@ -409,7 +394,7 @@ export class StatusTracker {
       // The steady read after this one counts a whole interval, unless this read found it running (below).
       t.staggerShare = undefined;
       const wasStarting = t.starting;
-      this.setStarting(uid, t, phase === "Pending");
+      this.tracked.setStarting(uid, t, phase === "Pending");
       if (changed && wasStarting && !t.starting) {
         // Turning Running is not a reason to read again soon, unless readiness is still to come;
         // a pod that may finish on its own is young for a while instead.
@@ -423,7 +408,7 @@ export class StatusTracker {
     } catch (err) {
       if (err instanceof NotFoundError && this.tracked.get(uid) === t) {
         // The backend says nothing backs the pod: that is news for the controller, not a retry.
-        this.remove(uid, t);
+        this.tracked.remove(uid, t);
         this.o.onLost?.(t.pod);
         return;
       }

@@ -96,3 +96,52 @@ export class PendingEvents {
     return [...this.unacked.values()];
   }
 }
+
+/**
+ * The pods a tracker follows, by UID, with how many are past starting (the ones steady reads are
+ * spread over), kept as pods come, go and start rather than counted on every read.
+ */
+export class TrackedPods {
+  private readonly byUid = new Map<string, Tracked>();
+  private runningCount = 0;
+
+  get size(): number {
+    return this.byUid.size;
+  }
+
+  /** Pods past starting. */
+  get running(): number {
+    return this.runningCount;
+  }
+
+  get(uid: string): Tracked | undefined {
+    return this.byUid.get(uid);
+  }
+
+  values(): IterableIterator<Tracked> {
+    return this.byUid.values();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, Tracked]> {
+    return this.byUid.entries();
+  }
+
+  add(uid: string, t: Tracked): void {
+    this.remove(uid, this.byUid.get(uid));
+    this.byUid.set(uid, t);
+    if (!t.starting) this.runningCount++;
+  }
+
+  /** Ends this tracking of the pod; a pod untracked and tracked again meanwhile keeps its new one. */
+  remove(uid: string, t: Tracked | undefined): void {
+    if (t === undefined || this.byUid.get(uid) !== t) return;
+    this.byUid.delete(uid);
+    if (!t.starting) this.runningCount--;
+  }
+
+  /** Whether the pod is still starting; only the current tracking of a pod counts. */
+  setStarting(uid: string, t: Tracked, starting: boolean): void {
+    if (t.starting !== starting && this.byUid.get(uid) === t) this.runningCount += starting ? -1 : 1;
+    t.starting = starting;
+  }
+}
