@@ -7,7 +7,9 @@
  *   firstBindToAllCreatedS, firstBindToAllRunningS, armReads, armWrites, throttled,
  *   armReadsPerSecondSteady and maxStatusStalenessS (over the steady window, from the emulator's record;
  *   staleness of the burst's groups, not of the node's own health-check reads),
- *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N),
+ *   peakRssMB (burstlet's VmHWM) and cpuSecondsPerPod (burstlet's CPU time over the run / N), of which
+ *   startupCpuSeconds were spent before the Job was submitted (start-up and registering the node) and
+ *   burstCpuSecondsPerPod from then on (/ N),
  *   monitorCalls and monitorCallsPerSecondSteady (Azure Monitor metrics batch calls, which draw on
  *   their own budget and are not ARM calls), then
  *   scaleInS (Job deleted → no container group left) with the ARM reads and writes it took, and when
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
     const pids = burstlets.map((b) => b.child.pid!);
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);
     for (const node of NODES) await eventually(async () => (await core.readNode({ name: node })).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false, { timeoutMs: 60_000, what: `the virtual node ${node}` });
+    const startupCpu = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const idleRssMB = Math.round(Math.max(...pids.map((pid) => procStatusKb(pid, "VmRSS"))) / 1024);
     say(`virtual node Ready; submitting a Job of ${pods} pods (latency ${latencyMs} ms)`);
 
@@ -169,6 +172,7 @@ async function main(): Promise<void> {
     const steadyGets = calls.filter((c) => c.method === "GET" && c.at >= steadyStart && c.at < steadyEnd);
     const podGroups = new Set(creates.map((c) => c.groupName));
     const steadyMonitor = monitor.filter((c) => c.at >= steadyStart && c.at < steadyEnd);
+    const cpuNow = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const result = {
       pods,
       zones,
@@ -184,7 +188,9 @@ async function main(): Promise<void> {
       maxStatusStalenessS: steadyEnd > steadyStart ? seconds(maxGapPerGroup(steadyGets.filter((c) => podGroups.has(c.groupName)), steadyStart, steadyEnd)) : null,
       ...completion,
       peakRssMB: Math.round(Math.max(...pids.map((pid) => procStatusKb(pid, "VmHWM"))) / 1024),
-      cpuSecondsPerPod: Number((pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) / pods).toFixed(4)),
+      cpuSecondsPerPod: Number((cpuNow / pods).toFixed(4)),
+      startupCpuSeconds: Number(startupCpu.toFixed(2)),
+      burstCpuSecondsPerPod: Number(((cpuNow - startupCpu) / pods).toFixed(4)),
       throttled: calls.filter((c) => c.status === 429).length,
       createWindow429s: calls.filter((c) => c.operation === "ContainerGroups_CreateOrUpdate" && c.status === 429).length,
       monitorCalls: monitor.length,

@@ -18,7 +18,7 @@
  * Steady pods are read more often while that uses less than `freshReadsPerSecond` (a share of the
  * read budget), down to `freshFloorMs` (`read-schedule.ts` `steadyIntervalMs`). Pods that may finish
  * on their own (restart policy Never or OnFailure; services keep the steady cadence) are also read
- * around their expected exit (`nextExitRead`): once pods of their cohort (e.g. one Job) have
+ * around their expected exit (`exit-reads.ts`, `nextExitRead`): once pods of their cohort (e.g. one Job) have
  * finished, at the run times those took, spending the budget's spare and burst while `spareReads()`
  * says it has room; before any has, after `youngFirstMs` of running and twice as long each time,
  * spending only what steady reads leave of `steadyReadsPerSecond` and `freshReadsPerSecond`.
@@ -32,18 +32,15 @@ import type { PodNotice } from "../provider/provider";
 import { canonicalJson } from "../util/canonical";
 import { definedOnly } from "../util/defined";
 import { type Clock, realClock } from "../util/clock";
-import { Waiters } from "../util/waiters";
 import { applyListedState, PendingEvents, type Tracked, TrackedPods, Urgency } from "./tracked-pod";
-import { cohortOf, DEFAULT_FRESH_FLOOR_MS, GoldenShares, LeftoverRate, mayFinish, nextExitRead, RunTimes, runningSince, runTimeOf, steadyIntervalMs } from "./read-schedule";
+import { ExitReads } from "./exit-reads";
+import { cohortOf, DEFAULT_FRESH_FLOOR_MS, GoldenShares, LeftoverRate, mayFinish, runningSince, runTimeOf, steadyIntervalMs } from "./read-schedule";
 import type { StatusTrackerOptions } from "./status-tracker-options";
 
 export type { StatusTrackerOptions, TrackedRead } from "./status-tracker-options";
 
 /** What the tracker pushes: a status notice. */
 export type StatusNotice = Extract<PodNotice, { kind: "status" }>;
-
-/** How far ahead reads at expected exits are counted against the budget (`exitsBacklogged`). */
-const EXIT_HORIZON_MS = 5_000;
 
 interface DuePod {
   readonly t: Tracked;
@@ -66,11 +63,9 @@ export class StatusTracker {
    */
   private queue: { readonly at: number; readonly due: readonly DuePod[]; next: number } = { at: 0, due: [], next: 0 };
   private signal: AbortSignal | undefined;
-  /** Callers of `exitReadsSettled` waiting. */
-  private readonly exitWaiters: Waiters;
+  /** Reads aimed at expected exits: the cohorts' run times, and the work waiting for those reads. */
+  private readonly exits: ExitReads;
   private readonly staggers = new GoldenShares();
-  /** Run times of finished pods, by cohort. */
-  private readonly runTimes = new RunTimes();
   /** Reads done (for metrics and benchmarks). */
   reads = 0;
 
@@ -80,7 +75,7 @@ export class StatusTracker {
   constructor(options: StatusTrackerOptions) {
     this.clock = options.clock ?? realClock;
     this.leftover = new LeftoverRate(this.clock.now());
-    this.exitWaiters = new Waiters(this.clock);
+    this.exits = new ExitReads(this.clock, () => this.tracked.values(), options.readsAvailable);
     this.o = {
       activeMs: 2_000,
       steadyMs: 25_000,
@@ -227,7 +222,7 @@ export class StatusTracker {
     due.sort((a, b) => a.urgency - b.urgency || a.t.due - b.t.due);
     this.queue = { at: now, due, next: 0 };
     this.startQueued(now);
-    if (!this.exitsBacklogged(now)) this.exitWaiters.release();
+    this.exits.releaseIfSettled(now);
   }
 
   /**
@@ -240,7 +235,7 @@ export class StatusTracker {
     if (now - q.at >= this.o.tickMs || q.next >= q.due.length) return this.dispatch();
     this.startQueued(now);
     if (!this.backlog) return this.dispatch();
-    if (this.exitWaiters.size > 0 && !this.exitsBacklogged(now)) this.exitWaiters.release();
+    this.exits.releaseIfSettled(now);
   }
 
   /** Starts queued reads while slots are free; `backlog` tells whether due pods are left waiting. */
@@ -272,40 +267,19 @@ export class StatusTracker {
   }
 
   /**
-   * Resolves once reads at expected exits no longer need all the budget has (`exitsBacklogged`), or
-   * after `maxMs`: work that can wait (reading a finished pod's final logs, deleting its group)
-   * comes after noticing the other pods' exits, whose reads it would otherwise take.
+   * Resolves once reads at expected exits no longer need all the budget has, or after `maxMs`: work
+   * that can wait (reading a finished pod's final logs, deleting its group) comes after noticing the
+   * other pods' exits, whose reads it would otherwise take.
    */
   exitReadsSettled(maxMs = 60_000): Promise<void> {
-    if (!this.exitsBacklogged(this.clock.now())) return Promise.resolve();
-    return this.exitWaiters.wait(maxMs);
-  }
-
-  /**
-   * Whether reads at expected exits need all the read budget has: one waits for room now, or more
-   * are due within `EXIT_HORIZON_MS` than the budget holds (as when the first pods of a large Job
-   * end and the others are about to).
-   */
-  private exitsBacklogged(now: number): boolean {
-    let ahead = 0;
-    for (const t of this.tracked.values()) {
-      if (t.inFlight || t.exitAt === undefined || t.due > now + EXIT_HORIZON_MS || !this.exitDue(t, t.due)) continue;
-      if (t.due <= now) return true;
-      ahead++;
-    }
-    return ahead > (this.o.readsAvailable?.() ?? Number.POSITIVE_INFINITY);
+    return this.exits.settled(maxMs);
   }
 
   private urgency(t: Tracked, now: number, steadyMs: number): Urgency {
     if (now - t.lastReadAt >= steadyMs) return Urgency.Overdue;
     if (t.starting) return Urgency.Starting;
-    if (this.exitDue(t, now)) return Urgency.Exit;
+    if (this.exits.due(t, now)) return Urgency.Exit;
     return t.exitAt !== undefined || now - t.changedAt < this.o.recentMs ? Urgency.Recent : Urgency.Steady;
-  }
-
-  /** Whether the pod is at a run time its cohort's finished pods took (a read at its expected exit). */
-  private exitDue(t: Tracked, now: number): boolean {
-    return t.exitAt !== undefined && t.exitAt <= now && this.runTimes.has(t.cohort);
   }
 
   /**
@@ -333,7 +307,7 @@ export class StatusTracker {
     // Read for its exit or not, a pod is read within the steady interval of its last read.
     const steadyDue = lastReadAt + this.steadyInterval() * (t.staggerShare ?? 1);
     const startedAt = mayFinish(t.pod) ? (runningSince(t.pod.status) ?? t.runningAt) : undefined;
-    const exitAt = startedAt === undefined ? undefined : nextExitRead(startedAt, exitFrom, this.runTimes.of(t.cohort), { firstMs: this.o.youngFirstMs, minGapMs: this.o.exitGapMs });
+    const exitAt = startedAt === undefined ? undefined : this.exits.next(t, startedAt, exitFrom, { firstMs: this.o.youngFirstMs, minGapMs: this.o.exitGapMs });
     t.exitAt = exitAt !== undefined && exitAt < steadyDue ? exitAt : undefined;
     t.due = t.exitAt ?? steadyDue;
   }
@@ -352,7 +326,7 @@ export class StatusTracker {
 
   /** A pod of `cohort` finished after `ms` of running: its running siblings are read around that time. */
   private learnRunTime(cohort: string, ms: number): void {
-    this.runTimes.add(cohort, ms);
+    this.exits.learn(cohort, ms);
     const now = this.clock.now();
     for (const t of this.tracked.values()) {
       if (t.cohort === cohort && !t.starting && !t.inFlight && t.failures === 0 && now - t.changedAt >= this.o.recentMs) this.scheduleAfterRead(t, now, t.lastReadAt);
