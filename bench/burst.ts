@@ -146,7 +146,9 @@ async function main(): Promise<void> {
     const pids = burstlets.map((b) => b.child.pid!);
     const core = cp.kubeConfig().makeApiClient(CoreV1Api);
     for (const node of NODES) await eventually(async () => (await core.readNode({ name: node })).status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false, { timeoutMs: 60_000, what: `the virtual node ${node}` });
-    const startupCpu = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    /** All burstlet processes' CPU time so far, in seconds. */
+    const cpuOfAll = (): number => pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const startupCpu = cpuOfAll();
     const idleRssMB = Math.round(Math.max(...pids.map((pid) => procStatusKb(pid, "VmRSS"))) / 1024);
     say(`virtual node Ready; submitting a Job of ${pods} pods (latency ${latencyMs} ms)`);
 
@@ -172,7 +174,7 @@ async function main(): Promise<void> {
     const steadyGets = calls.filter((c) => c.method === "GET" && c.at >= steadyStart && c.at < steadyEnd);
     const podGroups = new Set(creates.map((c) => c.groupName));
     const steadyMonitor = monitor.filter((c) => c.at >= steadyStart && c.at < steadyEnd);
-    const cpuNow = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const cpuNow = cpuOfAll();
     const result = {
       pods,
       zones,

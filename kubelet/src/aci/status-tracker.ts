@@ -204,13 +204,8 @@ export class StatusTracker {
   }
 
   /** The interval for steady pods: `steadyMs` within their rate, shortened for freshness (`steadyIntervalMs`). */
-  private steadyInterval(running = this.runningCount()): number {
+  private steadyInterval(running = this.tracked.running): number {
     return steadyIntervalMs(running, this.o);
-  }
-
-  /** Pods past starting: the ones steady reads are spread over. */
-  private runningCount(): number {
-    return this.tracked.running;
   }
 
   /** Starts reads for due pods, most urgent first, within the in-flight bound: a full pass over the tracked pods. */
@@ -241,7 +236,7 @@ export class StatusTracker {
   /** Starts queued reads while slots are free; `backlog` tells whether due pods are left waiting. */
   private startQueued(now: number): void {
     const q = this.queue;
-    const running = this.runningCount();
+    const running = this.tracked.running;
     const steadyMs = this.steadyInterval(running);
     // Reads before a cohort's first exit spend what steady reads leave of their rate, fresh share included.
     const rate = Math.min(this.o.steadyReadsPerSecond, this.o.freshReadsPerSecond ?? Number.POSITIVE_INFINITY);
@@ -319,7 +314,7 @@ export class StatusTracker {
    * interval (its first exit is found soon); otherwise 1. Never more than the interval.
    */
   private staggerShare(): number {
-    const running = this.runningCount();
+    const running = this.tracked.running;
     if (this.steadyInterval(running) >= steadyIntervalMs(running, { ...this.o, freshReadsPerSecond: undefined })) return 1;
     return 0.1 + 0.9 * this.staggers.next();
   }
